@@ -1,0 +1,178 @@
+package core
+
+import (
+	"errors"
+	"strconv"
+)
+
+// FrameError reports a server frame that could not be decoded. The frame is
+// dropped and the connection carries on.
+type FrameError struct {
+	Offset int    // byte offset where decoding stopped
+	Reason string // what was wrong
+}
+
+func (e *FrameError) Error() string {
+	return "trpcws: malformed server frame at byte " + strconv.Itoa(e.Offset) + ": " + e.Reason
+}
+
+// ErrConnectionClosed is matched (with errors.Is) by every error that ends a
+// request because its WebSocket closed or the client was closed.
+var ErrConnectionClosed = errors.New("trpcws: connection closed")
+
+// ClosedError ends a request whose socket was lost, or that was still queued
+// when the client was closed. errors.Is(err, ErrConnectionClosed) is true.
+type ClosedError struct {
+	// Message is the reference client's wording: "WebSocket closed",
+	// "Closed before connection was established", "Initialization error".
+	Message string
+	// Code is the WebSocket close code, 0 when none was received.
+	Code int
+	// Cause is what closed the socket, when known (e.g. a *TRPCError the
+	// server sent before closing, or a dial error).
+	Cause error
+}
+
+func (e *ClosedError) Error() string {
+	msg := "trpcws: " + e.Message
+	if e.Code != 0 {
+		msg += " (code " + strconv.Itoa(e.Code) + ")"
+	}
+	if e.Cause != nil {
+		msg += ": " + e.Cause.Error()
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrConnectionClosed) true.
+func (e *ClosedError) Is(target error) bool { return target == ErrConnectionClosed }
+
+// Unwrap returns the cause.
+func (e *ClosedError) Unwrap() error { return e.Cause }
+
+// TRPCError is an error sent by the server: the "error" object of a response
+// frame. Use errors.As to get it from a failed call.
+type TRPCError struct {
+	// Message is error.message.
+	Message string
+	// Code is the tRPC error code from error.data.code (e.g. "BAD_REQUEST"),
+	// or derived from JSONRPCCode when the server sent none.
+	Code string
+	// JSONRPCCode is error.code (e.g. -32600).
+	JSONRPCCode int
+	// HTTPStatus is error.data.httpStatus, 0 when absent.
+	HTTPStatus int
+	// Path is error.data.path, the procedure that failed, when sent.
+	Path string
+	// Data is the raw JSON of error.data (it may carry a stack trace or
+	// fields added by the server's errorFormatter).
+	Data []byte
+	// Raw is the raw JSON of the whole error object.
+	Raw []byte
+}
+
+func (e *TRPCError) Error() string {
+	return "trpc: " + e.Code + ": " + e.Message
+}
+
+// ParseError decodes the raw JSON of a server error object. A malformed
+// object still yields a usable error carrying the raw bytes.
+func ParseError(raw []byte) *TRPCError {
+	e := &TRPCError{Raw: raw}
+	s := scanner{buf: raw}
+	s.object(func(key []byte) {
+		switch string(key) {
+		case "message":
+			if s.peek() == '"' {
+				e.Message = s.str()
+				return
+			}
+		case "code":
+			if c := s.peek(); c == '-' || c >= '0' && c <= '9' {
+				if n, ok := parseInt(s.number()); ok {
+					e.JSONRPCCode = int(n)
+				}
+				return
+			}
+		case "data":
+			if s.peek() == '{' {
+				start := s.pos
+				s.object(func(key []byte) {
+					switch string(key) {
+					case "code":
+						if s.peek() == '"' {
+							e.Code = s.str()
+							return
+						}
+					case "httpStatus":
+						if c := s.peek(); c >= '0' && c <= '9' {
+							n, _ := parseInt(s.number())
+							e.HTTPStatus = int(n)
+							return
+						}
+					case "path":
+						if s.peek() == '"' {
+							e.Path = s.str()
+							return
+						}
+					}
+					s.skipValue(1)
+				})
+				if s.err == nil {
+					e.Data = raw[start:s.pos]
+				}
+				return
+			}
+		}
+		s.skipValue(1)
+	})
+	if e.Code == "" {
+		e.Code = CodeName(e.JSONRPCCode)
+	}
+	if e.Message == "" {
+		e.Message = e.Code
+	}
+	return e
+}
+
+// CodeName maps a JSON-RPC error code to tRPC's error code name, as
+// @trpc/server 11 defines them; unknown codes give "UNKNOWN".
+func CodeName(code int) string {
+	switch code {
+	case -32700:
+		return "PARSE_ERROR"
+	case -32600:
+		return "BAD_REQUEST"
+	case -32603:
+		return "INTERNAL_SERVER_ERROR"
+	case -32001:
+		return "UNAUTHORIZED"
+	case -32002:
+		return "PAYMENT_REQUIRED"
+	case -32003:
+		return "FORBIDDEN"
+	case -32004:
+		return "NOT_FOUND"
+	case -32005:
+		return "METHOD_NOT_SUPPORTED"
+	case -32008:
+		return "TIMEOUT"
+	case -32009:
+		return "CONFLICT"
+	case -32012:
+		return "PRECONDITION_FAILED"
+	case -32013:
+		return "PAYLOAD_TOO_LARGE"
+	case -32015:
+		return "UNSUPPORTED_MEDIA_TYPE"
+	case -32022:
+		return "UNPROCESSABLE_CONTENT"
+	case -32028:
+		return "PRECONDITION_REQUIRED"
+	case -32029:
+		return "TOO_MANY_REQUESTS"
+	case -32099:
+		return "CLIENT_CLOSED_REQUEST"
+	}
+	return "UNKNOWN"
+}

@@ -1,0 +1,395 @@
+package core
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// scanner is a minimal, allocation-light JSON reader used by the frame
+// decoder. It understands just enough JSON to walk an envelope object, read
+// its strings and numbers, and step over any value it does not need to look
+// inside (user payloads stay raw bytes). Every method reports failure through
+// s.err instead of panicking, so arbitrary input is safe.
+type scanner struct {
+	buf []byte
+	pos int
+	err error
+}
+
+// depthLimit bounds nesting so that hostile input cannot exhaust the stack.
+const depthLimit = 512
+
+func (s *scanner) fail(msg string) {
+	if s.err == nil {
+		s.err = &FrameError{Offset: s.pos, Reason: msg}
+	}
+}
+
+func (s *scanner) skipSpace() {
+	for s.pos < len(s.buf) {
+		switch s.buf[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte without consuming it, or 0 at the end.
+func (s *scanner) peek() byte {
+	s.skipSpace()
+	if s.pos >= len(s.buf) {
+		return 0
+	}
+	return s.buf[s.pos]
+}
+
+// expect consumes c (after optional space) or fails.
+func (s *scanner) expect(c byte) bool {
+	if s.peek() != c {
+		s.fail("expected '" + string(c) + "'")
+		return false
+	}
+	s.pos++
+	return true
+}
+
+// value skips one JSON value and returns its raw bytes.
+func (s *scanner) value() []byte {
+	s.skipSpace()
+	start := s.pos
+	s.skipValue(0)
+	if s.err != nil {
+		return nil
+	}
+	return s.buf[start:s.pos]
+}
+
+func (s *scanner) skipValue(depth int) {
+	if depth > depthLimit {
+		s.fail("nesting too deep")
+		return
+	}
+	switch s.peek() {
+	case '{':
+		s.pos++
+		if s.peek() == '}' {
+			s.pos++
+			return
+		}
+		for s.err == nil {
+			if s.peek() != '"' {
+				s.fail("expected object key")
+				return
+			}
+			s.skipString()
+			if !s.expect(':') {
+				return
+			}
+			s.skipValue(depth + 1)
+			switch s.peek() {
+			case ',':
+				s.pos++
+			case '}':
+				s.pos++
+				return
+			default:
+				s.fail("expected ',' or '}'")
+			}
+		}
+	case '[':
+		s.pos++
+		if s.peek() == ']' {
+			s.pos++
+			return
+		}
+		for s.err == nil {
+			s.skipValue(depth + 1)
+			switch s.peek() {
+			case ',':
+				s.pos++
+			case ']':
+				s.pos++
+				return
+			default:
+				s.fail("expected ',' or ']'")
+			}
+		}
+	case '"':
+		s.skipString()
+	case 't':
+		s.literal("true")
+	case 'f':
+		s.literal("false")
+	case 'n':
+		s.literal("null")
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		s.number()
+	case 0:
+		s.fail("unexpected end of input")
+	default:
+		s.fail("unexpected character")
+	}
+}
+
+func (s *scanner) literal(word string) {
+	if len(s.buf)-s.pos < len(word) || string(s.buf[s.pos:s.pos+len(word)]) != word {
+		s.fail("invalid literal")
+		return
+	}
+	s.pos += len(word)
+}
+
+// number consumes a JSON number and returns its text.
+func (s *scanner) number() []byte {
+	start := s.pos
+	if s.pos < len(s.buf) && s.buf[s.pos] == '-' {
+		s.pos++
+	}
+	digits := func() int {
+		n := 0
+		for s.pos < len(s.buf) && s.buf[s.pos] >= '0' && s.buf[s.pos] <= '9' {
+			s.pos++
+			n++
+		}
+		return n
+	}
+	if s.pos < len(s.buf) && s.buf[s.pos] == '0' {
+		s.pos++
+	} else if digits() == 0 {
+		s.fail("invalid number")
+		return nil
+	}
+	if s.pos < len(s.buf) && s.buf[s.pos] == '.' {
+		s.pos++
+		if digits() == 0 {
+			s.fail("invalid number")
+			return nil
+		}
+	}
+	if s.pos < len(s.buf) && (s.buf[s.pos] == 'e' || s.buf[s.pos] == 'E') {
+		s.pos++
+		if s.pos < len(s.buf) && (s.buf[s.pos] == '+' || s.buf[s.pos] == '-') {
+			s.pos++
+		}
+		if digits() == 0 {
+			s.fail("invalid number")
+			return nil
+		}
+	}
+	return s.buf[start:s.pos]
+}
+
+// skipString consumes a string token (the scanner is at its opening quote)
+// and reports whether it contained escapes.
+func (s *scanner) skipString() (escaped bool) {
+	s.pos++ // opening quote
+	for s.pos < len(s.buf) {
+		c := s.buf[s.pos]
+		switch {
+		case c == '"':
+			s.pos++
+			return escaped
+		case c == '\\':
+			escaped = true
+			s.pos++
+			if s.pos >= len(s.buf) {
+				s.fail("unterminated string")
+				return
+			}
+			switch s.buf[s.pos] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.pos++
+			case 'u':
+				if len(s.buf)-s.pos < 5 || !isHex4(s.buf[s.pos+1:s.pos+5]) {
+					s.fail("invalid \\u escape")
+					return
+				}
+				s.pos += 5
+			default:
+				s.fail("invalid escape")
+				return
+			}
+		case c < 0x20:
+			s.fail("control character in string")
+			return
+		default:
+			s.pos++
+		}
+	}
+	s.fail("unterminated string")
+	return
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// str reads a string token and returns its decoded value.
+func (s *scanner) str() string {
+	if s.peek() != '"' {
+		s.fail("expected string")
+		return ""
+	}
+	start := s.pos
+	escaped := s.skipString()
+	if s.err != nil {
+		return ""
+	}
+	raw := s.buf[start+1 : s.pos-1]
+	if !escaped {
+		return string(raw)
+	}
+	return unescape(raw)
+}
+
+// unescape decodes the body of a well-formed JSON string (already validated
+// by skipString).
+func unescape(raw []byte) string {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r := rune(hexVal(raw[i+1 : i+5]))
+			i += 4
+			if r >= 0xD800 && r < 0xDC00 && i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				lo := rune(hexVal(raw[i+3 : i+7]))
+				if lo >= 0xDC00 && lo < 0xE000 {
+					r = (r-0xD800)<<10 | (lo - 0xDC00) + 0x10000
+					i += 6
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default: // '"', '\\', '/'
+			out = append(out, raw[i])
+		}
+	}
+	return string(out)
+}
+
+func hexVal(b []byte) int {
+	n := 0
+	for _, c := range b {
+		n <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			n |= int(c - '0')
+		case c >= 'a' && c <= 'f':
+			n |= int(c-'a') + 10
+		default:
+			n |= int(c-'A') + 10
+		}
+	}
+	return n
+}
+
+// object walks the members of an object, calling member for each key with
+// the scanner positioned at the value; member must consume the value.
+func (s *scanner) object(member func(key []byte)) {
+	if !s.expect('{') {
+		return
+	}
+	if s.peek() == '}' {
+		s.pos++
+		return
+	}
+	for s.err == nil {
+		if s.peek() != '"' {
+			s.fail("expected object key")
+			return
+		}
+		start := s.pos
+		escaped := s.skipString()
+		if s.err != nil {
+			return
+		}
+		key := s.buf[start+1 : s.pos-1]
+		if escaped {
+			key = []byte(unescape(key))
+		}
+		if !s.expect(':') {
+			return
+		}
+		member(key)
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			return
+		default:
+			s.fail("expected ',' or '}'")
+		}
+	}
+}
+
+// end fails unless only whitespace is left.
+func (s *scanner) end() {
+	if s.peek() != 0 {
+		s.fail("trailing data after value")
+	}
+}
+
+// Valid reports whether b is exactly one well-formed JSON value.
+func Valid(b []byte) bool {
+	s := scanner{buf: b}
+	s.skipValue(0)
+	s.end()
+	return s.err == nil
+}
+
+// appendString appends s as a JSON string literal.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xF])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// parseInt parses a JSON number token that must be an integer.
+func parseInt(b []byte) (int64, bool) {
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return n, err == nil
+}

@@ -1,0 +1,85 @@
+package core
+
+// State is the connection state, as the reference client's connectionState
+// observable reports it.
+type State uint8
+
+// The connection states.
+const (
+	StateIdle       State = iota // no socket and none wanted (lazy, or after Close)
+	StateConnecting              // opening a socket, or waiting to retry
+	StatePending                 // connected: requests flow ("pending" in tRPC's naming)
+)
+
+// String returns the reference client's name for s: "idle", "connecting" or "pending".
+func (s State) String() string {
+	switch s {
+	case StateIdle:
+		return "idle"
+	case StateConnecting:
+		return "connecting"
+	case StatePending:
+		return "pending"
+	}
+	return "unknown"
+}
+
+// SocketID names one WebSocket the core asked its driver to open.
+type SocketID uint32
+
+// OutputKind says what an Output asks the driver to do or deliver.
+type OutputKind uint8
+
+// The kinds of Output.
+const (
+	// OutDial: open socket Sock. The driver resolves the URL (see
+	// URLWithConnectionParams) and, once the socket is open, resolves the
+	// connection params and calls Opened; on any failure it calls Closed.
+	OutDial OutputKind = iota + 1
+	// OutWrite: socket Sock has frames to send; call PollTransmit until it
+	// reports none. Emitted once per idle-to-busy transition.
+	OutWrite
+	// OutCloseSocket: close socket Sock with Code. When Abort is set the core
+	// has already given the socket up (e.g. no PONG in time): drop it at once
+	// without waiting for a closing handshake.
+	OutCloseSocket
+	// OutResult: query or mutation ID succeeded; Data is the raw result.data
+	// (nil for a void result). Final for ID.
+	OutResult
+	// OutStarted: subscription ID started.
+	OutStarted
+	// OutEvent: subscription ID delivered Data; EventID is set for a
+	// tracked event.
+	OutEvent
+	// OutComplete: subscription ID ended: stopped by the server, or
+	// completed by Close. Final for ID.
+	OutComplete
+	// OutError: request ID failed with Err (*TRPCError from the server, or
+	// *ClosedError). Final for ID.
+	OutError
+	// OutState: the connection state changed to State; Err says why, when
+	// a socket was lost or an attempt failed.
+	OutState
+	// OutFrameError: socket Sock sent a frame that could not be decoded
+	// (Err is a *FrameError); the frame was dropped, the socket carries on.
+	OutFrameError
+	// OutClosed: a Close finished; every request has ended and every socket
+	// was asked to close.
+	OutClosed
+)
+
+// Output is one thing the driver must do or deliver, returned by Poll.
+// Data slices point into the frame given to Message and are valid until the
+// next call that passes a frame.
+type Output struct {
+	Kind       OutputKind
+	Sock       SocketID
+	ID         int64
+	Data       []byte
+	EventID    string
+	HasEventID bool
+	Err        error
+	State      State
+	Code       int
+	Abort      bool
+}

@@ -1,0 +1,3 @@
+module github.com/trpcws/trpcws
+
+go 1.26.8
