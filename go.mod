@@ -1,3 +1,8 @@
 module github.com/trpcws/trpcws
 
 go 1.26.8
+
+require (
+	github.com/coder/websocket v1.8.14
+	go.uber.org/goleak v1.3.0
+)

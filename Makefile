@@ -1,0 +1,75 @@
+# The two commands a newcomer needs:
+#   make demo   builds the wasm, starts the example tRPC server and the demo page
+#   make test   installs what the tests need and runs every test
+# Everything is installed by the targets themselves (npm ci, apt-get for browsers).
+
+SHELL := /bin/bash
+GO    ?= go
+export PATH := $(shell $(GO) env GOROOT)/bin:$(PATH)
+
+.PHONY: all deps deps-go deps-node build test test-go test-fuzz test-wasm test-size test-web test-e2e vet fmt-check bench demo clean
+
+all: build
+
+deps: deps-go deps-node
+
+deps-go:
+	$(GO) mod download
+
+# npm ci only when the lock file changed since the last install.
+deps-node:
+	@for d in testserver web e2e bench; do \
+	  if [ -f $$d/package-lock.json ] && { [ ! -d $$d/node_modules ] || [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; }; then \
+	    echo "npm ci in $$d"; (cd $$d && npm ci --no-audit --no-fund) || exit 1; \
+	  fi; \
+	done
+
+build:
+	./build.sh
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./core ./jsbridge/... ./wasm/...
+
+test: deps fmt-check vet test-go test-fuzz test-wasm test-size test-web test-e2e
+	@echo "make test: all suites passed"
+
+# Native Go: core state machine, native driver against the real @trpc/server, race detector, leak check.
+test-go:
+	$(GO) test -race -count=1 ./...
+
+# A short fuzz run of the frame decoder (longer by hand: make fuzz FUZZTIME=5m).
+FUZZTIME ?= 10s
+test-fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./core
+
+# The wasm driver's own tests, run in Node.
+test-wasm:
+	@if ls jsbridge/*_test.go >/dev/null 2>&1; then \
+	  GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsbridge/...; \
+	else echo "test-wasm: jsbridge has no tests yet"; exit 1; fi
+
+# The .wasm a user downloads must stay within budget.
+WASM_GZIP_BUDGET ?= 850000
+test-size: build
+	@raw=$$(stat -c %s web/trpcws.wasm); gz=$$(gzip -9 -c web/trpcws.wasm | wc -c); \
+	echo "wasm size: $$raw bytes raw, $$gz bytes gzip -9 (budget $(WASM_GZIP_BUDGET))"; \
+	test $$gz -le $(WASM_GZIP_BUDGET) || { echo "wasm over budget"; exit 1; }
+
+test-web: build
+	bash web/test/run.sh
+
+test-e2e: build
+	@if [ -f e2e/run.sh ]; then bash e2e/run.sh; else echo "test-e2e: not yet"; fi
+
+bench: deps build
+	@if [ -f bench/run.sh ]; then bash bench/run.sh; else $(GO) test -run='^$$' -bench=. -benchmem ./...; fi
+
+demo: deps build
+	@if [ -f demo/run.sh ]; then bash demo/run.sh; else echo "demo: not yet"; exit 1; fi
+
+clean:
+	rm -rf web/trpcws.wasm web/wasm_exec.js artifacts

@@ -1,0 +1,37 @@
+package trpcws
+
+import (
+	"errors"
+
+	"github.com/trpcws/trpcws/core"
+)
+
+// TRPCError is an error the server sent for a call: use errors.As to get it.
+// Code is tRPC's error code, e.g. "BAD_REQUEST" or "NOT_FOUND".
+type TRPCError = core.TRPCError
+
+// ClosedError ends a call whose socket was lost or that was still queued
+// when the client closed. It matches ErrConnectionClosed with errors.Is.
+type ClosedError = core.ClosedError
+
+// FrameError reports a server frame that could not be decoded; it reaches
+// Options.OnError, and the connection carries on.
+type FrameError = core.FrameError
+
+// ErrConnectionClosed is matched by errors.Is for every call that ended
+// because its socket closed or the client was closed.
+var ErrConnectionClosed = core.ErrConnectionClosed
+
+// ErrSubscriptionEnded is returned by Subscription.Err once a subscription
+// ended normally: stopped by the server, unsubscribed, or completed by Close.
+var ErrSubscriptionEnded = errors.New("trpcws: subscription ended")
+
+// PanicError wraps a value recovered from a panicking user callback.
+type PanicError struct {
+	// Callback names the callback, e.g. "OnData".
+	Callback string
+	// Value is what the callback panicked with.
+	Value any
+}
+
+func (e *PanicError) Error() string { return "trpcws: " + e.Callback + " panicked" }

@@ -1,0 +1,102 @@
+package trpcws
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/trpcws/trpcws/core"
+)
+
+// Options configures a Client. They mirror the reference client's options.
+type Options struct {
+	// URL is the server's WebSocket URL, e.g. "ws://127.0.0.1:3001".
+	URL string
+	// URLFunc, when set, is called before every connection attempt instead
+	// of using URL; ctx ends when the client is closed.
+	URLFunc func(ctx context.Context) (string, error)
+
+	// ConnectionParams, when non-nil, is sent as the first message on every
+	// socket (the server's createContext sees it as info.connectionParams).
+	ConnectionParams map[string]string
+	// ConnectionParamsFunc, when set, is called on every connection instead
+	// of using ConnectionParams. Returning nil sends null.
+	ConnectionParamsFunc func(ctx context.Context) (map[string]string, error)
+
+	// RetryDelay returns how long to wait before reconnect attempt number
+	// attempt (from 0). Nil means ExponentialBackoff.
+	RetryDelay func(attempt int) time.Duration
+
+	// OnOpen is called whenever a socket opens.
+	OnOpen func()
+	// OnClose is called whenever a socket closes, with its close code (0
+	// when none was received), including closes the client chose.
+	OnClose func(code int)
+	// OnError is called when a socket fails, when the server sends a frame
+	// that cannot be decoded (a *FrameError), and when a callback panics.
+	OnError func(err error)
+	// OnStateChange is called with every connection state change.
+	OnStateChange func(ConnectionState)
+
+	// Lazy opens the socket only on the first request and closes it after
+	// a period without activity.
+	Lazy LazyOptions
+	// KeepAlive pings the server when it has been silent for a while and
+	// drops the socket when it does not answer.
+	KeepAlive KeepAliveOptions
+
+	// HTTPHeader is sent with the WebSocket handshake.
+	HTTPHeader http.Header
+	// HTTPClient is used for the handshake; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// ReadLimit bounds the size of one inbound message in bytes; 0 means
+	// 32 MiB, -1 means no limit.
+	ReadLimit int64
+}
+
+// LazyOptions configures lazy mode.
+type LazyOptions struct {
+	// Enabled opens the socket on the first request instead of at once.
+	Enabled bool
+	// CloseAfter closes the socket this long after the last activity, when
+	// nothing is queued or in flight. After a lost socket, a lazy client
+	// reconnects only if subscriptions are live.
+	CloseAfter time.Duration
+}
+
+// KeepAliveOptions configures keep-alive pings.
+type KeepAliveOptions struct {
+	// Enabled turns keep-alive on.
+	Enabled bool
+	// Interval is how long the server may stay silent before the client
+	// sends PING; 0 means 5 s.
+	Interval time.Duration
+	// PongTimeout is how long to wait for PONG before the socket is
+	// dropped and the client reconnects; 0 means 1 s.
+	PongTimeout time.Duration
+}
+
+// ExponentialBackoff is the default RetryDelay, the reference client's: 0
+// for the first attempt, then 2 s, 4 s, 8 s, 16 s and 30 s from then on.
+func ExponentialBackoff(attempt int) time.Duration {
+	return time.Duration(core.ExponentialBackoff(attempt)) * time.Millisecond
+}
+
+// ConnectionState is the state of the client's connection, as the
+// reference client's connectionState observable reports it.
+type ConnectionState struct {
+	// State is StateIdle, StateConnecting or StatePending (connected).
+	State State
+	// Err is why the client is (re)connecting, when it is: a *ClosedError.
+	Err error
+}
+
+// State is a connection state.
+type State = core.State
+
+// The connection states; StatePending means connected ("pending" is tRPC's name).
+const (
+	StateIdle       = core.StateIdle
+	StateConnecting = core.StateConnecting
+	StatePending    = core.StatePending
+)

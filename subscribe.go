@@ -1,0 +1,270 @@
+package trpcws
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"sync"
+
+	"github.com/trpcws/trpcws/core"
+)
+
+// Event is one value a subscription delivered.
+type Event struct {
+	// Data is the raw JSON the server sent. For a tracked event (the server
+	// used tracked(id, value)) it is the object {"id":…,"data":…}, as the
+	// reference client delivers it.
+	Data json.RawMessage
+	// ID is the tracked event's id; Tracked tells whether there was one.
+	// The client resumes after the last tracked event on reconnect.
+	ID      string
+	Tracked bool
+}
+
+// SubscribeOptions holds a subscription's callbacks. They run one at a
+// time, in order, on a goroutine of the subscription's own, so they may
+// block or call the client; a panic in one is recovered and reported to
+// Options.OnError.
+type SubscribeOptions struct {
+	// LastEventID, when set, resumes the subscription after that event.
+	LastEventID string
+	// OnStarted is called when the server has started the subscription,
+	// and again after it was re-sent on a new socket following a lost one.
+	OnStarted func()
+	// OnData is called for every event.
+	OnData func(Event)
+	// OnError is called with the error that ended the subscription: a
+	// *TRPCError from the server. No OnComplete follows.
+	OnError func(error)
+	// OnComplete is called when the subscription ended without error:
+	// stopped by the server, unsubscribed, or completed by Close.
+	OnComplete func()
+	// OnStateChange is called with the connection state at once and then
+	// on every change while the subscription lives.
+	OnStateChange func(ConnectionState)
+}
+
+// Subscription is a live subscription. End it with Unsubscribe or by
+// cancelling the context given to Subscribe.
+type Subscription struct {
+	c    *Client
+	id   int64
+	opts SubscribeOptions
+	stop func() bool // ends the context.AfterFunc
+
+	mu    sync.Mutex
+	items []subItem
+	ended bool // a terminal item was queued
+	wake  chan struct{}
+	done  chan struct{}
+	err   error
+}
+
+type itemKind uint8
+
+const (
+	itemStarted itemKind = iota
+	itemData
+	itemState
+	itemError
+	itemComplete
+)
+
+type subItem struct {
+	kind  itemKind
+	ev    Event
+	err   error
+	state ConnectionState
+}
+
+// Subscribe starts a subscription to path with input (encoded as for
+// Query). The subscription lives until the server stops it, it fails,
+// Unsubscribe is called, ctx is cancelled, or the client is closed; it
+// survives lost sockets, resuming after the last tracked event.
+func (c *Client) Subscribe(ctx context.Context, path string, input any, opts SubscribeOptions) (*Subscription, error) {
+	s, err := c.subscribe(ctx, path, input, opts.LastEventID, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.goLive(s.deliver)
+	return s, nil
+}
+
+func (c *Client) subscribe(ctx context.Context, path string, input any, lastEventID string, opts SubscribeOptions) (*Subscription, error) {
+	raw, err := marshalInput(input)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := &Subscription{c: c, opts: opts, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	var last *string
+	if lastEventID != "" {
+		last = &lastEventID
+	}
+	c.do(func(now int64) {
+		s.items = append(s.items, subItem{kind: itemState, state: c.state})
+		s.id = c.core.Start(now, core.Subscription, path, raw, last)
+		c.subs[s.id] = s
+	})
+	s.stop = context.AfterFunc(ctx, s.Unsubscribe)
+	return s, nil
+}
+
+// Unsubscribe ends the subscription, telling the server; OnComplete is
+// called if it had not ended already.
+func (s *Subscription) Unsubscribe() {
+	c := s.c
+	c.do(func(now int64) {
+		if c.subs[s.id] == s {
+			delete(c.subs, s.id)
+			c.core.Cancel(now, s.id)
+		}
+	})
+	s.push(subItem{kind: itemComplete})
+}
+
+// Done is closed once the subscription has ended and its last callback
+// has returned.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
+
+// Err returns the error that ended the subscription, ErrSubscriptionEnded
+// when it ended without one, or nil while it lives.
+func (s *Subscription) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// push queues an item for delivery; items after the terminal one are dropped.
+func (s *Subscription) push(it subItem) {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	if it.kind == itemError || it.kind == itemComplete {
+		s.ended = true
+	}
+	s.items = append(s.items, it)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// next waits for queued items and takes them all.
+func (s *Subscription) next(ctx context.Context, buf []subItem) ([]subItem, error) {
+	for {
+		s.mu.Lock()
+		if len(s.items) > 0 {
+			buf = append(buf[:0], s.items...)
+			clear(s.items)
+			s.items = s.items[:0]
+			s.mu.Unlock()
+			return buf, nil
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// end records how the subscription ended and releases its waiters.
+func (s *Subscription) end(err error) {
+	s.stop()
+	s.mu.Lock()
+	s.err = err
+	s.mu.Unlock()
+	close(s.done)
+}
+
+// deliver runs the callbacks, in order, until the subscription ends.
+func (s *Subscription) deliver() {
+	var buf []subItem
+	for {
+		buf, _ = s.next(context.Background(), buf)
+		for _, it := range buf {
+			switch it.kind {
+			case itemStarted:
+				s.call("OnStarted", s.opts.OnStarted)
+			case itemData:
+				if f := s.opts.OnData; f != nil {
+					s.c.guard("OnData", func() { f(it.ev) })
+				}
+			case itemState:
+				if f := s.opts.OnStateChange; f != nil {
+					s.c.guard("OnStateChange", func() { f(it.state) })
+				}
+			case itemError:
+				if f := s.opts.OnError; f != nil {
+					s.c.guard("OnError", func() { f(it.err) })
+				}
+				s.end(it.err)
+				return
+			case itemComplete:
+				s.call("OnComplete", s.opts.OnComplete)
+				s.end(ErrSubscriptionEnded)
+				return
+			}
+		}
+	}
+}
+
+func (s *Subscription) call(name string, f func()) {
+	if f != nil {
+		s.c.guard(name, f)
+	}
+}
+
+// Events subscribes to path and returns the events as an iterator. The
+// iteration ends when the server stops the subscription; an error from the
+// server or ctx's error is yielded once, last. Breaking out of the loop
+// unsubscribes.
+//
+//	for ev, err := range c.Events(ctx, "onMessage", nil, "") {
+//		if err != nil { return err }
+//		fmt.Println(string(ev.Data))
+//	}
+func (c *Client) Events(ctx context.Context, path string, input any, lastEventID string) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		s, err := c.subscribe(ctx, path, input, lastEventID, SubscribeOptions{})
+		if err != nil {
+			yield(Event{}, err)
+			return
+		}
+		defer func() {
+			s.stop()
+			s.Unsubscribe()
+		}()
+		var buf []subItem
+		for {
+			buf, err = s.next(ctx, buf)
+			if err != nil {
+				yield(Event{}, err)
+				return
+			}
+			for _, it := range buf {
+				switch it.kind {
+				case itemData:
+					if !yield(it.ev, nil) {
+						return
+					}
+				case itemError:
+					yield(Event{}, it.err)
+					return
+				case itemComplete:
+					if err := ctx.Err(); err != nil {
+						yield(Event{}, err)
+					}
+					return
+				}
+			}
+		}
+	}
+}
