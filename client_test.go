@@ -25,6 +25,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	shared = srv
+	serverURL = srv.URL
 	code := m.Run()
 	stop()
 	if code == 0 {

@@ -1,0 +1,92 @@
+package trpcws_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/trpcws/trpcws"
+)
+
+// serverURL is where the examples find a tRPC server: TestMain points it at
+// the project's real @trpc/server.
+var serverURL = "ws://127.0.0.1:3001"
+
+// The basics: a query, a mutation and a server error.
+func Example() {
+	ctx := context.Background()
+	client, err := trpcws.NewClient(trpcws.Options{URL: serverURL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close(ctx)
+
+	greeting, err := client.Query(ctx, "echo", "hello")
+	if err != nil {
+		log.Fatal(err)
+	}
+	sum, err := client.Mutation(ctx, "add", map[string]int{"a": 1, "b": 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(greeting), string(sum))
+
+	_, err = client.Query(ctx, "fail", map[string]string{"code": "NOT_FOUND", "message": "no such post"})
+	var tErr *trpcws.TRPCError
+	if errors.As(err, &tErr) {
+		fmt.Println(tErr.Code, tErr.Message)
+	}
+	// Output:
+	// "hello" 3
+	// NOT_FOUND no such post
+}
+
+// Subscriptions as an iterator: tracked events carry an id, and a lost
+// socket resumes after the last one delivered.
+func ExampleClient_Events() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	client, err := trpcws.NewClient(trpcws.Options{URL: serverURL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close(ctx)
+
+	for ev, err := range client.Events(ctx, "events", map[string]int{"max": 3, "intervalMs": 1}, "") {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(ev.ID, string(ev.Data))
+	}
+	// Output:
+	// 1 {"id":"1","data":{"n":1}}
+	// 2 {"id":"2","data":{"n":2}}
+	// 3 {"id":"3","data":{"n":3}}
+}
+
+// Subscriptions with callbacks, ended by Unsubscribe (or the context).
+func ExampleClient_Subscribe() {
+	ctx := context.Background()
+	client, err := trpcws.NewClient(trpcws.Options{URL: serverURL, Lazy: trpcws.LazyOptions{Enabled: true}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close(ctx)
+
+	sub, err := client.Subscribe(ctx, "counter", map[string]int{"count": 2, "intervalMs": 1}, trpcws.SubscribeOptions{
+		OnStarted:  func() { fmt.Println("started") },
+		OnData:     func(ev trpcws.Event) { fmt.Println("data", string(ev.Data)) },
+		OnComplete: func() { fmt.Println("complete") },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	<-sub.Done()
+	// Output:
+	// started
+	// data 0
+	// data 1
+	// complete
+}
