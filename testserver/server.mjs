@@ -28,6 +28,7 @@ function parseArgs(argv) {
     keepAlive: null,
     ignoreStdin: false,
     quiet: false,
+    noStack: false,
   };
   const need = (i, name) => {
     if (i >= argv.length) die(`missing value for ${name}`);
@@ -72,11 +73,14 @@ function parseArgs(argv) {
       case '--quiet':
         o.quiet = true;
         break;
+      case '--no-stack':
+        o.noStack = true;
+        break;
       case '-h':
       case '--help':
         process.stderr.write(
           'usage: node server.mjs [--port N] [--host H] [--transformer superjson] [--static DIR]\n' +
-            '                       [--server-keepalive pingMs,pongWaitMs] [--ignore-stdin] [--quiet]\n',
+            '                       [--server-keepalive pingMs,pongWaitMs] [--ignore-stdin] [--quiet] [--no-stack]\n',
         );
         process.exit(0);
         break;
@@ -149,7 +153,11 @@ chat.emitter.setMaxListeners(0);
 // ---------------------------------------------------------------- router
 
 const transformer = opts.transformer === 'superjson' ? (await import('superjson')).default : undefined;
-const t = initTRPC.context().create(transformer ? { transformer } : {});
+// isDev (the default unless NODE_ENV=production) puts `stack` into error data.
+const t = initTRPC.context().create({
+  ...(transformer ? { transformer } : {}),
+  ...(opts.noStack ? { isDev: false } : {}),
+});
 
 const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 function bad(message) {
@@ -215,7 +223,7 @@ function recordedSub(pathName, gen) {
       path: pathName,
       conn: o.ctx.conn?.id ?? null,
       id: takeRequestId(o.ctx, pathName),
-      lastEventId: isObj(raw) && raw.lastEventId !== undefined ? raw.lastEventId : null,
+      lastEventId: isObj(raw) && raw.lastEventId !== undefined && raw.lastEventId !== null ? String(raw.lastEventId) : null,
       input: raw === undefined ? null : raw,
       generation,
       at: Date.now(),
