@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 )
@@ -53,6 +54,7 @@ const (
 
 type request struct {
 	Request
+	key       int64 // the id Start returned; Request.ID is the wire id
 	state     reqState
 	sock      *conn               // socket it was sent on
 	successor *conn               // socket it is moving to (server reconnect)
@@ -82,8 +84,12 @@ type Client struct {
 
 	lastID   int64
 	lastSock SocketID
-	reqs     map[int64]*request
+	reqs     map[int64]*request // by wire id
 	outgoing []*request
+	// draining holds, by their earlier wire id, subscriptions re-sent under
+	// a new one while sockets they moved from may still send frames under
+	// the earlier id (see lost).
+	draining map[int64]*request
 	conns    []*conn
 
 	active  *conn // serves requests once ready
@@ -102,6 +108,7 @@ type Client struct {
 	lazyAt         int64 // lazy close deadline, when lazyArmed
 	lazyArmed      bool
 	closing        bool  // Close is waiting for in-flight requests
+	holdClose      bool  // lost is repairing: a waiting Close finishes after it
 	now            int64 // time of the latest event
 
 	out  []Output
@@ -120,7 +127,7 @@ func New(cfg Config, now int64) *Client {
 	if cfg.RetryDelay == nil {
 		cfg.RetryDelay = ExponentialBackoff
 	}
-	c := &Client{cfg: cfg, reqs: make(map[int64]*request), retryAt: -1, now: now}
+	c := &Client{cfg: cfg, reqs: make(map[int64]*request), draining: make(map[int64]*request), retryAt: -1, now: now}
 	if cfg.Lazy {
 		c.state = StateIdle
 	} else {
@@ -158,7 +165,7 @@ func (c *Client) setState(s State, err error) {
 func (c *Client) Start(now int64, m Method, path string, input []byte, lastEventID *string) int64 {
 	c.now = now
 	c.lastID++
-	r := &request{Request: Request{ID: c.lastID, Method: m, Path: path, Input: input}}
+	r := &request{Request: Request{ID: c.lastID, Method: m, Path: path, Input: input}, key: c.lastID}
 	if lastEventID != nil {
 		r.LastEventID, r.HasLastEventID = *lastEventID, true
 	}
@@ -173,6 +180,11 @@ func (c *Client) enqueue(now int64, r *request) {
 	r.state = reqOutgoing
 	r.sock, r.successor, r.overlap, r.movedFrom = nil, nil, nil, nil
 	c.outgoing = append(c.outgoing, r)
+	if c.closing {
+		// Close is waiting for the requests in flight: this one goes out
+		// on a new socket once it has finished (see maybeFinishClose).
+		return
+	}
 	if c.usable(c.active) {
 		c.wantWrite(c.active)
 	} else {
@@ -188,13 +200,14 @@ func (c *Client) usable(k *conn) bool { return k != nil && k.ready && !k.closing
 // the server. Nothing is delivered for id afterwards.
 func (c *Client) Cancel(now int64, id int64) {
 	c.now = now
-	r := c.reqs[id]
+	r := c.lookup(id)
 	if r == nil {
 		return
 	}
-	delete(c.reqs, id)
+	delete(c.reqs, r.ID)
 	if r.state == reqOutgoing {
 		c.outgoing = slices.DeleteFunc(c.outgoing, func(o *request) bool { return o == r })
+		c.forgetDraining(r.key)
 		return
 	}
 	if r.Method == Subscription {
@@ -205,7 +218,41 @@ func (c *Client) Cancel(now int64, id int64) {
 	for _, k := range r.movedFrom {
 		c.closeIfDrained(k)
 	}
+	c.forgetDraining(r.key)
 	c.maybeFinishClose()
+}
+
+// lookup finds a request by the id Start returned. It is also its wire id
+// unless the request was re-sent under a new one.
+func (c *Client) lookup(key int64) *request {
+	if r := c.reqs[key]; r != nil && r.key == key {
+		return r
+	}
+	for _, r := range c.reqs {
+		if r.key == key {
+			return r
+		}
+	}
+	return nil
+}
+
+// forgetDraining drops the earlier wire ids of the subscription key, and
+// closes the sockets they kept open if nothing else is left on them.
+func (c *Client) forgetDraining(key int64) {
+	var ids []int64
+	for id, d := range c.draining {
+		if d.key == key {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids) // deterministic output order
+	for _, id := range ids {
+		d := c.draining[id]
+		delete(c.draining, id)
+		for _, k := range d.movedFrom {
+			c.closeIfDrained(k)
+		}
+	}
 }
 
 func (c *Client) sendStop(id int64, k *conn) bool {
@@ -242,7 +289,7 @@ func (c *Client) PollTransmit(sock SocketID) ([]byte, bool) {
 		k.ctrl = k.ctrl[1:]
 		return f, true
 	}
-	if k == c.active && c.usable(k) && len(c.outgoing) > 0 {
+	if k == c.active && c.usable(k) && !c.closing && len(c.outgoing) > 0 {
 		return c.flush(k), true
 	}
 	k.wantWrite = false
@@ -447,23 +494,30 @@ func (c *Client) hasRequestsOn(k *conn) bool {
 			return true
 		}
 	}
+	for _, d := range c.draining {
+		if slices.Contains(d.movedFrom, k) {
+			return true
+		}
+	}
 	return false
 }
 
-// closeIfDrained closes k once it was replaced and nothing is left on it.
+// closeIfDrained closes k once it was replaced and nothing is left on it. A
+// subscription moved off k keeps it open until its "stopped" or the PONG
+// that follows its stop arrives (see confirmMove), whichever comes first.
 func (c *Client) closeIfDrained(k *conn) {
 	if k == nil || k == c.active || k == c.next || k.closing || c.hasRequestsOn(k) {
-		return
-	}
-	if len(k.pongWaiters) > 0 && slices.ContainsFunc(k.pongWaiters, func(r *request) bool { return r != nil }) {
 		return
 	}
 	c.closeConn(k, 1000)
 }
 
+// closeConn asks the driver to close k. Frames already queued on k (e.g. the
+// subscription.stop frames of Close or Cancel) are kept: the OutWrite that
+// announced them comes before the OutCloseSocket, so they leave first, as
+// the reference's ws.send before ws.close. Nothing new is queued on k.
 func (c *Client) closeConn(k *conn, code int) {
 	k.closing = true
-	k.ctrl = nil
 	if c.retired == k {
 		c.retired = nil
 	}
@@ -529,8 +583,12 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 
 func (c *Client) handleResponse(resp *Response, k *conn) {
 	r := c.reqs[resp.ID]
+	if r == nil {
+		// A subscription re-sent under a new id may still drain old sockets
+		// under its earlier one.
+		r = c.draining[resp.ID]
+	}
 	if r == nil || r.state != reqPending {
-		// A subscription requeued with a new id may still drain old sockets.
 		return
 	}
 	if r.successor == k {
@@ -541,7 +599,7 @@ func (c *Client) handleResponse(resp *Response, k *conn) {
 			case resp.Type == ResultStopped:
 				c.releaseMovedFrom(r, k)
 			case resp.Type == ResultData && !resp.HasEventID:
-				c.emit(Output{Kind: OutEvent, ID: r.ID, Data: resp.Data})
+				c.emit(Output{Kind: OutEvent, ID: r.key, Data: resp.Data})
 			}
 		}
 		return
@@ -559,17 +617,17 @@ func (c *Client) handleResponse(resp *Response, k *conn) {
 	}
 	switch {
 	case resp.Error != nil:
-		c.finish(r, Output{Kind: OutError, ID: r.ID, Err: ParseError(resp.Error)})
+		c.finish(r, Output{Kind: OutError, ID: r.key, Err: ParseError(resp.Error)})
 	case r.Method != Subscription:
-		c.finish(r, Output{Kind: OutResult, ID: r.ID, Data: resp.Data})
+		c.finish(r, Output{Kind: OutResult, ID: r.key, Data: resp.Data})
 	case resp.Type == ResultStarted:
 		r.started = true
-		c.emit(Output{Kind: OutStarted, ID: r.ID})
+		c.emit(Output{Kind: OutStarted, ID: r.key})
 	case resp.Type == ResultData:
 		r.LastEventID, r.HasLastEventID = resp.EventID, resp.HasEventID
-		c.emit(Output{Kind: OutEvent, ID: r.ID, Data: resp.Data, EventID: resp.EventID, HasEventID: resp.HasEventID})
+		c.emit(Output{Kind: OutEvent, ID: r.key, Data: resp.Data, EventID: resp.EventID, HasEventID: resp.HasEventID})
 	case resp.Type == ResultStopped:
-		c.finish(r, Output{Kind: OutComplete, ID: r.ID})
+		c.finish(r, Output{Kind: OutComplete, ID: r.key})
 	}
 }
 
@@ -583,6 +641,7 @@ func (c *Client) finish(r *request, o Output) {
 	for _, k := range r.movedFrom {
 		c.closeIfDrained(k)
 	}
+	c.forgetDraining(r.key)
 	c.maybeFinishClose()
 }
 
@@ -606,6 +665,9 @@ func (c *Client) releaseMovedFrom(r *request, k *conn) {
 		return
 	}
 	r.movedFrom = slices.Delete(r.movedFrom, i, i+1)
+	if len(r.movedFrom) == 0 && c.draining[r.ID] == r {
+		delete(c.draining, r.ID)
+	}
 	c.closeIfDrained(k)
 }
 
@@ -620,8 +682,18 @@ func (c *Client) Closed(now int64, sock SocketID, code int, cause error) {
 	c.lost(now, k, code, cause)
 }
 
-// lost forgets socket k and repairs everything that used it.
+// lost forgets socket k and repairs everything that used it. A Close that
+// was waiting for the requests k fails finishes only once the repair is
+// done: finishing it halfway would reconnect (for requests made during the
+// Close) while the rest of lost still acts on the old state.
 func (c *Client) lost(now int64, k *conn, code int, cause error) {
+	c.holdClose = true
+	c.repair(now, k, code, cause)
+	c.holdClose = false
+	c.maybeFinishClose()
+}
+
+func (c *Client) repair(now int64, k *conn, code int, cause error) {
 	c.conns = slices.DeleteFunc(c.conns, func(o *conn) bool { return o == k })
 	wasReady, wasClosing := k.ready, k.closing
 	k.ready, k.closing = false, true
@@ -650,6 +722,12 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 			c.replacementErr = closedErr
 		}
 	}
+	for id, d := range c.draining {
+		d.movedFrom = slices.DeleteFunc(d.movedFrom, func(o *conn) bool { return o == k })
+		if len(d.movedFrom) == 0 {
+			delete(c.draining, id)
+		}
+	}
 	var lostSubs []*request
 	for _, r := range c.sortedPending() {
 		if r.successor == k {
@@ -662,7 +740,7 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 			continue
 		}
 		if r.Method != Subscription {
-			c.finish(r, Output{Kind: OutError, ID: r.ID, Err: closedErr})
+			c.finish(r, Output{Kind: OutError, ID: r.key, Err: closedErr})
 			continue
 		}
 		if r.successor != nil {
@@ -681,12 +759,18 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 		return
 	}
 	for _, r := range lostSubs {
+		// Sent again under a new id: the active socket may still have the
+		// old one (e.g. while stopping it), and the server refuses a
+		// duplicate. The old id keeps draining the sockets r moved from.
 		delete(c.reqs, r.ID)
+		if len(r.movedFrom) > 0 {
+			c.draining[r.ID] = r
+		}
+		n := &request{Request: r.Request, key: r.key}
 		c.lastID++
-		r.ID = c.lastID
-		r.started = false
-		c.reqs[r.ID] = r
-		c.enqueue(now, r)
+		n.ID = c.lastID
+		c.reqs[n.ID] = n
+		c.enqueue(now, n)
 	}
 	if restored {
 		c.reconnect(now, nil)
@@ -772,7 +856,10 @@ func (c *Client) Tick(now int64) {
 		}
 		if k.pingAt > 0 && k.pingAt <= now {
 			k.pingAt = 0
-			k.pongBy = now + c.cfg.PongTimeoutMs
+			if k.pongBy == 0 {
+				// A PING sent while another PONG is due keeps that deadline.
+				k.pongBy = now + c.cfg.PongTimeoutMs
+			}
 			k.pongWaiters = append(k.pongWaiters, nil)
 			c.queueFrame(k, Ping)
 		}
@@ -812,7 +899,8 @@ func (c *Client) resetLazy(now int64) {
 // fails requests not yet sent with "Closed before connection was
 // established", and waits for requests in flight; then it closes the
 // sockets, reports StateIdle and emits OutClosed. The client stays usable: a
-// later request reconnects.
+// later request reconnects; one made while Close waits is held back and
+// sent on a new socket once Close has finished.
 func (c *Client) Close(now int64) {
 	c.now = now
 	c.allowReconnect = false
@@ -829,12 +917,13 @@ func (c *Client) Close(now int64) {
 				c.sendStop(r.ID, r.sock)
 				c.sendStop(r.ID, r.successor)
 			}
-			c.emit(Output{Kind: OutComplete, ID: r.ID})
+			c.emit(Output{Kind: OutComplete, ID: r.key})
 		case r.state == reqOutgoing:
 			delete(c.reqs, r.ID)
-			c.emit(Output{Kind: OutError, ID: r.ID, Err: &ClosedError{Message: "Closed before connection was established"}})
+			c.emit(Output{Kind: OutError, ID: r.key, Err: &ClosedError{Message: "Closed before connection was established"}})
 		}
 	}
+	clear(c.draining) // every subscription has completed
 	c.outgoing = c.outgoing[:0]
 	c.closing = true
 	c.maybeFinishClose()
@@ -848,8 +937,11 @@ func (c *Client) Abort(now int64) {
 		return
 	}
 	for _, r := range c.sortedAll() {
+		if r.state != reqPending {
+			continue // made during the close: sent once it has finished
+		}
 		delete(c.reqs, r.ID)
-		c.emit(Output{Kind: OutError, ID: r.ID, Err: &ClosedError{Message: "Client closed before the server answered"}})
+		c.emit(Output{Kind: OutError, ID: r.key, Err: &ClosedError{Message: "Client closed before the server answered"}})
 	}
 	c.maybeFinishClose()
 }
@@ -859,12 +951,12 @@ func (c *Client) sortedAll() []*request {
 	for _, r := range c.reqs {
 		rs = append(rs, r)
 	}
-	slices.SortFunc(rs, func(a, b *request) int { return int(a.ID - b.ID) })
+	slices.SortFunc(rs, func(a, b *request) int { return cmp.Compare(a.key, b.key) })
 	return rs
 }
 
 func (c *Client) maybeFinishClose() {
-	if !c.closing || c.hasPending() {
+	if !c.closing || c.holdClose || c.hasPending() {
 		return
 	}
 	c.closing = false

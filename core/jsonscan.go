@@ -345,9 +345,11 @@ func (s *scanner) object(member func(key []byte)) {
 	}
 }
 
-// end fails unless only whitespace is left.
+// end fails unless only whitespace is left. (peek's 0 cannot tell the end
+// from a NUL byte, so the position decides.)
 func (s *scanner) end() {
-	if s.peek() != 0 {
+	s.skipSpace()
+	if s.pos < len(s.buf) {
 		s.fail("trailing data after value")
 	}
 }

@@ -39,9 +39,11 @@ const (
 	// OutWrite: socket Sock has frames to send; call PollTransmit until it
 	// reports none. Emitted once per idle-to-busy transition.
 	OutWrite
-	// OutCloseSocket: close socket Sock with Code. When Abort is set the core
-	// has already given the socket up (e.g. no PONG in time): drop it at once
-	// without waiting for a closing handshake.
+	// OutCloseSocket: close socket Sock with Code, after writing the frames
+	// PollTransmit still returns for it (announced by an earlier OutWrite,
+	// e.g. subscription.stop). When Abort is set the core has already given
+	// the socket up (e.g. no PONG in time): drop it at once without waiting
+	// for a closing handshake.
 	OutCloseSocket
 	// OutResult: query or mutation ID succeeded; Data is the raw result.data
 	// (nil for a void result). Final for ID.

@@ -1,0 +1,259 @@
+package core
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+)
+
+// connected returns a harness whose first socket is open.
+func connected(t *testing.T, cfg Config) (*harness, SocketID) {
+	t.Helper()
+	h := newHarness(t, cfg)
+	s := h.connect()
+	h.take()
+	return h, s
+}
+
+func TestIDsStartAtOneAndSingleRequestIsBareObject(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	a := h.query("a")
+	b := h.start(Mutation, "b", `{"x":1}`)
+	h.drain()
+	if a != 1 || b != 2 {
+		t.Fatalf("ids %d, %d; want 1, 2", a, b)
+	}
+	eq(t, "frames", h.frames(s), []string{
+		q(1, "a"),
+		`{"id":2,"method":"mutation","params":{"input":{"x":1},"path":"b"}}`,
+	})
+}
+
+func TestSameTickBatching(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	h.start(Query, "a", "")
+	h.start(Mutation, "b", `1`)
+	h.start(Subscription, "c", "")
+	if len(h.frames(s)) != 0 {
+		t.Fatalf("sent before PollTransmit: %v", h.frames(s))
+	}
+	// One OutWrite for the three.
+	var writes int
+	for {
+		o, ok := h.c.Poll()
+		if !ok {
+			break
+		}
+		if o.Kind != OutWrite || o.Sock != s {
+			t.Fatalf("unexpected output %s", render(o))
+		}
+		writes++
+	}
+	if writes != 1 {
+		t.Fatalf("%d OutWrite, want 1", writes)
+	}
+	h.transmit(s)
+	eq(t, "frames", h.frames(s), []string{batch(
+		q(1, "a"),
+		`{"id":2,"method":"mutation","params":{"input":1,"path":"b"}}`,
+		sub(3, "c"),
+	)})
+	// A later request is a new frame; the writer became idle, so a new OutWrite.
+	h.query("d")
+	eq(t, "frames", h.takeFrames(s)[1:], []string{q(4, "d")})
+	if _, ok := h.c.PollTransmit(s); ok {
+		t.Error("PollTransmit has more after running dry")
+	}
+}
+
+func TestQueueWhileConnectingFlushesAfterConnectionParams(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Config{})
+	eq(t, "outputs at New", h.takeKinds(), []string{"dial 1"})
+	if h.c.State() != StateConnecting {
+		t.Errorf("initial state %v", h.c.State())
+	}
+	a := h.query("a")
+	b := h.query("b")
+	c := h.subscribe("c")
+	if len(h.frames(1)) != 0 {
+		t.Fatalf("sent before open: %v", h.frames(1))
+	}
+	if got := h.dials(); len(got) != 1 {
+		t.Fatalf("dials %v, want one", got)
+	}
+	h.openParams(1, `{"token":"secret"}`)
+	eq(t, "frames", h.frames(1), []string{
+		`{"method":"connectionParams","data":{"token":"secret"}}`,
+		batch(q(a, "a"), q(b, "b"), sub(c, "c")),
+	})
+	eq(t, "states", h.states(), []string{"pending"})
+}
+
+func TestConnectionParamsNullFirst(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Config{})
+	h.query("a")
+	h.openParams(1, `null`)
+	eq(t, "frames", h.frames(1), []string{`{"method":"connectionParams","data":null}`, q(1, "a")})
+}
+
+func TestResponsesRoutedByID(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	a := h.start(Query, "a", "")
+	b := h.start(Query, "b", "")
+	c := h.start(Mutation, "c", "")
+	h.drain()
+	h.recv(s, data(c, `"C"`))
+	h.recv(s, `{"id":99,"result":{"type":"data","data":"stray"}}`)
+	h.recv(s, `{"id":"`+itoa(a)+`","result":{"type":"data","data":"A"}}`) // string id
+	h.recv(s, data(b, `{"b":[1]}`))
+	eq(t, "outputs", h.takeKinds(), []string{`result 3 "C"`, `result 1 "A"`, `result 2 {"b":[1]}`})
+	// A second answer for a finished request is ignored.
+	h.recv(s, data(a, `"again"`))
+	h.recv(s, `{"id":"x","result":{"type":"data","data":1}}`)
+	eq(t, "late outputs", h.takeKinds(), nil)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestResultKinds(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	void := h.query("void")
+	null := h.query("null")
+	fail := h.query("fail")
+	h.recv(s, `{"id":1,"result":{"type":"data"}}`)
+	h.recv(s, `{"id":2,"result":{"type":"data","data":null}}`)
+	h.recv(s, `{"id":3,"error":{"message":"nope","code":-32600,"data":{"code":"BAD_REQUEST","httpStatus":400,"path":"fail"}}}`)
+	if o := h.outcome(void); o.Kind != OutResult || o.Data != nil {
+		t.Errorf("void result: %s", render(o))
+	}
+	if o := h.outcome(null); o.Kind != OutResult || string(o.Data) != "null" {
+		t.Errorf("null result: %s", render(o))
+	}
+	o := h.outcome(fail)
+	var te *TRPCError
+	if o.Kind != OutError || !errors.As(o.Err, &te) {
+		t.Fatalf("error result: %s", render(o))
+	}
+	if te.Code != "BAD_REQUEST" || te.Message != "nope" || te.HTTPStatus != 400 || te.Path != "fail" || te.JSONRPCCode != -32600 {
+		t.Errorf("TRPCError %+v", te)
+	}
+	if errors.Is(o.Err, ErrConnectionClosed) {
+		t.Error("server error matches ErrConnectionClosed")
+	}
+}
+
+func TestSubscriptionResultIsNotFinalButQueryResultIs(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	qid := h.query("q")
+	h.recv(s, started(qid)) // a query answered with "started" still ends
+	if o := h.outcome(qid); o.Kind != OutResult || o.Data != nil {
+		t.Errorf("query ended with %s", render(o))
+	}
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	t.Run("queued request sends nothing", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, Config{})
+		a := h.query("a")
+		sid := h.subscribe("s")
+		b := h.query("b")
+		h.cancel(a)
+		h.cancel(sid)
+		h.open(1)
+		eq(t, "frames", h.frames(1), []string{q(b, "b")})
+		eq(t, "outputs for cancelled", renderAll(append(h.of(a), h.of(sid)...)), nil)
+	})
+	t.Run("all queued cancelled: nothing", func(t *testing.T) {
+		t.Parallel()
+		h, s := connected(t, Config{})
+		a := h.start(Query, "a", "")
+		h.c.Cancel(h.now, a)
+		h.final[a] = Output{ID: a} // cancelled
+		h.drain()
+		eq(t, "frames", h.frames(s), nil)
+	})
+	t.Run("pending query ignores late answer", func(t *testing.T) {
+		t.Parallel()
+		h, s := connected(t, Config{})
+		a := h.query("a")
+		h.cancel(a)
+		h.recv(s, data(a, `1`))
+		eq(t, "outputs", renderAll(h.of(a)), nil)
+		eq(t, "frames", h.frames(s), []string{q(a, "a")})
+	})
+	t.Run("subscription sends stop", func(t *testing.T) {
+		t.Parallel()
+		h, s := connected(t, Config{})
+		id := h.subscribe("s")
+		h.recv(s, started(id))
+		h.cancel(id)
+		h.recv(s, data(id, `1`))
+		h.recv(s, stopped(id))
+		eq(t, "frames", h.frames(s), []string{sub(id, "s"), stop(id)})
+		eq(t, "outputs", renderAll(h.of(id)), []string{"started 1"})
+		h.cancel(id) // twice: no-op
+		h.cancel(42) // unknown: no-op
+		eq(t, "frames", h.frames(s), []string{sub(id, "s"), stop(id)})
+	})
+}
+
+func TestPingAnsweredWithPong(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	h.recv(s, "PING")
+	h.recv(s, "PING")
+	eq(t, "frames", h.frames(s), []string{"PONG", "PONG"})
+	h.recv(s, "PONG") // unsolicited: ignored
+	eq(t, "outputs", h.takeKinds(), nil)
+}
+
+func TestFrameErrorKeepsConnection(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	a := h.query("a")
+	h.take()
+	h.recv(s, `{"id":1,"result":`)
+	out := h.take()
+	if len(out) != 1 || out[0].Kind != OutFrameError || out[0].Sock != s {
+		t.Fatalf("outputs %v", renderAll(out))
+	}
+	var fe *FrameError
+	if !errors.As(out[0].Err, &fe) {
+		t.Errorf("err %T", out[0].Err)
+	}
+	h.recv(s, data(a, `2`))
+	eq(t, "outputs", h.takeKinds(), []string{"result 1 2"})
+}
+
+func TestMessagesOnUnknownSocketIgnored(t *testing.T) {
+	t.Parallel()
+	h, _ := connected(t, Config{})
+	a := h.query("a")
+	h.recv(77, data(a, `1`))
+	h.c.Opened(h.now, 77, nil)
+	h.c.Closed(h.now, 77, 1000, nil)
+	h.drain()
+	eq(t, "outputs", h.takeKinds(), nil)
+	if _, ok := h.c.PollTransmit(77); ok {
+		t.Error("PollTransmit on unknown socket")
+	}
+}
+
+func TestUnknownServerMethodIgnored(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	h.recv(s, `{"id":null,"method":"somethingElse"}`)
+	eq(t, "outputs", h.takeKinds(), nil)
+	if len(h.dials()) != 1 {
+		t.Errorf("dials %v", h.dials())
+	}
+}
