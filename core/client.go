@@ -107,6 +107,7 @@ type Client struct {
 	replacementErr error
 	lazyAt         int64 // lazy close deadline, when lazyArmed
 	lazyArmed      bool
+	lazyBusy       bool  // lazy close due but requests remain: armed again once they end
 	closing        bool  // Close is waiting for in-flight requests
 	holdClose      bool  // lost is repairing: a waiting Close finishes after it
 	now            int64 // time of the latest event
@@ -208,6 +209,7 @@ func (c *Client) Cancel(now int64, id int64) {
 	if r.state == reqOutgoing {
 		c.outgoing = slices.DeleteFunc(c.outgoing, func(o *request) bool { return o == r })
 		c.forgetDraining(r.key)
+		c.lazyIdle()
 		return
 	}
 	if r.Method == Subscription {
@@ -219,6 +221,7 @@ func (c *Client) Cancel(now int64, id int64) {
 		c.closeIfDrained(k)
 	}
 	c.forgetDraining(r.key)
+	c.lazyIdle()
 	c.maybeFinishClose()
 }
 
@@ -406,7 +409,7 @@ func (c *Client) Opened(now int64, sock SocketID, params []byte) {
 		k.pingAt = now + c.cfg.KeepAliveIntervalMs
 	}
 	if c.cfg.Lazy {
-		c.lazyAt, c.lazyArmed = now+c.cfg.LazyCloseMs, true
+		c.lazyAt, c.lazyArmed, c.lazyBusy = now+c.cfg.LazyCloseMs, true, false
 	}
 	if k != c.next {
 		return
@@ -642,6 +645,7 @@ func (c *Client) finish(r *request, o Output) {
 		c.closeIfDrained(k)
 	}
 	c.forgetDraining(r.key)
+	c.lazyIdle()
 	c.maybeFinishClose()
 }
 
@@ -866,7 +870,10 @@ func (c *Client) Tick(now int64) {
 	}
 	if c.lazyArmed && c.lazyAt <= now {
 		if len(c.outgoing) > 0 || c.hasPending() {
-			c.lazyAt = now + max(c.cfg.LazyCloseMs, 1)
+			// The reference polls every closeMs (every tick with the
+			// default 0) while requests remain; waiting for the last one to
+			// end closes at the same time without the wake-ups.
+			c.lazyArmed, c.lazyBusy = false, true
 		} else {
 			c.lazyArmed = false
 			c.Close(now)
@@ -895,6 +902,14 @@ func (c *Client) resetLazy(now int64) {
 	}
 }
 
+// lazyIdle arms the lazy close again once the requests that held it back
+// have all ended.
+func (c *Client) lazyIdle() {
+	if c.lazyBusy && len(c.outgoing) == 0 && !c.hasPending() {
+		c.lazyAt, c.lazyArmed, c.lazyBusy = c.now+c.cfg.LazyCloseMs, true, false
+	}
+}
+
 // Close stops reconnecting, completes every subscription (sending its stop),
 // fails requests not yet sent with "Closed before connection was
 // established", and waits for requests in flight; then it closes the
@@ -906,7 +921,7 @@ func (c *Client) Close(now int64) {
 	c.allowReconnect = false
 	c.replacementErr = nil
 	c.retired = nil
-	c.lazyArmed = false
+	c.lazyArmed, c.lazyBusy = false, false
 	c.retryAt = -1
 	c.reconnecting = false
 	for _, r := range c.sortedAll() {

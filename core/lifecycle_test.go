@@ -283,6 +283,10 @@ func TestLazySubscriptionKeepsSocket(t *testing.T) {
 	if _, closed := h.closed[1]; closed {
 		t.Fatal("lazy close with a live subscription")
 	}
+	// No polling while the subscription lives.
+	if d := h.deadlineIn(); d != -1 {
+		t.Errorf("timer armed in %d ms with a live subscription", d)
+	}
 	h.cancel(id)
 	h.advance(100)
 	if _, closed := h.closed[1]; !closed {
@@ -595,7 +599,7 @@ func TestKeepAlivePongDeadlineNotExtendedByLaterPings(t *testing.T) {
 	h, s := connected(t, Config{KeepAlive: true, KeepAliveIntervalMs: 100, PongTimeoutMs: 1000})
 	start := h.now
 	h.advance(100) // PING, PONG due at +1100
-	for range 5 { // until +850
+	for range 5 {  // until +850
 		h.advance(50)
 		h.recv(s, `{"id":null,"method":"x"}`)
 		h.advance(100) // PING again
@@ -663,4 +667,34 @@ func TestSubscribeDuringWaitingCloseThenSocketLost(t *testing.T) {
 	if len(h.dials()) != 2 {
 		t.Errorf("dials %v", h.dials())
 	}
+}
+
+func TestLazyDefaultCloseMs(t *testing.T) {
+	t.Parallel()
+	// closeMs 0 (the default): the socket closes as soon as nothing is
+	// left, and the client never asks for a tick per millisecond meanwhile.
+	h := newHarness(t, Config{Lazy: true})
+	a := h.query("a")
+	h.open(1)
+	ticks := 0
+	for range 100 {
+		if d := h.deadlineIn(); d >= 0 {
+			ticks++
+			h.advance(max(d, 1))
+		} else {
+			h.advance(10)
+		}
+	}
+	if ticks > 2 {
+		t.Errorf("%d wake-ups while one query was pending", ticks)
+	}
+	if _, closed := h.closed[1]; closed {
+		t.Fatal("closed with a pending query")
+	}
+	h.recv(1, data(a, `1`))
+	h.advance(0)
+	if _, closed := h.closed[1]; !closed {
+		t.Fatal("not closed once idle")
+	}
+	eq(t, "states", h.states(), []string{"connecting", "pending", "idle"})
 }

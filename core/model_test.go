@@ -250,6 +250,9 @@ func runModel(t testing.TB, prog []byte) {
 	if len(prog) > 0 && prog[0]&1 == 1 {
 		cfg.RetryDelay = func(i int) int64 { return int64(i%4) * 10 }
 	}
+	if len(prog) > 0 && prog[0]&2 == 2 {
+		cfg.Lazy, cfg.LazyCloseMs = true, 20
+	}
 	h := newHarness(t, cfg)
 	f := newFakeServer(h)
 	var keys []int64
@@ -386,6 +389,8 @@ var modelSeeds = [][]byte{
 	{0, 1, 0, 2, 0, 4, 0, 7, 0, 9, 0, 11, 0, 12, 0, 9, 0, 4, 0, 7, 0, 11, 0, 9, 1, 6, 1, 7, 0, 9, 0},
 	{1, 1, 0, 4, 0, 7, 0, 9, 0, 12, 0, 9, 0, 4, 0, 7, 0, 9, 0, 12, 1, 9, 1, 4, 0, 7, 2, 9, 2, 6, 2},
 	{0, 0, 0, 1, 0, 4, 1, 11, 0, 7, 0, 10, 0, 6, 0, 5, 0, 14, 10, 4, 0, 8, 0, 9, 0, 3, 0, 14, 0},
+	// Lazy: a move, then the subscription ends and the socket idles out.
+	{2, 1, 0, 4, 0, 7, 0, 9, 0, 11, 0, 12, 0, 9, 0, 4, 0, 7, 1, 9, 1, 3, 0, 14, 100},
 }
 
 // FuzzServerModel runs random interleavings against fakeServer: sockets

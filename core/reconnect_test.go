@@ -488,3 +488,21 @@ func TestRequestDuringWaitingCloseWithoutSocket(t *testing.T) {
 	}
 	_ = a
 }
+
+func TestServerReconnectOldLostWhileDraining(t *testing.T) {
+	t.Parallel()
+	h, a, q1 := moving(t)
+	h.open(2)
+	h.recv(2, started(a))
+	eq(t, "old frames", h.takeFrames(1)[2:], []string{stop(a), "PING"})
+	h.take()
+	h.lose(1, 1006) // before its PONG or stopped: only q1 fails
+	eq(t, "outputs", h.takeKinds(), []string{"error 2 closed: WebSocket closed"})
+	_ = q1
+	h.recv(2, tracked(a, "43", `43`))
+	eq(t, "outputs", h.takeKinds(), []string{`event 1 #43 {"id":"43","data":43}`})
+	eq(t, "states", h.states(), []string{"pending"})
+	if len(h.dials()) != 2 {
+		t.Errorf("dials %v", h.dials())
+	}
+}
