@@ -1,0 +1,55 @@
+// Chromium (Debian's /usr/bin/chromium) driven by playwright-core: the demo page end to end,
+// including a server restart, and a screenshot in artifacts/chromium-demo.png.
+// usage: node chromium.mjs http://127.0.0.1:PORT
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { control } from './lib/check.mjs';
+import { DemoPage, watchPage } from './lib/demo-page.mjs';
+
+const base = process.argv[2];
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const shot = path.resolve(import.meta.dirname, '../artifacts/chromium-demo.png');
+const t0 = Date.now();
+const log = (s) => console.log(`[chromium +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
+setTimeout(() => { console.error('[chromium] overall timeout (80 s)'); process.exit(1); }, 80000).unref();
+
+fs.rmSync(shot.replace(/\.png$/, '-failed.png'), { force: true });
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'trpcws-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath,
+  headless: true,
+  viewport: { width: 1180, height: 760 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+let code = 1;
+try {
+  
+  await control(base, 'reset');
+  const page = context.pages()[0] ?? await context.newPage();
+  const noPageErrors = watchPage(page, log);
+  const demo = new DemoPage(page, base, log);
+  await demo.open();
+  await demo.smoke('chromium');
+  await demo.restart('chromium');
+  fs.mkdirSync(path.dirname(shot), { recursive: true });
+  await page.screenshot({ path: shot, fullPage: true });
+  log(`screenshot ${path.relative(process.cwd(), shot)}`);
+  noPageErrors();
+  code = 0;
+} catch (err) {
+  console.error(`[chromium] FAIL: ${err?.stack ?? err}`);
+  try {
+    const page = context.pages()[0];
+    if (page) {
+      fs.mkdirSync(path.dirname(shot), { recursive: true });
+      await page.screenshot({ path: shot.replace(/\.png$/, '-failed.png'), fullPage: true });
+    }
+  } catch {}
+} finally {
+  await context.close().catch(() => {});
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+process.exit(code);

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# End-to-end tests: the wasm client (web/) in real runtimes against the real @trpc/server
+# (testserver/): Chromium (playwright-core) and Firefox ESR (puppeteer-core) on the demo page,
+# Deno and Bun on a script, workerd on the example worker (examples/workerd).
+#
+#   bash e2e/run.sh          (make test-e2e; part of make test)
+#
+# Installs what it needs (npm ci in e2e/ and testserver/, Debian's chromium and firefox-esr with
+# apt-get when missing, the wasm with ./build.sh when missing) and never skips a runtime: one it
+# cannot install or start is a failure. Prints one PASS/FAIL line per runtime, then exactly
+# "N passed, M failed"; exits non-zero on any failure. Logs: artifacts/e2e-logs/,
+# screenshot: artifacts/chromium-demo.png.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+E2E=$ROOT/e2e
+LOGS=$ROOT/artifacts/e2e-logs
+START=$(date +%s)
+export NO_COLOR=1
+
+die() { echo "e2e: $*" >&2; exit 1; }
+mkdir -p "$LOGS" || die "cannot create $LOGS"
+TMP=$(mktemp -d) || die "mktemp failed"
+
+# ------------------------------------------------------------------ install
+
+npm_ci() { # dir: npm ci when node_modules is missing or older than the lock file
+  local dir=$1
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "e2e: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) > "$LOGS/npm-ci-$dir.log" 2>&1 \
+      || { cat "$LOGS/npm-ci-$dir.log" >&2; die "npm ci in $dir failed"; }
+  fi
+}
+npm_ci testserver
+npm_ci e2e
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/firefox-esr ]; then
+  echo "e2e: installing chromium and firefox-esr (apt-get)"
+  SUDO=
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo > /dev/null || die "chromium/firefox-esr missing and not root: install them (apt-get install chromium firefox-esr)"
+    SUDO=sudo
+  fi
+  { $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium firefox-esr; } \
+    > "$LOGS/apt-get.log" 2>&1 || { tail -20 "$LOGS/apt-get.log" >&2; die "apt-get install chromium firefox-esr failed"; }
+fi
+
+if [ ! -f web/trpcws.wasm ] || [ ! -f web/wasm_exec.js ]; then
+  echo "e2e: building the wasm (./build.sh)"
+  ./build.sh > "$LOGS/build.log" 2>&1 || { cat "$LOGS/build.log" >&2; die "./build.sh failed"; }
+fi
+
+# The web package as `npm install trpcws` would lay it out (exactly the files `npm pack` ships),
+# next to @trpc/client in e2e/node_modules: Bun and workerd import it from there.
+tgz=$(cd web && npm pack --pack-destination "$TMP" --silent 2> "$LOGS/npm-pack.log") \
+  || { cat "$LOGS/npm-pack.log" >&2; die "npm pack web/ failed"; }
+rm -rf e2e/node_modules/trpcws && mkdir -p e2e/node_modules/trpcws \
+  && tar -xzf "$TMP/$tgz" -C e2e/node_modules/trpcws --strip-components=1 \
+  || die "unpacking $tgz failed"
+
+# ------------------------------------------------------------------ versions
+
+BIN=$E2E/node_modules/.bin
+pkgv() { node -p "require('$1/package.json').version" 2>/dev/null || echo '?'; }
+V_CHROMIUM=$(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}')
+V_FIREFOX=$(/usr/bin/firefox-esr --version 2>/dev/null | awk '{print $3}')
+V_DENO=$("$BIN/deno" --version 2>/dev/null | awk 'NR==1{print $2}')
+V_BUN=$("$BIN/bun" --version 2>/dev/null)
+V_WORKERD=$("$BIN/workerd" --version 2>/dev/null | awk '{print $2}')
+V_PLAYWRIGHT=$(pkgv "$E2E/node_modules/playwright-core")
+V_PUPPETEER=$(pkgv "$E2E/node_modules/puppeteer-core")
+V_CLIENT=$(pkgv "$E2E/node_modules/@trpc/client")
+V_SERVER=$(pkgv "$ROOT/testserver/node_modules/@trpc/server")
+echo
+echo "runtime       version                   driven by"
+printf '%-13s %-25s %s\n' \
+  chromium "${V_CHROMIUM:-missing}" "playwright-core $V_PLAYWRIGHT (Debian package)" \
+  firefox-esr "${V_FIREFOX:-missing}" "puppeteer-core $V_PUPPETEER, WebDriver BiDi (Debian package)" \
+  deno "${V_DENO:-missing}" "npm deno $(pkgv "$E2E/node_modules/deno")" \
+  bun "${V_BUN:-missing}" "npm bun $(pkgv "$E2E/node_modules/bun")" \
+  workerd "${V_WORKERD:-missing}" "npm workerd $(pkgv "$E2E/node_modules/workerd")" \
+  node "$(node --version)" "runs the test server and the browser drivers"
+echo "@trpc/client $V_CLIENT (in the tests), @trpc/server $V_SERVER (test server), trpcws $(pkgv "$E2E/node_modules/trpcws") (web/)"
+echo
+
+# ------------------------------------------------------------------ test server
+
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2> /dev/null
+    wait "$SERVER_PID" 2> /dev/null
+  fi
+  exec 7>&-
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The server's stdin is a pipe this shell holds open (fd 7): if this script is killed, even with
+# SIGKILL, the pipe closes and the server exits by itself.
+mkfifo "$TMP/server.in"
+node testserver/server.mjs --port 0 --static "$ROOT" < "$TMP/server.in" > "$TMP/server.out" 2> "$LOGS/testserver.log" &
+SERVER_PID=$!
+exec 7> "$TMP/server.in"
+PORT=
+for _ in $(seq 100); do
+  PORT=$(sed -n 's/^LISTENING //p' "$TMP/server.out")
+  [ -n "$PORT" ] && break
+  kill -0 "$SERVER_PID" 2> /dev/null || break
+  sleep 0.1
+done
+[ -n "$PORT" ] || { cat "$LOGS/testserver.log" >&2; die "the test server did not start"; }
+BASE=http://127.0.0.1:$PORT
+echo "test server: $BASE (@trpc/server $V_SERVER, static files from the repo root)"
+echo
+
+# ------------------------------------------------------------------ tests
+
+PASSED=0
+FAILED=0
+RESULTS=()
+run_test() { # name version-label timeout-seconds command...
+  local name=$1 label=$2 limit=$3
+  shift 3
+  local log=$LOGS/$name.log t0=$SECONDS rc
+  echo "-- $name ($label)"
+  timeout -k 5 "$limit" "$@" 7>&- > "$log" 2>&1
+  rc=$?
+  sed 's/^/   /' "$log" | grep -v 'page console.error: .*ERR_CONNECTION_REFUSED' | tail -n 30
+  local line
+  if [ $rc = 0 ]; then
+    PASSED=$((PASSED + 1))
+    line=$(printf 'PASS  %-12s %-40s %3ds' "$name" "$label" $((SECONDS - t0)))
+  else
+    FAILED=$((FAILED + 1))
+    [ $rc = 124 ] && echo "   (killed after ${limit}s)"
+    line=$(printf 'FAIL  %-12s %-40s %3ds  (exit %d; log: %s)' "$name" "$label" $((SECONDS - t0)) $rc "${log#"$ROOT"/}")
+  fi
+  echo "$line"
+  RESULTS+=("$line")
+}
+
+run_test chromium "chromium ${V_CHROMIUM:-?}" 90 node e2e/chromium.mjs "$BASE"
+run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
+run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
+  --allow-net="127.0.0.1:$PORT" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
+run_test bun "bun ${V_BUN:-?}" 45 "$BIN/bun" e2e/runtime-smoke.mjs "$BASE"
+run_test workerd "workerd ${V_WORKERD:-?}" 60 bash e2e/workerd.sh "$BASE"
+
+echo
+echo "== e2e summary ($(($(date +%s) - START)) s)"
+printf '%s\n' "${RESULTS[@]}"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
