@@ -1,0 +1,393 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"strconv"
+
+	"github.com/trpcws/trpcws/core"
+)
+
+// Flags of [Bridge.New].
+const (
+	FlagLazy      = 1 << iota // lazy.enabled
+	FlagKeepAlive             // keepAlive.enabled
+	FlagRetry                 // retryDelayMs given: ask the retry hook
+	FlagParams                // connectionParams given
+)
+
+// Flags of [Bridge.Start].
+const (
+	StartInput       = 1 << iota // the request has an input (else params.input is left out)
+	StartLastEventID             // the bytes after the path are params.lastEventId
+)
+
+// Bridge holds the clients of one WebAssembly instance and the buffers
+// calls exchange with JavaScript. Its methods are called one at a time
+// (JavaScript is single-threaded and never re-enters Go); none blocks.
+type Bridge struct {
+	clients map[int32]*client
+	last    int32
+	in      []byte
+	out     output
+	header  [4]int32
+	// retry asks JavaScript for a retry delay: (cid, attempt) → ms, or
+	// ok=false to use the default.
+	retry func(cid int32, attempt int) (ms float64, ok bool)
+}
+
+// NewBridge returns an empty bridge. retry may be nil.
+func NewBridge(retry func(cid int32, attempt int) (float64, bool)) *Bridge {
+	return &Bridge{clients: make(map[int32]*client), retry: retry}
+}
+
+// client is one JS client: its core and the JS handles of its requests.
+type client struct {
+	id      int32
+	core    *core.Client
+	params  bool
+	handles map[int64]int64 // core request id → JS handle
+	ids     map[int64]int64 // JS handle → core request id
+	frame   []byte          // the inbound frame of the running call, if any
+	ascii   bool
+	at      int64 // deadline last reported to JavaScript
+}
+
+// Input returns a buffer of at least n bytes for JavaScript to write the
+// next call's bytes into. It stays valid until the next Input call.
+func (b *Bridge) Input(n int) []byte {
+	if n < 64 {
+		n = 64
+	}
+	if cap(b.in) < n {
+		b.in = make([]byte, n+n/4)
+	}
+	b.in = b.in[:cap(b.in)]
+	return b.in
+}
+
+// arg returns the first n bytes JavaScript wrote.
+func (b *Bridge) arg(n int32) []byte {
+	if n < 0 || int(n) > len(b.in) {
+		panic(bridgeError("trpcws: input length out of range"))
+	}
+	return b.in[:n]
+}
+
+// Output returns the records and text of the last call.
+func (b *Bridge) Output() ([]float64, []byte) { return b.out.nums, b.out.bytes }
+
+// Call runs fn as one exported call: it clears the output, recovers any
+// panic, and returns the number of float64s in the output, or -1 with the
+// failure message as the output bytes.
+func (b *Bridge) Call(fn func()) (n int32) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.out.reset()
+			if e, ok := r.(bridgeError); ok {
+				b.out.bytes = append(b.out.bytes, e...)
+			} else {
+				b.out.bytes = append(b.out.bytes, panicMessage(r)...)
+			}
+			for _, c := range b.clients {
+				c.frame = nil
+			}
+			b.publish()
+			n = -1
+		}
+	}()
+	b.out.reset()
+	fn()
+	b.publish()
+	return int32(len(b.out.nums))
+}
+
+func (b *Bridge) client(cid int32) *client {
+	c := b.clients[cid]
+	if c == nil {
+		panic(bridgeError("trpcws: unknown client " + strconv.Itoa(int(cid))))
+	}
+	return c
+}
+
+// New creates a client and records [recClient, cid]; unless lazy it also
+// asks for the first socket.
+func (b *Bridge) New(now int64, flags int32, lazyCloseMs, intervalMs, pongTimeoutMs float64) {
+	b.last++
+	cid := b.last
+	cfg := core.Config{
+		Lazy:                flags&FlagLazy != 0,
+		LazyCloseMs:         clampMs(lazyCloseMs),
+		KeepAlive:           flags&FlagKeepAlive != 0,
+		KeepAliveIntervalMs: clampMs(intervalMs),
+		PongTimeoutMs:       clampMs(pongTimeoutMs),
+	}
+	if flags&FlagRetry != 0 && b.retry != nil {
+		retry := b.retry
+		cfg.RetryDelay = func(attempt int) int64 {
+			ms, ok := retry(cid, attempt)
+			if !ok {
+				return core.ExponentialBackoff(attempt)
+			}
+			return clampMs(ms)
+		}
+	}
+	c := &client{
+		id:      cid,
+		params:  flags&FlagParams != 0,
+		handles: make(map[int64]int64),
+		ids:     make(map[int64]int64),
+		at:      -1,
+	}
+	b.clients[cid] = c
+	b.out.rec(recClient, float64(cid))
+	c.core = core.New(cfg, now)
+	b.drain(c)
+}
+
+// clampMs turns a JavaScript number of milliseconds into an int64:
+// NaN and negatives give 0, huge values are capped at 2^31-1 (setTimeout's
+// limit).
+func clampMs(ms float64) int64 {
+	if !(ms > 0) {
+		return 0
+	}
+	if ms > 1<<31-1 {
+		return 1<<31 - 1
+	}
+	return int64(ms)
+}
+
+// Free forgets client cid. Its sockets must already be closed by JavaScript.
+func (b *Bridge) Free(cid int32) { delete(b.clients, cid) }
+
+// Start queues a request. The first pathLen bytes of the input are the
+// path; with StartLastEventID the remaining n-pathLen are lastEventId.
+// handle is JavaScript's name for the request in every later record; the
+// input itself stays in JavaScript (see the package doc on markers).
+func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen, n int32, flags int32) {
+	c := b.client(cid)
+	if method < int32(core.Query) || method > int32(core.Subscription) {
+		panic(bridgeError("trpcws: bad method"))
+	}
+	if _, dup := c.ids[handle]; dup {
+		panic(bridgeError("trpcws: duplicate request handle"))
+	}
+	arg := b.arg(n)
+	if pathLen < 0 || pathLen > n {
+		panic(bridgeError("trpcws: path length out of range"))
+	}
+	path := string(arg[:pathLen])
+	var last *string
+	if flags&StartLastEventID != 0 {
+		s := string(arg[pathLen:])
+		last = &s
+	}
+	var input []byte
+	if flags&StartInput != 0 {
+		input = marker(nil, handle)
+	}
+	id := c.core.Start(now, core.Method(method), path, input, last)
+	c.handles[id] = handle
+	c.ids[handle] = id
+	b.drain(c)
+}
+
+// marker is the placeholder JavaScript replaces with the input of request
+// handle.
+func marker(dst []byte, handle int64) []byte {
+	dst = append(dst, 0)
+	dst = strconv.AppendInt(dst, handle, 10)
+	return append(dst, 0)
+}
+
+// Cancel abandons request handle (unsubscribe or abort): nothing more is
+// recorded for it.
+func (b *Bridge) Cancel(cid int32, now int64, handle int64) {
+	c := b.client(cid)
+	id, ok := c.ids[handle]
+	if !ok {
+		return
+	}
+	delete(c.ids, handle)
+	delete(c.handles, id)
+	c.core.Cancel(now, id)
+	b.drain(c)
+}
+
+// URL records [recURL, a, b]: the input bytes (the URL JavaScript
+// resolved), with the connectionParams=1 query parameter added when the
+// client has connection params.
+func (b *Bridge) URL(cid int32, n int32) {
+	c := b.client(cid)
+	u := string(b.arg(n))
+	if c.params {
+		u = core.URLWithConnectionParams(u)
+	}
+	s, e := b.out.text([]byte(u))
+	b.out.rec(recURL, s, e)
+}
+
+// Opened reports that socket sock opened (and its connection params, if
+// any, were resolved: JavaScript splices them in for the "\x00p<sock>\x00"
+// marker).
+func (b *Bridge) Opened(cid int32, now int64, sock int32, hasParams bool) {
+	c := b.client(cid)
+	var params []byte
+	if hasParams {
+		params = append([]byte{0, 'p'}, strconv.Itoa(int(sock))...)
+		params = append(params, 0)
+	}
+	c.core.Opened(now, core.SocketID(sock), params)
+	b.drain(c)
+}
+
+// Message hands over the text frame of n bytes JavaScript wrote into the
+// input. ascii tells that the frame is pure ASCII (JavaScript knows it from
+// TextEncoder.encodeInto: as many bytes as UTF-16 units).
+func (b *Bridge) Message(cid int32, now int64, sock int32, n int32, ascii bool) {
+	c := b.client(cid)
+	// The core may keep slices of the frame past this call (a connection
+	// error it reports later), so it gets its own copy, not the reused
+	// input buffer.
+	frame := append([]byte(nil), b.arg(n)...)
+	c.frame, c.ascii = frame, ascii
+	c.core.Message(now, core.SocketID(sock), frame)
+	b.drain(c)
+	c.frame = nil
+}
+
+// Closed reports that socket sock closed (code 0 when none) or failed;
+// cause, when not 0, is the handle of a JavaScript value (the event or the
+// thrown error) that error records may refer to.
+func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int64) {
+	c := b.client(cid)
+	var err error
+	if cause != 0 {
+		err = &jsCause{handle: cause}
+	}
+	c.core.Closed(now, core.SocketID(sock), int(code), err)
+	b.drain(c)
+}
+
+// Transmit records every frame socket sock has to send now, as recFrame.
+func (b *Bridge) Transmit(cid int32, now int64, sock int32) {
+	c := b.client(cid)
+	for {
+		f, ok := c.core.PollTransmit(core.SocketID(sock))
+		if !ok {
+			break
+		}
+		s, e := b.out.text(f)
+		b.out.rec(recFrame, float64(sock), s, e)
+	}
+	b.drain(c)
+}
+
+// Tick runs the client's timers. The deadline is always reported after it:
+// JavaScript's timer is spent, even if it fired a little early and the
+// deadline did not move.
+func (b *Bridge) Tick(cid int32, now int64) {
+	c := b.client(cid)
+	c.core.Tick(now)
+	c.at = -2
+	b.drain(c)
+}
+
+// Close starts closing the client (see core.Client.Close); recClosed
+// follows, in this call or a later one.
+func (b *Bridge) Close(cid int32, now int64) {
+	c := b.client(cid)
+	c.core.Close(now)
+	b.drain(c)
+}
+
+// drain turns the core's outputs into records, then reports the deadline
+// if it changed.
+func (b *Bridge) drain(c *client) {
+	o := &b.out
+	for {
+		out, ok := c.core.Poll()
+		if !ok {
+			break
+		}
+		switch out.Kind {
+		case core.OutDial:
+			o.rec(recDial, float64(out.Sock))
+		case core.OutWrite:
+			o.rec(recWrite, float64(out.Sock))
+		case core.OutCloseSocket:
+			abort := 0.0
+			if out.Abort {
+				abort = 1
+			}
+			o.rec(recCloseSock, float64(out.Sock), float64(out.Code), abort)
+		case core.OutResult:
+			if h, ok := c.finish(out.ID); ok {
+				o.rec(recResult, float64(h))
+				o.frameRef(c.frame, c.ascii, out.Data)
+			}
+		case core.OutStarted:
+			if h, ok := c.handles[out.ID]; ok {
+				o.rec(recStarted, float64(h))
+			}
+		case core.OutEvent:
+			if h, ok := c.handles[out.ID]; ok {
+				o.rec(recEvent, float64(h))
+				o.frameRef(c.frame, c.ascii, out.Data)
+				if out.HasEventID {
+					o.stringRef(out.EventID)
+				} else {
+					o.rec(refNone, 0, 0)
+				}
+			}
+		case core.OutComplete:
+			if h, ok := c.finish(out.ID); ok {
+				o.rec(recComplete, float64(h))
+			}
+		case core.OutError:
+			if h, ok := c.finish(out.ID); ok {
+				o.rec(recError, float64(h))
+				o.textRef(appendError(nil, out.Err, 0))
+			}
+		case core.OutState:
+			o.rec(recState, float64(out.State))
+			if out.Err != nil {
+				o.textRef(appendError(nil, out.Err, 0))
+			} else {
+				o.rec(refNone, 0, 0)
+			}
+		case core.OutFrameError:
+			o.rec(recFrameErr, float64(out.Sock))
+			o.textRef(appendError(nil, out.Err, 0))
+		case core.OutClosed:
+			o.rec(recClosed)
+		}
+	}
+	at, ok := c.core.Deadline()
+	if !ok {
+		at = -1
+	}
+	if at != c.at {
+		c.at = at
+		o.rec(recDeadline, float64(at))
+	}
+}
+
+// finish forgets request id after its final record and returns its handle.
+func (c *client) finish(id int64) (int64, bool) {
+	h, ok := c.handles[id]
+	if ok {
+		delete(c.handles, id)
+		delete(c.ids, h)
+	}
+	return h, ok
+}
+
+// publish points the header at the output.
+func (b *Bridge) publish() {
+	b.header[0] = ptr(b.out.nums)
+	b.header[1] = int32(len(b.out.nums))
+	b.header[2] = ptr(b.out.bytes)
+	b.header[3] = int32(len(b.out.bytes))
+}

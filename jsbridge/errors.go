@@ -1,0 +1,80 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"github.com/trpcws/trpcws/core"
+)
+
+// jsCause is a cause JavaScript holds (a close or error event, a thrown
+// constructor error): Go only keeps its handle, JavaScript resolves it.
+type jsCause struct{ handle int64 }
+
+func (e *jsCause) Error() string {
+	return "trpcws: JavaScript cause #" + string(appendNumber(nil, e.handle))
+}
+
+// bridgeError is a failure of a call itself (bad arguments, a recovered
+// panic); JavaScript throws it as an Error.
+type bridgeError string
+
+func (e bridgeError) Error() string { return string(e) }
+
+// appendError appends err as a small JSON object web/index.js turns into
+// the reference client's error values:
+//
+//	{"t":"trpc","error":<the server's error object>}
+//	{"t":"closed","message":"WebSocket closed","code":1006,"cause":<error>|null}
+//	{"t":"js","h":<cause handle>}
+//	{"t":"go","message":"..."}
+func appendError(dst []byte, err error, depth int) []byte {
+	if err == nil || depth > 8 {
+		return append(dst, "null"...)
+	}
+	switch e := err.(type) {
+	case *core.TRPCError:
+		if e.Raw != nil {
+			dst = append(dst, `{"t":"trpc","error":`...)
+			dst = append(dst, e.Raw...)
+			return append(dst, '}')
+		}
+		dst = append(dst, `{"t":"trpc","error":{"message":`...)
+		dst = appendJSONString(dst, e.Message)
+		dst = append(dst, `,"code":`...)
+		dst = appendNumber(dst, int64(e.JSONRPCCode))
+		dst = append(dst, `,"data":{"code":`...)
+		dst = appendJSONString(dst, e.Code)
+		return append(dst, "}}}"...)
+	case *core.ClosedError:
+		dst = append(dst, `{"t":"closed","message":`...)
+		dst = appendJSONString(dst, e.Message)
+		dst = append(dst, `,"code":`...)
+		dst = appendNumber(dst, int64(e.Code))
+		dst = append(dst, `,"cause":`...)
+		dst = appendError(dst, e.Cause, depth+1)
+		return append(dst, '}')
+	case *jsCause:
+		dst = append(dst, `{"t":"js","h":`...)
+		dst = appendNumber(dst, e.handle)
+		return append(dst, '}')
+	}
+	dst = append(dst, `{"t":"go","message":`...)
+	dst = appendJSONString(dst, err.Error())
+	return append(dst, '}')
+}
+
+// panicMessage turns a recovered panic value into text, without fmt.
+func panicMessage(r any) (msg string) {
+	defer func() {
+		if recover() != nil {
+			msg = "trpcws: panic (unprintable value)"
+		}
+	}()
+	switch v := r.(type) {
+	case error:
+		return "trpcws: panic: " + v.Error()
+	case string:
+		return "trpcws: panic: " + v
+	}
+	return "trpcws: panic"
+}

@@ -1,0 +1,114 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"unsafe"
+)
+
+// The functions web/index.js calls, one per event. Each returns the number
+// of float64s in the output (see trpcws_header), or -1 when the call failed
+// (the message is then the output bytes). Times are milliseconds on
+// JavaScript's monotonic clock (performance.now, floored, plus 1).
+
+// std is the bridge of this instance; [Start] sets its retry hook.
+var std = NewBridge(nil)
+
+func ptr[T any](s []T) int32 {
+	if cap(s) == 0 {
+		return 0
+	}
+	return int32(uintptr(unsafe.Pointer(unsafe.SliceData(s[:cap(s)]))))
+}
+
+//go:wasmexport trpcws_header
+func wasmHeader() unsafe.Pointer { return unsafe.Pointer(&std.header) }
+
+//go:wasmexport trpcws_alloc
+func wasmAlloc(n int32) (p unsafe.Pointer) {
+	defer func() {
+		if recover() != nil {
+			p = nil // JavaScript reports a failed allocation
+		}
+	}()
+	return unsafe.Pointer(unsafe.SliceData(std.Input(int(n))))
+}
+
+//go:wasmexport trpcws_new
+func wasmNew(now float64, flags int32, lazyCloseMs, intervalMs, pongTimeoutMs float64) int32 {
+	return std.Call(func() { std.New(int64(now), flags, lazyCloseMs, intervalMs, pongTimeoutMs) })
+}
+
+//go:wasmexport trpcws_free
+func wasmFree(cid int32) int32 {
+	return std.Call(func() { std.Free(cid) })
+}
+
+//go:wasmexport trpcws_start
+func wasmStart(cid int32, now, handle float64, method, pathLen, n, flags int32) int32 {
+	return std.Call(func() { std.Start(cid, int64(now), int64(handle), method, pathLen, n, flags) })
+}
+
+//go:wasmexport trpcws_cancel
+func wasmCancel(cid int32, now, handle float64) int32 {
+	return std.Call(func() { std.Cancel(cid, int64(now), int64(handle)) })
+}
+
+//go:wasmexport trpcws_url
+func wasmURL(cid int32, n int32) int32 {
+	return std.Call(func() { std.URL(cid, n) })
+}
+
+//go:wasmexport trpcws_opened
+func wasmOpened(cid int32, now float64, sock int32, hasParams int32) int32 {
+	return std.Call(func() { std.Opened(cid, int64(now), sock, hasParams != 0) })
+}
+
+//go:wasmexport trpcws_message
+func wasmMessage(cid int32, now float64, sock int32, n int32, ascii int32) int32 {
+	return std.Call(func() { std.Message(cid, int64(now), sock, n, ascii != 0) })
+}
+
+//go:wasmexport trpcws_closed
+func wasmClosed(cid int32, now float64, sock int32, code int32, cause float64) int32 {
+	return std.Call(func() { std.Closed(cid, int64(now), sock, code, int64(cause)) })
+}
+
+//go:wasmexport trpcws_transmit
+func wasmTransmit(cid int32, now float64, sock int32) int32 {
+	return std.Call(func() { std.Transmit(cid, int64(now), sock) })
+}
+
+//go:wasmexport trpcws_tick
+func wasmTick(cid int32, now float64) int32 {
+	return std.Call(func() { std.Tick(cid, int64(now)) })
+}
+
+//go:wasmexport trpcws_close
+func wasmClose(cid int32, now float64) int32 {
+	return std.Call(func() { std.Close(cid, int64(now)) })
+}
+
+// trpcws_panic panics on purpose, inside the same recovery every call
+// uses, so tests can prove a panic becomes a JavaScript Error and the
+// instance keeps working. kind 0 writes to a nil map (a runtime error),
+// kind 1 panics with a string, kind 2 indexes out of range.
+//
+//go:wasmexport trpcws_panic
+func wasmPanic(kind int32) int32 {
+	return std.Call(func() { Panic(kind) })
+}
+
+// Panic panics the way trpcws_panic's kind says.
+func Panic(kind int32) {
+	switch kind {
+	case 0:
+		var m map[string]int
+		m["x"] = 1
+	case 1:
+		panic("trpcws_panic test")
+	default:
+		var s []int
+		_ = s[kind]
+	}
+}

@@ -1,0 +1,147 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"strconv"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// The output records a call returns, as float64 runs [kind, fields...].
+// A "ref" is three numbers (where, a, b): where 0 = absent; 1 = the UTF-16
+// range [a, b) of the inbound frame JavaScript passed to this call; 2 = the
+// byte range [a, b) of the bytes area.
+const (
+	recClient    = 1  // [1, cid]: answer of trpcws_new
+	recDial      = 2  // [2, sock]: resolve the URL (trpcws_url) and open socket sock
+	recWrite     = 3  // [3, sock]: sock has frames; call trpcws_transmit in a microtask
+	recCloseSock = 4  // [4, sock, code, abort]
+	recResult    = 5  // [5, handle, dataRef]: query/mutation answer (final)
+	recStarted   = 6  // [6, handle]
+	recEvent     = 7  // [7, handle, dataRef, eventIdRef]
+	recComplete  = 8  // [8, handle]: subscription ended (final)
+	recError     = 9  // [9, handle, errRef]: request failed (final)
+	recState     = 10 // [10, state, errRef]: 0 idle, 1 connecting, 2 pending
+	recFrameErr  = 11 // [11, sock, errRef]: an undecodable server frame was dropped
+	recClosed    = 12 // [12]: a close() finished
+	recFrame     = 13 // [13, sock, a, b]: send bytes[a:b] (after splicing markers) on sock
+	recDeadline  = 14 // [14, at]: call trpcws_tick at time at (-1: no timer)
+	recURL       = 15 // [15, a, b]: answer of trpcws_url
+)
+
+// Ref kinds.
+const (
+	refNone  = 0
+	refFrame = 1
+	refBytes = 2
+)
+
+// output is what one call returns to JavaScript.
+type output struct {
+	nums  []float64
+	bytes []byte
+}
+
+func (o *output) reset() {
+	o.nums = o.nums[:0]
+	o.bytes = o.bytes[:0]
+}
+
+func (o *output) rec(v ...float64) { o.nums = append(o.nums, v...) }
+
+// text appends b to the bytes area and returns its range.
+func (o *output) text(b []byte) (float64, float64) {
+	a := len(o.bytes)
+	o.bytes = append(o.bytes, b...)
+	return float64(a), float64(len(o.bytes))
+}
+
+// textRef appends b and records a bytes ref to it.
+func (o *output) textRef(b []byte) {
+	a, e := o.text(b)
+	o.rec(refBytes, a, e)
+}
+
+// stringRef appends s and records a bytes ref to it.
+func (o *output) stringRef(s string) {
+	a := len(o.bytes)
+	o.bytes = append(o.bytes, s...)
+	o.rec(refBytes, float64(a), float64(len(o.bytes)))
+}
+
+// frameRef records a ref to d: a UTF-16 range of frame when d lies inside
+// it (ascii says frame is pure ASCII, so byte and UTF-16 offsets agree),
+// else a copy in the bytes area. A nil d is recorded as absent.
+func (o *output) frameRef(frame []byte, ascii bool, d []byte) {
+	if d == nil {
+		o.rec(refNone, 0, 0)
+		return
+	}
+	if off, ok := within(frame, d); ok {
+		a, n := off, len(d)
+		if !ascii {
+			a = utf16Len(frame[:off])
+			n = utf16Len(d)
+		}
+		o.rec(refFrame, float64(a), float64(a+n))
+		return
+	}
+	o.textRef(d)
+}
+
+// within reports whether d is a sub-slice of frame, and where it starts.
+func within(frame, d []byte) (int, bool) {
+	if len(frame) == 0 || len(d) == 0 {
+		return 0, false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(frame)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(d)))
+	if p < base || p+uintptr(len(d)) > base+uintptr(len(frame)) {
+		return 0, false
+	}
+	return int(p - base), true
+}
+
+// utf16Len returns how many UTF-16 code units the UTF-8 text b decodes to,
+// as JavaScript's TextDecoder decodes it (an invalid byte becomes one
+// U+FFFD).
+func utf16Len(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			n++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+		i += size
+	}
+	return n
+}
+
+// appendJSONString appends s as a JSON string literal.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+func appendNumber(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }

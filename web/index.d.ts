@@ -1,0 +1,98 @@
+// Types of trpcws (web/index.js): the same surface as @trpc/client's
+// createWSClient and wsLink (11.x), plus init() for the WebAssembly module.
+import type {
+  Operation,
+  OperationResultEnvelope,
+  TRPCClientError,
+  TRPCLink,
+  WebSocketClientOptions,
+  WebSocketLinkOptions,
+} from '@trpc/client';
+import type { TRPCConnectionState } from '@trpc/client/unstable-internals';
+import type { AnyRouter } from '@trpc/server';
+import type { Observable, Observer, Unsubscribable } from '@trpc/server/observable';
+import type { CombinedDataTransformer } from '@trpc/server/unstable-core-do-not-import';
+
+/** What init() accepts: where the .wasm is, its bytes, a Response, or the compiled module. */
+export type WasmSource =
+  | string
+  | URL
+  | ArrayBuffer
+  | ArrayBufferView
+  | Response
+  | PromiseLike<Response>
+  | WebAssembly.Module;
+
+/**
+ * Loads and starts the WebAssembly module; resolves when it is ready.
+ * Optional in browsers, Node, Deno and Bun (the first client loads
+ * `trpcws.wasm` from beside index.js); required where code cannot be
+ * compiled at run time (workerd: pass the imported `WebAssembly.Module`).
+ */
+export declare function init(source?: WasmSource): Promise<void>;
+
+/** createTRPCWebSocket's options: @trpc/client's createWSClient options (JSON frames only). */
+export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'experimental_encoder'>;
+
+/** The connection state a client reports. */
+export type TRPCWebSocketConnectionState = TRPCConnectionState<TRPCClientError<AnyRouter>>;
+
+/** A client made by createTRPCWebSocket: pass it to wsLink. */
+export interface TRPCWebSocket {
+  /** The connection state; a new subscriber gets the current value at once. */
+  readonly connectionState: Observable<TRPCWebSocketConnectionState, never> & {
+    get(): TRPCWebSocketConnectionState;
+  };
+  /**
+   * Sends an operation. Each subscription to the returned observable is a
+   * new request; unsubscribing abandons it (a subscription is stopped on the
+   * server).
+   */
+  request(opts: {
+    op: Pick<Operation, 'id' | 'type' | 'path' | 'input' | 'signal'>;
+    transformer: CombinedDataTransformer;
+    lastEventId?: string;
+  }): Observable<OperationResultEnvelope<unknown, TRPCClientError<AnyRouter>>, TRPCClientError<AnyRouter>>;
+  /**
+   * Completes subscriptions, fails requests not yet sent, waits for those in
+   * flight, then closes the socket. The client stays usable.
+   */
+  close(): Promise<void>;
+  /** The newest socket and its state, or null before the first one. */
+  readonly connection: {
+    id: number;
+    state: 'open' | 'closed' | 'connecting';
+    ws: WebSocket;
+  } | null;
+}
+
+/**
+ * Creates a client, synchronously (calls made before the WebAssembly module
+ * is ready wait for it). Throws a TypeError naming the option when one has
+ * the wrong type, and an Error when there is no WebSocket implementation.
+ */
+export declare function createTRPCWebSocket(opts: TRPCWebSocketOptions): TRPCWebSocket;
+
+/** Alias of createTRPCWebSocket, under @trpc/client's name. */
+export declare const createWSClient: typeof createTRPCWebSocket;
+
+/** wsLink's options: as @trpc/client's, with a trpcws client. */
+export type TRPCWebSocketLinkOptions<TRouter extends AnyRouter> = Omit<WebSocketLinkOptions<TRouter>, 'client'> & {
+  client: TRPCWebSocket;
+};
+
+/** The terminating link for createTRPCClient: sends every operation through `client`. */
+export declare function wsLink<TRouter extends AnyRouter>(opts: TRPCWebSocketLinkOptions<TRouter>): TRPCLink<TRouter>;
+
+/** The reference client's retry delay: 0, then min(1000·2^attempt, 30000) ms. */
+export declare function exponentialBackoff(attemptIndex: number): number;
+
+/** The cause of the errors a lost or unusable socket gives (as @trpc/client's). */
+export declare class TRPCWebSocketClosedError extends Error {
+  constructor(opts: { message: string; cause?: unknown });
+}
+
+/** For tests: panics inside Go on purpose; rejects with the resulting Error. */
+export declare function _panicForTest(kind?: 0 | 1 | 2): Promise<void>;
+
+export type { Observer, Unsubscribable };

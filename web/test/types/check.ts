@@ -1,0 +1,61 @@
+// Typecheck fixture: `tsc --noEmit -p web/test/types`. It must compile, and each
+// line marked as an expected error must be one.
+import { createTRPCClient, TRPCClientError } from '@trpc/client';
+import superjson from 'superjson';
+import {
+  createTRPCWebSocket,
+  createWSClient,
+  exponentialBackoff,
+  init,
+  wsLink,
+  type TRPCWebSocket,
+  type TRPCWebSocketConnectionState,
+} from '../../index.js';
+import type { AppRouter, TransformedRouter } from './router.js';
+
+export async function main(module: WebAssembly.Module) {
+  await init();
+  await init(new URL('./trpcws.wasm', 'file:///x/'));
+  await init(new Uint8Array(8));
+  await init(module);
+
+  const client: TRPCWebSocket = createTRPCWebSocket({
+    url: () => Promise.resolve('ws://localhost:3000'),
+    connectionParams: async () => ({ token: 'x' }),
+    retryDelayMs: exponentialBackoff,
+    lazy: { enabled: true, closeMs: 100 },
+    keepAlive: { enabled: true, intervalMs: 1000 },
+    onOpen: () => {},
+    onClose: (cause) => void cause?.code,
+  });
+  const trpc = createTRPCClient<AppRouter>({ links: [wsLink<AppRouter>({ client })] });
+
+  const r: { said: string } = await trpc.echo.query({ text: 'hi' });
+  const n: number = await trpc.add.mutate({ a: 1, b: 2 });
+  const sub = trpc.events.subscribe(undefined, {
+    onData: (ev) => void (ev.id satisfies string),
+    onConnectionStateChange: (s) => void s.state,
+    onError: (err) => void (err instanceof TRPCClientError),
+  });
+  sub.unsubscribe();
+
+  const state: TRPCWebSocketConnectionState = client.connectionState.get();
+  const s = client.connectionState.subscribe({ next: (v) => void v.error?.message });
+  s.unsubscribe();
+  void client.connection?.ws;
+  await client.close();
+
+  const other = createWSClient({ url: 'ws://x' });
+  const t2 = createTRPCClient<TransformedRouter>({ links: [wsLink<TransformedRouter>({ client: other, transformer: superjson })] });
+  const p: 'pong' = await t2.ping.query();
+
+  // @ts-expect-error url must be a string or a function
+  createTRPCWebSocket({ url: 42 });
+  // @ts-expect-error lazy is an object
+  createTRPCWebSocket({ url: 'ws://x', lazy: 'yes' });
+  // @ts-expect-error a router with a transformer needs one in the link
+  wsLink<TransformedRouter>({ client: other });
+  // @ts-expect-error the @trpc/client query input is checked
+  await trpc.echo.query({ nope: 1 });
+  return [r, n, state, p];
+}
