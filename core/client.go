@@ -571,7 +571,7 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 	current := k == c.active || k == c.next
 	if !resp.HasID {
 		if resp.Error != nil {
-			k.serverErr = ParseError(resp.Error)
+			k.serverErr = ParseError(slices.Clone(resp.Error)) // kept past this call: no slice of the frame
 			if current {
 				c.rejected = true
 			}

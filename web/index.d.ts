@@ -21,7 +21,8 @@ export type WasmSource =
   | ArrayBufferView
   | Response
   | PromiseLike<Response>
-  | WebAssembly.Module;
+  | WebAssembly.Module
+  | { module: WebAssembly.Module };
 
 /**
  * Loads and starts the WebAssembly module; resolves when it is ready.

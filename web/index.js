@@ -82,6 +82,18 @@ function isErrorResponse(v) {
 
 /** TRPCClientError.from, with the peer's class when there is one. */
 function clientError(cause) {
+  const err = makeClientError(cause);
+  // Another copy of @trpc/client (the app's own) rewraps an error that is
+  // not its TRPCClientError; through this field its TRPCClientError.from
+  // still finds the server's error shape and data. Not enumerable, so the
+  // error compares equal to the reference's.
+  if (isErrorResponse(cause) && err && typeof err === 'object' && !('error' in err)) {
+    Object.defineProperty(err, 'error', { value: cause.error, enumerable: false, configurable: true });
+  }
+  return err;
+}
+
+function makeClientError(cause) {
   if (PeerTRPCClientError) return PeerTRPCClientError.from(cause);
   if (cause instanceof CompatTRPCClientError) return cause;
   if (isErrorResponse(cause)) return new CompatTRPCClientError(cause.error.message, { result: cause });
@@ -394,6 +406,9 @@ function retryDelay(cid, attempt) {
  */
 export function init(source) {
   if (wasm) return Promise.resolve();
+  if (source && typeof source === 'object' && 'module' in source && !(source instanceof URL)) {
+    source = source.module; // init({ module }), as edge examples write it
+  }
   if (loading && !loadError) return loading;
   loadError = null;
   const p = Promise.all([instantiate(source ?? defaultSource()), peerLoaded]).then(

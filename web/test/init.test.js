@@ -16,7 +16,7 @@ function run(kind) {
 }
 
 describe('init()', () => {
-  for (const kind of ['auto', 'path', 'url', 'url-string', 'bytes', 'arraybuffer', 'module', 'response', 'response-promise']) {
+  for (const kind of ['auto', 'path', 'url', 'url-string', 'bytes', 'arraybuffer', 'module', 'module-object', 'response', 'response-promise']) {
     test(`loads from ${kind}`, async () => {
       const r = await run(kind);
       assert.equal(r.init, 'ok');

@@ -79,6 +79,21 @@ describe(`wsLink with createTRPCClient (${wsMode})`, () => {
     await client.close();
   });
 
+  test('server errors keep shape and data under another copy of @trpc/client', async () => {
+    // testserver/ has its own copy on disk: an app bundling its own
+    // @trpc/client rewraps our errors with that copy's TRPCClientError.from.
+    const other = await import('../../testserver/node_modules/@trpc/client/dist/index.mjs');
+    assert.notEqual(other.TRPCClientError, TRPCClientError, 'a distinct copy');
+    const { client } = connect(server);
+    const trpc = other.createTRPCClient({ links: [wsLink({ client })] });
+    const err = await trpc.fail.query({ code: 'NOT_FOUND', message: 'nope' }).catch((e) => e);
+    assert.ok(err instanceof other.TRPCClientError);
+    assert.equal(err.message, 'nope');
+    assert.equal(err.data?.code, 'NOT_FOUND');
+    assert.equal(err.shape?.code, -32004);
+    await client.close();
+  });
+
   test('calls made in one tick leave as one batch frame', async () => {
     const { client, trpc } = connect(server);
     await trpc.echo.query('warm-up');
