@@ -51,9 +51,12 @@ function reportInternal(err) {
 
 // ------------------------------------------------------------ @trpc/client peer
 
-// TRPCClientError must be the real class when @trpc/client is there: it
-// rewraps anything that is not `instanceof` it. Loaded alongside the wasm;
-// no error is created before both are ready.
+// TRPCClientError should be the real class when @trpc/client is there: it
+// rewraps anything that is not `instanceof` it. Loaded alongside the wasm
+// but not awaited by init(): an app using wsLink has imported @trpc/client
+// already, so this resolves at once there; an error made before it does is
+// a CompatTRPCClientError, which @trpc/client's TRPCClientError.from turns
+// into its own class with the same message, shape and data.
 let PeerTRPCClientError = null;
 const peerLoaded = import('@trpc/client').then(
   (m) => {
@@ -411,8 +414,8 @@ export function init(source) {
   }
   if (loading && !loadError) return loading;
   loadError = null;
-  const p = Promise.all([instantiate(source ?? defaultSource()), peerLoaded]).then(
-    ([w]) => {
+  const p = instantiate(source ?? defaultSource()).then(
+    (w) => {
       wasm = w;
       drainQueue();
     },
