@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make bench`: installs what the benchmarks need, builds the Go pieces, and
+# runs bench/run.mjs, which starts one real test server, runs every client
+# kind in its own process over interleaved rounds, prints a Markdown table
+# with ratios and PASS/MISS per target, and writes artifacts/bench.{json,md}.
+# A missed target never fails the command; a broken harness does.
+#
+#   bash bench/run.sh              # full run, ~5 minutes
+#   BENCH_QUICK=1 bash bench/run.sh  # ~1 minute
+#   BENCH_KINDS=js-floor,wasm-link BENCH_ROUNDS=3 bash bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+export PATH="$($GO env GOROOT)/bin:$PATH"
+NODE=${BENCH_NODE:-node}
+
+# npm ci where the lock file changed since the last install.
+for d in bench testserver web; do
+  if [ -f "$d/package-lock.json" ] && { [ ! -d "$d/node_modules" ] || [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; }; then
+    echo "bench: npm ci in $d" >&2
+    (cd "$d" && npm ci --no-audit --no-fund >&2)
+  fi
+done
+
+# The wasm client: (re)built when missing or older than its Go sources.
+if [ -x ./build.sh ] || [ -f ./build.sh ]; then
+  stale=0
+  if [ ! -f web/trpcws.wasm ] || [ ! -f web/wasm_exec.js ]; then
+    stale=1
+  elif [ -n "$(find core jsbridge wasm go.mod -newer web/trpcws.wasm -name '*.go' -o -newer web/trpcws.wasm -name go.mod 2>/dev/null | head -1)" ]; then
+    stale=1
+  fi
+  if [ $stale = 1 ]; then
+    echo "bench: building the wasm client (./build.sh)" >&2
+    bash ./build.sh >&2 || echo "bench: ./build.sh failed; the wasm client will not be measured" >&2
+  fi
+fi
+
+# The Go client program and the bare Go wasm hello (built like web/trpcws.wasm).
+mkdir -p bench/.build
+$GO build -o bench/.build/gobench ./bench/gobench
+GOOS=js GOARCH=wasm $GO build -trimpath -ldflags='-s -w' -o bench/.build/hello.wasm ./bench/hello
+cp "$($GO env GOROOT)/lib/wasm/wasm_exec.js" bench/.build/wasm_exec.js
+
+exec "$NODE" bench/run.mjs
