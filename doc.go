@@ -38,6 +38,8 @@
 // Close waits for in-flight calls and every goroutine the client started.
 //
 // The core state machine lives in package [github.com/trpcws/trpcws/core];
-// this package is its native driver (github.com/coder/websocket). The
-// WebAssembly build uses the same core through package jsbridge instead.
+// this package is its native driver (github.com/coder/websocket) and builds
+// on every platform but js/wasm. The WebAssembly build uses the same core
+// through package jsbridge and the JavaScript package in web/ instead, so
+// that neither net/http nor coder/websocket ends up in the .wasm.
 package trpcws

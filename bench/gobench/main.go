@@ -1,3 +1,5 @@
+//go:build !js
+
 // Command gobench is the Go half of `make bench` (see bench/run.sh): one
 // client kind, one mode, one process, so that its CPU time and memory are
 // its own. It prints one JSON line on stdout; bench/run.mjs collects them.
