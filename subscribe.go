@@ -24,7 +24,7 @@ type Event struct {
 }
 
 // SubscribeOptions holds a subscription's callbacks. They run one at a
-// time, in order, on a goroutine of the subscription's own, so they may
+// time, in order, on a goroutine started while events wait, so they may
 // block or call the client; a panic in one is recovered and reported to
 // Options.OnError.
 type SubscribeOptions struct {
@@ -54,12 +54,14 @@ type Subscription struct {
 	opts SubscribeOptions
 	stop func() bool // ends the context.AfterFunc
 
-	mu    sync.Mutex
-	items []subItem
-	ended bool // a terminal item was queued
-	wake  chan struct{}
-	done  chan struct{}
-	err   error
+	mu      sync.Mutex
+	items   []subItem
+	ended   bool // a terminal item was queued
+	pushed  bool // callbacks mode: items are run by a goroutine started on demand
+	running bool // that goroutine is running
+	wake    chan struct{}
+	done    chan struct{}
+	err     error
 }
 
 type itemKind uint8
@@ -88,6 +90,9 @@ func (c *Client) Subscribe(ctx context.Context, path string, input any, opts Sub
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	s.pushed, s.running = true, true
+	s.mu.Unlock()
 	c.goLive(s.deliver)
 	return s, nil
 }
@@ -150,11 +155,33 @@ func (s *Subscription) push(it subItem) {
 		s.ended = true
 	}
 	s.items = append(s.items, it)
+	start := s.pushed && !s.running
+	s.running = s.running || start
 	s.mu.Unlock()
+	if start {
+		s.c.goLive(s.deliver)
+		return
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// take returns the queued items, or stops the delivering goroutine (by
+// returning false) when there are none: an idle subscription costs no
+// goroutine.
+func (s *Subscription) take(buf []subItem) ([]subItem, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.items) == 0 {
+		s.running = false
+		return buf, false
+	}
+	buf = append(buf[:0], s.items...)
+	clear(s.items)
+	s.items = s.items[:0]
+	return buf, true
 }
 
 // next waits for queued items and takes them all.
@@ -186,11 +213,15 @@ func (s *Subscription) end(err error) {
 	close(s.done)
 }
 
-// deliver runs the callbacks, in order, until the subscription ends.
+// deliver runs the callbacks for the queued items, in order, until the
+// queue is empty or the subscription ends; push starts it again.
 func (s *Subscription) deliver() {
 	var buf []subItem
 	for {
-		buf, _ = s.next(context.Background(), buf)
+		var ok bool
+		if buf, ok = s.take(buf); !ok {
+			return
+		}
 		for _, it := range buf {
 			switch it.kind {
 			case itemStarted:
