@@ -377,10 +377,14 @@ func (c *Client) Close(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	c.mu.Lock()
+	sockets := make([]*socket, 0, len(c.sockets))
 	for _, s := range c.sockets {
-		s.close(0, true)
+		sockets = append(sockets, s)
 	}
 	c.mu.Unlock()
+	for _, s := range sockets { // dropped without c.mu: closing may wait on the socket
+		s.close(0, true)
+	}
 	<-idle
 	return ctx.Err()
 }
