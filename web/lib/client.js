@@ -22,52 +22,12 @@ import {
   STATES,
 } from './constants.js';
 import { clientError, errorFromDesc, loadFailure, TransformResultError } from './errors.js';
-import { callUserCallback, isObject, now, reportInternal } from './host.js';
+import { callUserCallback, now, reportInternal } from './host.js';
 import { getTransformer } from './link.js';
 import { autoInit, loadError, registerClient, schedule, wasm, whenLoadFails } from './load.js';
 import { behaviorSubject, observable } from './observable.js';
 import { checkOptions, NO_WEBSOCKET } from './options.js';
 import { Socket } from './socket.js';
-
-/**
- * Frames at least this long are parsed here (JSON.parse, as the reference
- * does) and Go gets only their envelope (see digestFrame): Go's scan of a
- * long payload in wasm costs more than JSON.parse. Shorter frames go to Go
- * as they are and only their data is parsed here.
- */
-const DIGEST_MIN = 256;
-
-/**
- * Parses a server result frame and returns {frame, data, id}: frame is the
- * same envelope without its payload ("data" stands in as 0), for Go to
- * route; data and id are the parsed result.data and result.id. Returns null
- * for anything else (errors, server requests, malformed frames), which Go
- * gets as it is.
- */
-function digestFrame(text) {
-  let msg;
-  try {
-    msg = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!isObject(msg) || 'method' in msg || 'error' in msg) return null;
-  const r = msg.result;
-  if (!isObject(r) || typeof r.type !== 'string') return null;
-  const id = msg.id;
-  let frame = '{';
-  if (id !== undefined) {
-    if (id !== null && typeof id !== 'number' && typeof id !== 'string') return null;
-    frame += `"id":${JSON.stringify(id)},`;
-  }
-  frame += `"result":{"type":${JSON.stringify(r.type)}`;
-  if ('id' in r) {
-    if (r.id !== null && typeof r.id !== 'number' && typeof r.id !== 'string') return null;
-    frame += `,"id":${JSON.stringify(r.id)}`;
-  }
-  if ('data' in r) frame += ',"data":0';
-  return { frame: `${frame}}}`, data: r.data, id: r.id === null || r.id === undefined ? undefined : String(r.id) };
-}
 
 let handleSeq = 0;
 
@@ -86,7 +46,6 @@ export class TRPCWebSocketClient {
   #inClose = false;
   #lastSock = null;
   #failed = null;
-  #digest = null; // the parsed frame of the running Message call, if any
   #owner; // what this client's sockets see of it (see Socket)
 
   constructor(opts) {
@@ -357,15 +316,13 @@ export class TRPCWebSocketClient {
   }
 
   /**
-   * The value of the data ref at record number i: from the frame JavaScript
-   * already parsed (see #message), else parsed from the text the ref points
-   * at; undefined when absent (a void result).
+   * The value of the data ref at record number i, parsed from the text it
+   * points at (JSON.parse, as the reference parses frames); undefined when
+   * absent (a void result).
    */
   #data(i, frame) {
-    const where = wasm.num(i);
-    if (where === 0) return undefined;
-    if (where === 1 && this.#digest) return this.#digest.data;
-    return JSON.parse(wasm.ref(i, frame));
+    const text = wasm.ref(i, frame);
+    return text === undefined ? undefined : JSON.parse(text);
   }
 
   #deliverResult(req, i, frame) {
@@ -382,8 +339,7 @@ export class TRPCWebSocketClient {
   }
 
   #deliverEvent(req, i, frame) {
-    let eventId;
-    if (wasm.num(i + 3) !== 0) eventId = this.#digest ? this.#digest.id : wasm.ref(i + 3, frame);
+    const eventId = wasm.ref(i + 3, frame);
     const result = eventId === undefined ? { type: 'data', data: undefined } : { type: 'data', id: eventId, data: undefined };
     try {
       result.data = req.transformer.output.deserialize(this.#data(i, frame));
@@ -431,18 +387,6 @@ export class TRPCWebSocketClient {
 
   #socketMessage(sock, text) {
     if (sock.ended) return;
-    const digest = text.length >= DIGEST_MIN ? digestFrame(text) : null;
-    if (digest) {
-      // Go gets the envelope only; the records' data refs mean digest.data.
-      const n = wasm.write(digest.frame);
-      this.#digest = digest;
-      try {
-        this.#call(wasm.x.trpcws_message(this.#cid, now(), sock.id, n, n === digest.frame.length ? 1 : 0), digest.frame);
-      } finally {
-        this.#digest = null;
-      }
-      return;
-    }
     const n = wasm.write(text);
     this.#call(wasm.x.trpcws_message(this.#cid, now(), sock.id, n, n === text.length ? 1 : 0), text);
   }
