@@ -141,6 +141,17 @@ func (s *socket) run() {
 			if !s.wasClosing() {
 				c.report(ev.err)
 			}
+			s.mu.Lock()
+			open := s.open
+			s.mu.Unlock()
+			if !open {
+				// A socket that failed to connect is closed (1006), whether
+				// or not the host fires its close event (Node's does not
+				// always).
+				s.closeHost(1000, "")
+				s.finish(1006, ev.err)
+				return
+			}
 		case hostClose:
 			s.finish(ev.code, ev.err)
 			return
