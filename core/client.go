@@ -5,7 +5,7 @@ import (
 	"slices"
 )
 
-// Client, its per-request and per-socket records, and the output queue.
+// Client, its records of requests and sockets, and the output queue.
 
 type reqState uint8
 
@@ -14,14 +14,20 @@ const (
 	reqPending                  // written on sock, awaiting its answer
 )
 
+// request is one incarnation of a request on the wire. A subscription
+// re-sent under a new wire id gets a new incarnation; the earlier one is
+// kept in Client.draining while sockets it was stopped on may still send
+// frames under its wire id.
 type request struct {
-	Request
-	key       int64 // the id Start returned; Request.ID is the wire id
+	Request         // Request.ID is the wire id of this incarnation
+	id        int64 // the stable id Start returned
+	order     int64 // its first wire id: the order Start saw it in
 	state     reqState
 	sock      *conn               // socket it was sent on
 	successor *conn               // socket it is moving to (server reconnect)
 	overlap   map[string]struct{} // tracked event ids delivered during a move
 	movedFrom []*conn             // sockets it was stopped on, awaiting drain
+	earlier   []*request          // its earlier incarnations, while they drain
 	started   bool                // the subscriber has seen "started"
 }
 
@@ -30,9 +36,10 @@ type conn struct {
 	ready       bool // open, connection params queued first
 	closing     bool // asked to close: no new traffic
 	ctrl        [][]byte
+	pongQueued  bool // a PONG is in ctrl: it answers every PING until sent
 	wantWrite   bool
-	pingAt      int64 // keepAlive: when to send PING (0: not armed)
-	pongBy      int64 // keepAlive: PONG deadline (0: none outstanding)
+	ping        timer // keepAlive: when to send PING
+	pong        timer // keepAlive: PONG deadline
 	pongWaiters []*request
 	serverErr   error // last id:null error the server sent on it
 }
@@ -40,17 +47,19 @@ type conn struct {
 // Client is the sans-I/O tRPC WebSocket client: a deterministic state
 // machine. Every method takes the current time in milliseconds on the
 // driver's monotonic clock; the driver carries out what Poll returns and
-// calls Tick at Deadline. A Client is not safe for concurrent use.
+// calls Tick at Deadline. A Client is not safe for concurrent use. See the
+// package documentation for the order of calls.
 type Client struct {
 	cfg Config
 
-	lastID   int64
+	lastWire int64 // last wire id sent
 	lastSock SocketID
-	reqs     map[int64]*request // by wire id
+	reqs     map[int64]*request // live requests by the id Start returned
+	wire     map[int64]*request // the same, by current wire id
 	outgoing []*request
-	// draining holds, by their earlier wire id, subscriptions re-sent under
-	// a new one while sockets they moved from may still send frames under
-	// the earlier id (see lost).
+	// draining holds, by their wire id, earlier incarnations of
+	// subscriptions re-sent under a new id while sockets they moved from may
+	// still send frames under the earlier one (see repair).
 	draining map[int64]*request
 	conns    []*conn
 
@@ -58,21 +67,12 @@ type Client struct {
 	next    *conn // being dialled
 	retired *conn // replaced by active during a server reconnect, still open
 
-	state          State
-	allowReconnect bool
-	reconnecting   bool  // a retry loop is running
-	retryAt        int64 // when to dial next (-1: no dial scheduled)
-	attempt        int   // attempt index of the scheduled or running dial
-	fromReconnect  bool  // the running dial belongs to the retry loop
-	connAttempt    int   // attempt index that opened the current connection
-	rejected       bool  // the server sent an id:null error on the current connection
-	replacementErr error
-	lazyAt         int64 // lazy close deadline, when lazyArmed
-	lazyArmed      bool
-	lazyBusy       bool  // lazy close due but requests remain: armed again once they end
-	closing        bool  // Close is waiting for in-flight requests
-	holdClose      bool  // lost is repairing: a waiting Close finishes after it
-	now            int64 // time of the latest event
+	state   State
+	link    link     // connection wanted, and the retry loop
+	retryAt timer    // retry loop: when to dial next
+	lazy    lazyDoor // lazy close
+	closing bool     // Close is waiting for in-flight requests
+	now     int64    // time of the latest event
 
 	out  []Output
 	head int
@@ -82,15 +82,18 @@ type Client struct {
 // (Poll returns an OutDial).
 func New(cfg Config, now int64) *Client {
 	if cfg.KeepAliveIntervalMs <= 0 {
-		cfg.KeepAliveIntervalMs = 5000
+		cfg.KeepAliveIntervalMs = DefaultKeepAliveIntervalMs
 	}
 	if cfg.PongTimeoutMs <= 0 {
-		cfg.PongTimeoutMs = 1000
+		cfg.PongTimeoutMs = DefaultPongTimeoutMs
 	}
-	if cfg.RetryDelay == nil {
-		cfg.RetryDelay = ExponentialBackoff
+	c := &Client{
+		cfg:      cfg,
+		reqs:     make(map[int64]*request),
+		wire:     make(map[int64]*request),
+		draining: make(map[int64]*request),
+		now:      now,
 	}
-	c := &Client{cfg: cfg, reqs: make(map[int64]*request), draining: make(map[int64]*request), retryAt: -1, now: now}
 	if cfg.Lazy {
 		c.state = StateIdle
 	} else {
@@ -123,6 +126,18 @@ func (c *Client) setState(s State, err error) {
 	c.emit(Output{Kind: OutState, State: s, Err: err})
 }
 
+// enter starts an entry point: it records the time. Every entry point
+// defers settle.
+func (c *Client) enter(now int64) { c.now = now }
+
+// settle runs at the end of every entry point, once the event has been
+// fully handled: it re-arms a lazy close held back by requests that have
+// since ended, and finishes a Close that no longer waits for anything.
+func (c *Client) settle() {
+	c.lazyIdle()
+	c.maybeFinishClose()
+}
+
 // usable reports whether k is open and not closing.
 func (c *Client) usable(k *conn) bool { return k != nil && k.ready && !k.closing }
 
@@ -135,6 +150,7 @@ func (c *Client) conn(id SocketID) *conn {
 	return nil
 }
 
+// sortedPending returns the requests in flight, by wire id.
 func (c *Client) sortedPending() []*request {
 	var rs []*request
 	for _, r := range c.reqs {
@@ -142,7 +158,7 @@ func (c *Client) sortedPending() []*request {
 			rs = append(rs, r)
 		}
 	}
-	slices.SortFunc(rs, func(a, b *request) int { return int(a.ID - b.ID) })
+	slices.SortFunc(rs, func(a, b *request) int { return cmp.Compare(a.ID, b.ID) })
 	return rs
 }
 
@@ -178,11 +194,12 @@ func (c *Client) hasPendingSubs() bool {
 	return false
 }
 
+// sortedAll returns every live request, by the order Start saw them.
 func (c *Client) sortedAll() []*request {
 	rs := make([]*request, 0, len(c.reqs))
 	for _, r := range c.reqs {
 		rs = append(rs, r)
 	}
-	slices.SortFunc(rs, func(a, b *request) int { return cmp.Compare(a.key, b.key) })
+	slices.SortFunc(rs, func(a, b *request) int { return cmp.Compare(a.order, b.order) })
 	return rs
 }

@@ -9,37 +9,40 @@ package core
 // later request reconnects; one made while Close waits is held back and
 // sent on a new socket once Close has finished.
 func (c *Client) Close(now int64) {
-	c.now = now
-	c.allowReconnect = false
-	c.replacementErr = nil
+	c.enter(now)
+	defer c.settle()
+	c.close(now)
+}
+
+func (c *Client) close(now int64) {
+	c.link.stop()
 	c.retired = nil
-	c.lazyArmed, c.lazyBusy = false, false
-	c.retryAt = -1
-	c.reconnecting = false
+	c.lazy.off()
+	c.retryAt.stop()
 	for _, r := range c.sortedAll() {
 		switch {
 		case r.Method == Subscription:
-			delete(c.reqs, r.ID)
+			c.forget(r)
 			if r.state == reqPending {
 				c.sendStop(r.ID, r.sock)
 				c.sendStop(r.ID, r.successor)
 			}
-			c.emit(Output{Kind: OutComplete, ID: r.key})
+			c.emit(Output{Kind: OutComplete, ID: r.id})
 		case r.state == reqOutgoing:
-			delete(c.reqs, r.ID)
-			c.emit(Output{Kind: OutError, ID: r.key, Err: &ClosedError{Message: "Closed before connection was established"}})
+			c.forget(r)
+			c.emit(Output{Kind: OutError, ID: r.id, Err: &ClosedError{Message: "Closed before connection was established"}})
 		}
 	}
 	clear(c.draining) // every subscription has completed
 	c.outgoing = c.outgoing[:0]
 	c.closing = true
-	c.maybeFinishClose()
 }
 
 // Abort ends a Close that is still waiting: requests in flight fail with a
 // *ClosedError and the Close finishes at once.
 func (c *Client) Abort(now int64) {
-	c.now = now
+	c.enter(now)
+	defer c.settle()
 	if !c.closing {
 		return
 	}
@@ -47,20 +50,22 @@ func (c *Client) Abort(now int64) {
 		if r.state != reqPending {
 			continue // made during the close: sent once it has finished
 		}
-		delete(c.reqs, r.ID)
-		c.emit(Output{Kind: OutError, ID: r.key, Err: &ClosedError{Message: "Client closed before the server answered"}})
+		c.forget(r)
+		c.emit(Output{Kind: OutError, ID: r.id, Err: &ClosedError{Message: "Client closed before the server answered"}})
 	}
-	c.maybeFinishClose()
 }
 
+// maybeFinishClose finishes a Close once no request is in flight (see
+// settle).
 func (c *Client) maybeFinishClose() {
-	if !c.closing || c.holdClose || c.hasPending() {
+	if !c.closing || c.hasPending() {
 		return
 	}
 	c.closing = false
+	c.lazy.off() // a lazy close armed while Close waited has nothing left to close
 	for _, k := range c.conns {
 		if !k.closing {
-			c.closeConn(k, 1000)
+			c.closeConn(k, CloseNormal)
 		}
 	}
 	c.next, c.active, c.retired = nil, nil, nil

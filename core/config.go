@@ -2,8 +2,7 @@ package core
 
 import "strings"
 
-// Config holds what the state machine is told at New: options and their
-// defaults, and the helpers drivers share (backoff, URL).
+// Config, defaults and the policy constants drivers carry out.
 
 // Config holds the options the state machine needs. Zero values give the
 // reference client's defaults except where noted.
@@ -18,22 +17,33 @@ type Config struct {
 	KeepAlive           bool
 	KeepAliveIntervalMs int64
 	PongTimeoutMs       int64
-	// RetryDelay gives the delay in milliseconds before reconnect attempt
-	// number attempt (from 0). Nil means ExponentialBackoff. It must not panic.
-	RetryDelay func(attempt int) int64
+	// AskRetry makes the core ask the driver before every reconnect
+	// attempt (OutRetry, answered with Retry) instead of waiting
+	// ExponentialBackoff(attempt) itself: set it when the user gave a retry
+	// function, which the driver then calls outside the core.
+	AskRetry bool
 }
 
-// ExponentialBackoff is the reference client's default retry delay:
-// 0 for the first attempt, then min(1000·2^attempt, 30000) milliseconds.
-func ExponentialBackoff(attempt int) int64 {
-	if attempt <= 0 {
-		return 0
-	}
-	if attempt >= 5 {
-		return 30000
-	}
-	return int64(min(1000<<attempt, 30000))
-}
+// The reference client's defaults, taken for zero Config durations.
+const (
+	DefaultKeepAliveIntervalMs = 5000
+	DefaultPongTimeoutMs       = 1000
+)
+
+// Close codes. The core decides every code the client sends (OutCloseSocket)
+// and what a lost socket reports (ClosedError.Code).
+const (
+	// CloseNormal closes a socket the client no longer needs.
+	CloseNormal = 1000
+	// CloseAbnormal is reported for a socket that ended without a close
+	// frame (the driver passes 0 to Closed), as browsers report it.
+	CloseAbnormal = 1006
+	// CloseNoPong drops a socket that did not answer PING in time.
+	CloseNoPong = 3000
+	// CloseSetupFailed closes a socket whose connection params failed
+	// (see SetupFailed).
+	CloseSetupFailed = 3000
+)
 
 // URLWithConnectionParams returns url with the connectionParams=1 query
 // parameter the server expects when connection params are used.

@@ -6,24 +6,25 @@ import "slices"
 
 // Message reports an inbound text frame on sock.
 func (c *Client) Message(now int64, sock SocketID, frame []byte) {
-	c.now = now
+	c.enter(now)
+	defer c.settle()
 	k := c.conn(sock)
 	if k == nil {
 		return
 	}
 	c.resetLazy(now)
 	if c.cfg.KeepAlive && k.ready {
-		k.pingAt = now + c.cfg.KeepAliveIntervalMs
+		k.ping.set(now + c.cfg.KeepAliveIntervalMs)
 	}
 	if len(frame) == 4 {
 		switch string(frame) {
 		case "PING":
 			if !k.closing {
-				c.queueFrame(k, Pong)
+				c.queuePong(k)
 			}
 			return
 		case "PONG":
-			k.pongBy = 0
+			k.pong.stop()
 			if len(k.pongWaiters) > 0 {
 				r := k.pongWaiters[0]
 				k.pongWaiters = k.pongWaiters[1:]
@@ -50,19 +51,19 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 		if resp.Error != nil {
 			k.serverErr = ParseError(slices.Clone(resp.Error)) // kept past this call: no slice of the frame
 			if current {
-				c.rejected = true
+				c.link.rejected = true
 			}
 		}
 		return
 	}
 	if current && resp.Type != ResultNone {
-		c.rejected = false
+		c.link.rejected = false
 	}
 	c.handleResponse(&resp, k)
 }
 
 func (c *Client) handleResponse(resp *Response, k *conn) {
-	r := c.reqs[resp.ID]
+	r := c.wire[resp.ID]
 	if r == nil {
 		// A subscription re-sent under a new id may still drain old sockets
 		// under its earlier one.
@@ -79,7 +80,7 @@ func (c *Client) handleResponse(resp *Response, k *conn) {
 			case resp.Type == ResultStopped:
 				c.releaseMovedFrom(r, k)
 			case resp.Type == ResultData && !resp.HasEventID:
-				c.emit(Output{Kind: OutEvent, ID: r.key, Data: resp.Data})
+				c.emit(Output{Kind: OutEvent, ID: r.id, Data: resp.Data})
 			}
 		}
 		return
@@ -97,16 +98,16 @@ func (c *Client) handleResponse(resp *Response, k *conn) {
 	}
 	switch {
 	case resp.Error != nil:
-		c.finish(r, Output{Kind: OutError, ID: r.key, Err: ParseError(resp.Error)})
+		c.finish(r, Output{Kind: OutError, ID: r.id, Err: ParseError(resp.Error)})
 	case r.Method != Subscription:
-		c.finish(r, Output{Kind: OutResult, ID: r.key, Data: resp.Data})
+		c.finish(r, Output{Kind: OutResult, ID: r.id, Data: resp.Data})
 	case resp.Type == ResultStarted:
 		r.started = true
-		c.emit(Output{Kind: OutStarted, ID: r.key})
+		c.emit(Output{Kind: OutStarted, ID: r.id})
 	case resp.Type == ResultData:
 		r.LastEventID, r.HasLastEventID = resp.EventID, resp.HasEventID
-		c.emit(Output{Kind: OutEvent, ID: r.key, Data: resp.Data, EventID: resp.EventID, HasEventID: resp.HasEventID})
+		c.emit(Output{Kind: OutEvent, ID: r.id, Data: resp.Data, EventID: resp.EventID, HasEventID: resp.HasEventID})
 	case resp.Type == ResultStopped:
-		c.finish(r, Output{Kind: OutComplete, ID: r.key})
+		c.finish(r, Output{Kind: OutComplete, ID: r.id, Stopped: true})
 	}
 }

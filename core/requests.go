@@ -4,19 +4,64 @@ import "slices"
 
 // Requests: starting, queueing, batching into frames, cancelling, finishing.
 
+// Call is a request as a driver starts it.
+type Call struct {
+	// ID names the request in every later output and in Cancel. Zero lets
+	// the core choose (Start returns it); a driver that passes its own ids
+	// must pass one for every call, each unique among live requests.
+	ID     int64
+	Method Method
+	Path   string
+	// Input is the raw JSON of params.input; nil leaves the field out.
+	Input []byte
+	// LastEventID, when HasLastEventID is set, resumes a subscription
+	// after that event.
+	LastEventID    string
+	HasLastEventID bool
+}
+
 // Start queues a request and returns its id. For a subscription, a non-nil
-// lastEventID resumes after that event.
+// lastEventID resumes after that event. It is StartCall with an id the
+// core chooses.
 func (c *Client) Start(now int64, m Method, path string, input []byte, lastEventID *string) int64 {
-	c.now = now
-	c.lastID++
-	r := &request{Request: Request{ID: c.lastID, Method: m, Path: path, Input: input}, key: c.lastID}
+	call := Call{Method: m, Path: path, Input: input}
 	if lastEventID != nil {
-		r.LastEventID, r.HasLastEventID = *lastEventID, true
+		call.LastEventID, call.HasLastEventID = *lastEventID, true
 	}
-	c.reqs[r.ID] = r
+	return c.StartCall(now, call)
+}
+
+// StartCall queues a request and returns its id: call.ID, or one the core
+// chose when it is 0. The id stays the same for the request's whole life,
+// whatever wire ids it is sent under. It panics if call.ID names a live
+// request (a driver bug).
+func (c *Client) StartCall(now int64, call Call) int64 {
+	c.enter(now)
+	defer c.settle()
+	c.lastWire++
+	id := call.ID
+	if id == 0 {
+		id = c.lastWire // the first wire id: ids the core chooses never repeat
+	} else if c.reqs[id] != nil {
+		panic("trpcws/core: StartCall with the id of a live request")
+	}
+	r := &request{
+		Request: Request{ID: c.lastWire, Method: call.Method, Path: call.Path, Input: call.Input,
+			LastEventID: call.LastEventID, HasLastEventID: call.HasLastEventID},
+		id:    id,
+		order: c.lastWire,
+	}
+	c.reqs[id] = r
+	c.wire[r.ID] = r
 	c.resetLazy(now)
 	c.enqueue(now, r)
-	return r.ID
+	return id
+}
+
+// forget drops r from the live requests.
+func (c *Client) forget(r *request) {
+	delete(c.reqs, r.id)
+	delete(c.wire, r.ID)
 }
 
 // enqueue puts r on the outgoing queue and makes sure a socket will carry it.
@@ -38,18 +83,19 @@ func (c *Client) enqueue(now int64, r *request) {
 
 // Cancel abandons request id: a queued request is dropped unsent; a pending
 // one is forgotten (a late answer is ignored); a subscription is stopped on
-// the server. Nothing is delivered for id afterwards.
+// the server. Nothing is delivered for id afterwards; an unknown or ended id
+// is ignored.
 func (c *Client) Cancel(now int64, id int64) {
-	c.now = now
-	r := c.lookup(id)
+	c.enter(now)
+	defer c.settle()
+	r := c.reqs[id]
 	if r == nil {
 		return
 	}
-	delete(c.reqs, r.ID)
+	c.forget(r)
 	if r.state == reqOutgoing {
 		c.outgoing = slices.DeleteFunc(c.outgoing, func(o *request) bool { return o == r })
-		c.forgetDraining(r.key)
-		c.lazyIdle()
+		c.forgetDraining(r)
 		return
 	}
 	if r.Method == Subscription {
@@ -60,42 +106,22 @@ func (c *Client) Cancel(now int64, id int64) {
 	for _, k := range r.movedFrom {
 		c.closeIfDrained(k)
 	}
-	c.forgetDraining(r.key)
-	c.lazyIdle()
-	c.maybeFinishClose()
+	c.forgetDraining(r)
 }
 
-// lookup finds a request by the id Start returned. It is also its wire id
-// unless the request was re-sent under a new one.
-func (c *Client) lookup(key int64) *request {
-	if r := c.reqs[key]; r != nil && r.key == key {
-		return r
-	}
-	for _, r := range c.reqs {
-		if r.key == key {
-			return r
+// forgetDraining drops the earlier incarnations of r, and closes the
+// sockets they kept open if nothing else is left on them.
+func (c *Client) forgetDraining(r *request) {
+	for _, d := range r.earlier {
+		if c.draining[d.ID] != d {
+			continue // drained already
 		}
-	}
-	return nil
-}
-
-// forgetDraining drops the earlier wire ids of the subscription key, and
-// closes the sockets they kept open if nothing else is left on them.
-func (c *Client) forgetDraining(key int64) {
-	var ids []int64
-	for id, d := range c.draining {
-		if d.key == key {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids) // deterministic output order
-	for _, id := range ids {
-		d := c.draining[id]
-		delete(c.draining, id)
+		delete(c.draining, d.ID)
 		for _, k := range d.movedFrom {
 			c.closeIfDrained(k)
 		}
 	}
+	r.earlier = nil
 }
 
 func (c *Client) sendStop(id int64, k *conn) bool {
@@ -105,6 +131,17 @@ func (c *Client) sendStop(id int64, k *conn) bool {
 	c.queueFrame(k, AppendStop(nil, id))
 	return true
 }
+
+// queuePong answers a PING. One PONG waiting to be sent answers any number
+// of PINGs, so a flood of them while the writer is busy queues one frame.
+func (c *Client) queuePong(k *conn) {
+	if !k.pongQueued {
+		k.pongQueued = true
+		c.queueFrame(k, Pong)
+	}
+}
+
+func isPong(f []byte) bool { return len(f) == 4 && string(f) == "PONG" }
 
 func (c *Client) queueFrame(k *conn, frame []byte) {
 	k.ctrl = append(k.ctrl, frame)
@@ -130,6 +167,9 @@ func (c *Client) PollTransmit(sock SocketID) ([]byte, bool) {
 		f := k.ctrl[0]
 		k.ctrl[0] = nil
 		k.ctrl = k.ctrl[1:]
+		if isPong(f) {
+			k.pongQueued = false
+		}
 		return f, true
 	}
 	if k == c.active && c.usable(k) && !c.closing && len(c.outgoing) > 0 {
@@ -166,7 +206,7 @@ func (c *Client) flush(k *conn) []byte {
 
 // finish delivers r's last output and forgets it.
 func (c *Client) finish(r *request, o Output) {
-	delete(c.reqs, r.ID)
+	c.forget(r)
 	c.emit(o)
 	if r.sock != c.active {
 		c.closeIfDrained(r.sock)
@@ -174,7 +214,5 @@ func (c *Client) finish(r *request, o Output) {
 	for _, k := range r.movedFrom {
 		c.closeIfDrained(k)
 	}
-	c.forgetDraining(r.key)
-	c.lazyIdle()
-	c.maybeFinishClose()
+	c.forgetDraining(r)
 }
