@@ -8,20 +8,6 @@ import (
 	"github.com/trpcws/trpcws/core"
 )
 
-// Flags of [Bridge.New].
-const (
-	FlagLazy      = 1 << iota // lazy.enabled
-	FlagKeepAlive             // keepAlive.enabled
-	FlagRetry                 // retryDelayMs given: ask the retry hook
-	FlagParams                // connectionParams given
-)
-
-// Flags of [Bridge.Start].
-const (
-	StartInput       = 1 << iota // the request has an input (else params.input is left out)
-	StartLastEventID             // the bytes after the path are params.lastEventId
-)
-
 // Bridge holds the clients of one WebAssembly instance and the buffers
 // calls exchange with JavaScript. Its methods are called one at a time
 // (JavaScript is single-threaded and never re-enters Go); none blocks.
@@ -109,43 +95,29 @@ func (b *Bridge) client(cid int32) *client {
 	return c
 }
 
-// New creates a client and records [recClient, cid]; unless lazy it also
-// asks for the first socket.
-func (b *Bridge) New(now int64, flags int32, lazyCloseMs, intervalMs, pongTimeoutMs float64) {
+// New creates a client from the options record JavaScript wrote into the
+// input (n bytes, see optionFields) and records [recClient, cid]; unless
+// lazy it also asks for the first socket.
+func (b *Bridge) New(now int64, n int32) {
+	if int(n) != 8*len(optionFields) {
+		panic(bridgeError("trpcws: options record of " + strconv.Itoa(int(n)) + " bytes, want " + strconv.Itoa(8*len(optionFields))))
+	}
+	opts := decodeOptions(b.arg(n))
 	b.last++
 	cid := b.last
-	cfg := core.Config{
-		Lazy:                flags&FlagLazy != 0,
-		LazyCloseMs:         clampMs(lazyCloseMs),
-		KeepAlive:           flags&FlagKeepAlive != 0,
-		KeepAliveIntervalMs: clampMs(intervalMs),
-		PongTimeoutMs:       clampMs(pongTimeoutMs),
-	}
+	cfg := opts.cfg
 	// With a retryDelayMs the core asks (core.OutRetry) and drain answers
 	// from the retry hook, outside the core.
-	cfg.AskRetry = flags&FlagRetry != 0 && b.retry != nil
+	cfg.AskRetry = opts.retry && b.retry != nil
 	c := &client{
 		id:     cid,
-		params: flags&FlagParams != 0,
+		params: opts.params,
 		at:     -1,
 	}
 	b.clients[cid] = c
 	b.out.rec(recClient, float64(cid))
 	c.core = core.New(cfg, now)
 	b.drain(c, now)
-}
-
-// clampMs turns a JavaScript number of milliseconds into an int64:
-// NaN and negatives give 0, huge values are capped at 2^31-1 (setTimeout's
-// limit).
-func clampMs(ms float64) int64 {
-	if !(ms > 0) {
-		return 0
-	}
-	if ms > 1<<31-1 {
-		return 1<<31 - 1
-	}
-	return int64(ms)
 }
 
 // Free forgets client cid. Its sockets must already be closed by JavaScript.
@@ -227,9 +199,8 @@ func (b *Bridge) Opened(cid int32, now int64, sock int32, hasParams bool) {
 // TextEncoder.encodeInto: as many bytes as UTF-16 units).
 func (b *Bridge) Message(cid int32, now int64, sock int32, n int32, ascii bool) {
 	c := b.client(cid)
-	// The core keeps nothing of the frame past this call (it copies what it
-	// stores), and the records refer to it only within the call: the input
-	// buffer is used as is.
+	// The core copies what it keeps past the call, so the reused input
+	// buffer is passed as it is; data refs point into it until drain ends.
 	frame := b.arg(n)
 	c.frame, c.ascii = frame, ascii
 	c.core.Message(now, core.SocketID(sock), frame)

@@ -35,8 +35,8 @@ func wasmAlloc(n int32) (p unsafe.Pointer) {
 }
 
 //go:wasmexport trpcws_new
-func wasmNew(now float64, flags int32, lazyCloseMs, intervalMs, pongTimeoutMs float64) int32 {
-	return std.Call(func() { std.New(int64(now), flags, lazyCloseMs, intervalMs, pongTimeoutMs) })
+func wasmNew(now float64, n int32) int32 {
+	return std.Call(func() { std.New(int64(now), n) })
 }
 
 //go:wasmexport trpcws_free
