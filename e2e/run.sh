@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests: the wasm client (web/) in real runtimes against the real @trpc/server
 # (testserver/): Chromium (playwright-core) and Firefox ESR (puppeteer-core) on the demo page,
-# Deno and Bun on a script, workerd on the example worker (examples/workerd); the package bundled
+# Deno and Bun on a script, workerd on the example worker (examples/workerd); the Go API
+# compiled with GOOS=js GOARCH=wasm in a Chromium page (examples/gowasm); the package bundled
 # by Vite 8 (examples/react-vite, React Query), webpack 5 and esbuild, each page in Chromium.
 #
 #   bash e2e/run.sh          (make test-e2e; part of make test)
@@ -52,6 +53,14 @@ if [ ! -f web/trpcws.wasm ] || [ ! -f web/wasm_exec.js ]; then
   echo "e2e: building the wasm (./build.sh)"
   ./build.sh > "$LOGS/build.log" 2>&1 || { cat "$LOGS/build.log" >&2; die "./build.sh failed"; }
 fi
+
+# A Go program compiled with GOOS=js GOARCH=wasm that uses the root package's Go API
+# (examples/gowasm), served from artifacts/gowasm/ for gowasm-chromium.mjs.
+echo "e2e: building examples/gowasm (GOOS=js GOARCH=wasm)"
+mkdir -p artifacts/gowasm \
+  && GOOS=js GOARCH=wasm go build -o artifacts/gowasm/main.wasm ./examples/gowasm > "$LOGS/gowasm-build.log" 2>&1 \
+  && cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" examples/gowasm/index.html artifacts/gowasm/ \
+  || { cat "$LOGS/gowasm-build.log" >&2; die "building examples/gowasm failed"; }
 
 # The web package as `npm install trpcws` would lay it out (exactly the files `npm pack` ships),
 # next to @trpc/client in e2e/node_modules: Bun and workerd import it from there.
@@ -159,6 +168,7 @@ run_test() { # name version-label timeout-seconds command...
 }
 
 run_test chromium "chromium ${V_CHROMIUM:-?}" 90 node e2e/chromium.mjs "$BASE"
+run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
   --allow-net="127.0.0.1:$PORT" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"

@@ -8,20 +8,6 @@ import (
 	"github.com/trpcws/trpcws/core"
 )
 
-// Flags of [Bridge.New].
-const (
-	FlagLazy      = 1 << iota // lazy.enabled
-	FlagKeepAlive             // keepAlive.enabled
-	FlagRetry                 // retryDelayMs given: ask the retry hook
-	FlagParams                // connectionParams given
-)
-
-// Flags of [Bridge.Start].
-const (
-	StartInput       = 1 << iota // the request has an input (else params.input is left out)
-	StartLastEventID             // the bytes after the path are params.lastEventId
-)
-
 // Bridge holds the clients of one WebAssembly instance and the buffers
 // calls exchange with JavaScript. Its methods are called one at a time
 // (JavaScript is single-threaded and never re-enters Go); none blocks.
@@ -110,19 +96,18 @@ func (b *Bridge) client(cid int32) *client {
 	return c
 }
 
-// New creates a client and records [recClient, cid]; unless lazy it also
-// asks for the first socket.
-func (b *Bridge) New(now int64, flags int32, lazyCloseMs, intervalMs, pongTimeoutMs float64) {
+// New creates a client from the options record JavaScript wrote into the
+// input (n bytes, see optionFields) and records [recClient, cid]; unless
+// lazy it also asks for the first socket.
+func (b *Bridge) New(now int64, n int32) {
+	if int(n) != 8*len(optionFields) {
+		panic(bridgeError("trpcws: options record of " + strconv.Itoa(int(n)) + " bytes, want " + strconv.Itoa(8*len(optionFields))))
+	}
+	opts := decodeOptions(b.arg(n))
 	b.last++
 	cid := b.last
-	cfg := core.Config{
-		Lazy:                flags&FlagLazy != 0,
-		LazyCloseMs:         clampMs(lazyCloseMs),
-		KeepAlive:           flags&FlagKeepAlive != 0,
-		KeepAliveIntervalMs: clampMs(intervalMs),
-		PongTimeoutMs:       clampMs(pongTimeoutMs),
-	}
-	if flags&FlagRetry != 0 && b.retry != nil {
+	cfg := opts.cfg
+	if opts.retry && b.retry != nil {
 		retry := b.retry
 		cfg.RetryDelay = func(attempt int) int64 {
 			ms, ok := retry(cid, attempt)
@@ -134,7 +119,7 @@ func (b *Bridge) New(now int64, flags int32, lazyCloseMs, intervalMs, pongTimeou
 	}
 	c := &client{
 		id:      cid,
-		params:  flags&FlagParams != 0,
+		params:  opts.params,
 		handles: make(map[int64]int64),
 		ids:     make(map[int64]int64),
 		at:      -1,
@@ -143,19 +128,6 @@ func (b *Bridge) New(now int64, flags int32, lazyCloseMs, intervalMs, pongTimeou
 	b.out.rec(recClient, float64(cid))
 	c.core = core.New(cfg, now)
 	b.drain(c)
-}
-
-// clampMs turns a JavaScript number of milliseconds into an int64:
-// NaN and negatives give 0, huge values are capped at 2^31-1 (setTimeout's
-// limit).
-func clampMs(ms float64) int64 {
-	if !(ms > 0) {
-		return 0
-	}
-	if ms > 1<<31-1 {
-		return 1<<31 - 1
-	}
-	return int64(ms)
 }
 
 // Free forgets client cid. Its sockets must already be closed by JavaScript.
@@ -247,10 +219,9 @@ func (b *Bridge) Opened(cid int32, now int64, sock int32, hasParams bool) {
 // TextEncoder.encodeInto: as many bytes as UTF-16 units).
 func (b *Bridge) Message(cid int32, now int64, sock int32, n int32, ascii bool) {
 	c := b.client(cid)
-	// The core may keep slices of the frame past this call (a connection
-	// error it reports later), so it gets its own copy, not the reused
-	// input buffer.
-	frame := append([]byte(nil), b.arg(n)...)
+	// The core copies what it keeps past the call, so the reused input
+	// buffer is passed as it is; data refs point into it until drain ends.
+	frame := b.arg(n)
 	c.frame, c.ascii = frame, ascii
 	c.core.Message(now, core.SocketID(sock), frame)
 	b.drain(c)
