@@ -221,6 +221,19 @@ func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int6
 	b.drain(c, now)
 }
 
+// SetupFailed reports that socket sock opened but its connection params
+// failed; cause is as for Closed. The core closes the socket (a recCloseSock
+// with its code) and ignores a later Closed for it.
+func (b *Bridge) SetupFailed(cid int32, now int64, sock int32, cause int64) {
+	c := b.client(cid)
+	var err error
+	if cause != 0 {
+		err = &jsCause{handle: cause}
+	}
+	c.core.SetupFailed(now, core.SocketID(sock), err)
+	b.drain(c, now)
+}
+
 // Transmit records every frame socket sock has to send now, as recFrame.
 func (b *Bridge) Transmit(cid int32, now int64, sock int32) {
 	c := b.client(cid)
@@ -287,7 +300,11 @@ func (b *Bridge) drain(c *client, now int64) {
 				o.rec(refNone, 0, 0)
 			}
 		case core.OutComplete:
-			o.rec(recComplete, float64(out.ID))
+			stopped := 0.0
+			if out.Stopped {
+				stopped = 1
+			}
+			o.rec(recComplete, float64(out.ID), stopped)
 		case core.OutError:
 			o.rec(recError, float64(out.ID))
 			o.textRef(appendError(nil, out.Err, 0))

@@ -521,3 +521,44 @@ func TestHelpers(t *testing.T) {
 		t.Error("appendError gives invalid JSON")
 	}
 }
+
+// TestCompleteReason: the core says why a subscription completed: stopped
+// by the server (stopped=1), or by Close (stopped=0).
+func TestCompleteReason(t *testing.T) {
+	t.Parallel()
+	h, _ := newHarness(t, nil)
+	h.open(1)
+	h.start(1, 3, "events", false)
+	h.start(2, 3, "events", false)
+	h.transmit(1)
+	rs := h.message(1, `{"id":1,"result":{"type":"stopped"}}`)
+	if c := find(rs, recComplete); len(c) != 1 || c[0].f[0] != 1 || c[0].f[1] != 1 {
+		t.Fatalf("want complete(1, stopped), got %v", rs)
+	}
+	rs = h.call(func() { h.b.Close(h.cid, h.now) })
+	if c := find(rs, recComplete); len(c) != 1 || c[0].f[0] != 2 || c[0].f[1] != 0 {
+		t.Fatalf("want complete(2, not stopped) on close, got %v", rs)
+	}
+}
+
+// TestSetupFailed: failed connection params make the core close the socket
+// with its code and count a failed attempt; a later Closed is ignored.
+func TestSetupFailed(t *testing.T) {
+	t.Parallel()
+	h, _ := newHarness(t, opts{"connectionParams": 1})
+	rs := h.call(func() { h.b.SetupFailed(h.cid, h.now, 1, 5) })
+	cs := find(rs, recCloseSock)
+	if len(cs) != 1 || cs[0].f[0] != 1 || cs[0].f[1] != 3000 || cs[0].f[2] != 0 {
+		t.Fatalf("want close(1, 3000), got %v", rs)
+	}
+	st := find(rs, recState)
+	if len(st) != 1 || st[0].f[0] != 1 {
+		t.Fatalf("want state connecting with the cause, got %v", rs)
+	}
+	if desc, _ := ref(t, h.b, "", st[0].f[1:]); !strings.Contains(desc, `"h":5`) {
+		t.Fatalf("state error %q does not carry the JavaScript cause", desc)
+	}
+	if rs = h.call(func() { h.b.Closed(h.cid, h.now, 1, 3000, 0) }); len(find(rs, recState)) != 0 {
+		t.Fatalf("Closed after SetupFailed changed the state: %v", rs)
+	}
+}

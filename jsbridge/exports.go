@@ -74,6 +74,11 @@ func wasmClosed(cid int32, now float64, sock int32, code int32, cause float64) i
 	return std.Call(func() { std.Closed(cid, int64(now), sock, code, int64(cause)) })
 }
 
+//go:wasmexport trpcws_setup_failed
+func wasmSetupFailed(cid int32, now float64, sock int32, cause float64) int32 {
+	return std.Call(func() { std.SetupFailed(cid, int64(now), sock, int64(cause)) })
+}
+
 //go:wasmexport trpcws_transmit
 func wasmTransmit(cid int32, now float64, sock int32) int32 {
 	return std.Call(func() { std.Transmit(cid, int64(now), sock) })

@@ -26,7 +26,7 @@ const (
 	recResult    = 5  // [5, handle, dataRef]: query/mutation answer (final)
 	recStarted   = 6  // [6, handle]
 	recEvent     = 7  // [7, handle, dataRef, eventIdRef]
-	recComplete  = 8  // [8, handle]: subscription ended (final)
+	recComplete  = 8  // [8, handle, stopped]: subscription ended (final); stopped=1: by the server (a "stopped" result first)
 	recError     = 9  // [9, handle, errRef]: request failed (final)
 	recState     = 10 // [10, state, errRef]: see core.State
 	recFrameErr  = 11 // [11, sock, errRef]: an undecodable server frame was dropped
@@ -39,7 +39,7 @@ const (
 // recSizes is how many numbers each record kind holds, its kind included.
 var recSizes = [...]int{
 	recClient: 2, recDial: 2, recWrite: 2, recCloseSock: 4, recResult: 5,
-	recStarted: 2, recEvent: 8, recComplete: 2, recError: 5, recState: 5,
+	recStarted: 2, recEvent: 8, recComplete: 3, recError: 5, recState: 5,
 	recFrameErr: 5, recClosed: 1, recFrame: 4, recDeadline: 2, recURL: 3,
 }
 

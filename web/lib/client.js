@@ -45,7 +45,6 @@ export class TRPCWebSocketClient {
   #socks = new Map(); // Go socket id → Socket
   #timer = undefined;
   #closeWaiters = [];
-  #inClose = false;
   #withWs = new Set(); // Sockets whose WebSocket exists and has not fired close, oldest first
   #failed = null;
   #owner; // what this client's sockets see of it (see Socket)
@@ -64,6 +63,7 @@ export class TRPCWebSocketClient {
       socketOpened: (sock, hasParams) => this.#socketOpened(sock, hasParams),
       socketMessage: (sock, data) => this.#socketMessage(sock, data),
       socketEnded: (sock, code, cause) => this.#socketEnded(sock, code, cause),
+      socketSetupFailed: (sock, cause) => this.#socketSetupFailed(sock, cause),
       wsCreated: (sock) => this.#withWs.add(sock),
       wsClosed: (sock) => this.#withWs.delete(sock),
     };
@@ -218,14 +218,7 @@ export class TRPCWebSocketClient {
         return;
       }
       this.#closeWaiters.push(resolve);
-      schedule(() => {
-        this.#inClose = true;
-        try {
-          this.#call(wasm.x.trpcws_close(this.#cid, now()));
-        } finally {
-          this.#inClose = false;
-        }
-      });
+      schedule(() => this.#call(wasm.x.trpcws_close(this.#cid, now())));
     });
   }
 
@@ -280,7 +273,9 @@ export class TRPCWebSocketClient {
         case REC_COMPLETE: {
           const req = this.#final(wasm.num(i + 1));
           if (req) {
-            if (!this.#inClose) callUserCallback(() => req.observer.next({ result: { type: 'stopped' } }));
+            // The core says why it ended: stopped by the server (the reference passes a
+            // "stopped" result first), or completed by close().
+            if (wasm.num(i + 2) === 1) callUserCallback(() => req.observer.next({ result: { type: 'stopped' } }));
             callUserCallback(() => req.observer.complete());
           }
           break;
@@ -445,6 +440,10 @@ export class TRPCWebSocketClient {
   #frameError(err) {
     const onError = this.#owner.opts.onError;
     if (onError) callUserCallback(() => onError(err));
+  }
+
+  #socketSetupFailed(sock, cause) {
+    this.#call(wasm.x.trpcws_setup_failed(this.#cid, now(), sock.id, cause));
   }
 
   #socketEnded(sock, code, cause) {

@@ -18,7 +18,7 @@ export const REC_FRAME = 13;
 export const REC_DEADLINE = 14;
 export const REC_URL = 15;
 // Numbers per record, its kind included, by kind.
-export const REC_SIZE = [0, 2, 2, 2, 4, 5, 2, 8, 2, 5, 5, 5, 1, 4, 2, 3];
+export const REC_SIZE = [0, 2, 2, 2, 4, 5, 2, 8, 3, 5, 5, 5, 1, 4, 2, 3];
 // Where a ref points.
 export const REF_NONE = 0;
 export const REF_FRAME = 1;

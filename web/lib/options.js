@@ -98,6 +98,3 @@ export function checkOptions(opts) {
   const record = OPTION_FIELDS.map((name) => Number(values[name]));
   return { lazy: values['lazy.enabled'], encoder, record };
 }
-
-/** Close codes a client may send; others become 1000. */
-export const validCloseCode = (code) => code === 1000 || (code >= 3000 && code <= 4999);

@@ -4,7 +4,7 @@
 import { keepCause, TRPCWebSocketClosedError } from './errors.js';
 import { callUserCallback, isThenable } from './host.js';
 import { schedule } from './load.js';
-import { NO_WEBSOCKET, validCloseCode } from './options.js';
+import { NO_WEBSOCKET } from './options.js';
 
 const binaryDecoder = new TextDecoder();
 
@@ -192,13 +192,11 @@ export class Socket {
     else done(value);
   }
 
+  /** The connection params failed: Go closes the socket (with its code) and counts a failed attempt. */
   paramsFailed(err) {
-    try {
-      this.ws.close(3000);
-    } catch {
-      // already closing
-    }
-    schedule(() => this.fail(err));
+    schedule(() => {
+      if (this.phase === 'opening') this.owner.socketSetupFailed(this, keepCause(err));
+    });
   }
 
   opened(hasParams) {
@@ -233,9 +231,8 @@ export class Socket {
     }
   }
 
-  /** Closes with code (1000 unless valid); abort: Go has given it up already. */
+  /** Closes with code (Go's choice); abort: Go has given it up already. */
   close(code, abort) {
-    if (!validCloseCode(code)) code = 1000;
     if (abort) this.abandon();
     if (!this.ws) {
       this.closeCode = code;
