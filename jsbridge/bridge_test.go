@@ -4,12 +4,11 @@ package jsbridge
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf16"
 	"unsafe"
-
-	"github.com/hack-pad/safejs"
 )
 
 // record is one decoded output record.
@@ -18,7 +17,7 @@ type record struct {
 	f    []float64
 }
 
-// records decodes b's last output, as web/index.js does.
+// records decodes b's last output, as web/lib/client.js does.
 func records(t *testing.T, b *Bridge, n int32) []record {
 	t.Helper()
 	if n < 0 {
@@ -103,7 +102,7 @@ func writeOptions(t testing.TB, b *Bridge, o opts) int32 {
 }
 
 func newHarness(t *testing.T, o opts) (*harness, []record) {
-	h := &harness{t: t, b: NewBridge(nil), now: 100}
+	h := &harness{t: t, b: NewBridge(), now: 100}
 	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o)) })
 	if rs[0].kind != recClient {
 		t.Fatalf("first record %v, want recClient", rs[0])
@@ -315,7 +314,7 @@ func TestCancelAndClose(t *testing.T) {
 
 func TestDeadlineRecords(t *testing.T) {
 	t.Parallel()
-	h := &harness{t: t, b: NewBridge(nil), now: 100}
+	h := &harness{t: t, b: NewBridge(), now: 100}
 	o := opts{"keepAlive.enabled": 1, "keepAlive.intervalMs": 250, "keepAlive.pongTimeoutMs": 50}
 	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o)) })
 	h.cid = int32(rs[0].f[0])
@@ -341,7 +340,7 @@ func TestDeadlineRecords(t *testing.T) {
 
 func TestBadCalls(t *testing.T) {
 	t.Parallel()
-	b := NewBridge(nil)
+	b := NewBridge()
 	for name, fn := range map[string]func(){
 		"unknown client": func() { b.Tick(42, 1) },
 		"bad method":     func() { b.New(1, writeOptions(t, b, nil)); b.Start(1, 1, 1, 9, 0, 0, 0) },
@@ -422,83 +421,34 @@ func TestExportsThroughHeader(t *testing.T) {
 	}
 }
 
-func TestRetryHookJSFakes(t *testing.T) {
+// TestRetryAsked: with retryDelayMs the core asks through recRetry and waits
+// for trpcws_retry's answer; a stale answer is ignored; bad numbers clamp.
+func TestRetryAsked(t *testing.T) {
 	t.Parallel()
-	fn := func(body string) safejs.Value {
-		ctor, err := safejs.Global().Get("Function")
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := ctor.New("cid", "attempt", body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	cases := []struct {
-		body string
-		ms   float64
-		ok   bool
-	}{
-		{"return attempt * 100 + cid", 201, true},
-		{"throw new Error('user bug')", 0, false},
-		{"return 'soon'", 0, false},
-		{"return NaN", 0, false},
-		{"return undefined", 0, false},
-	}
-	for _, c := range cases {
-		ms, ok := RetryHook(fn(c.body))(1, 2)
-		if ms != c.ms || ok != c.ok {
-			t.Errorf("%s: got %v %v, want %v %v", c.body, ms, ok, c.ms, c.ok)
-		}
-	}
-	// Through a client: the hook decides the delay before a reconnect.
-	b := NewBridge(RetryHook(fn("return 5000")))
+	b := NewBridge()
 	records(t, b, b.Call(func() { b.New(1, writeOptions(t, b, opts{"retryDelayMs": 1})) }))
 	records(t, b, b.Call(func() { b.Opened(1, 10, 1, false) }))
 	rs := records(t, b, b.Call(func() { b.Closed(1, 20, 1, 1006, 0) }))
-	if len(find(rs, recDial)) != 0 {
-		t.Fatalf("dialled at once despite retryDelay 5000: %v", rs)
+	ask := find(rs, recRetry)
+	if len(ask) != 1 || ask[0].f[0] != 0 || len(find(rs, recDial)) != 0 {
+		t.Fatalf("want recRetry(0) and no dial yet: %v", rs)
 	}
-	if d := find(rs, recDeadline); len(d) != 1 || d[0].f[0] != 5020 {
-		t.Fatalf("want a retry deadline at 5020: %v", rs)
+	if rs = records(t, b, b.Call(func() { b.Retry(1, 25, 7, 0) })); len(find(rs, recDial)) != 0 {
+		t.Fatalf("an answer for another attempt dialled: %v", rs)
 	}
-}
-
-func TestStartTakesHooks(t *testing.T) {
-	obj, err := safejs.Global().Get("Object")
-	if err != nil {
-		t.Fatal(err)
+	rs = records(t, b, b.Call(func() { b.Retry(1, 30, 0, 5000) }))
+	if d := find(rs, recDeadline); len(d) != 1 || d[0].f[0] != 5030 || len(find(rs, recDial)) != 0 {
+		t.Fatalf("want a retry deadline at 5030: %v", rs)
 	}
-	hooks, err := obj.New()
-	if err != nil {
-		t.Fatal(err)
+	// NaN waits 0: the next attempt is dialled at once.
+	records(t, b, b.Call(func() { b.Tick(1, 5030) }))
+	rs = records(t, b, b.Call(func() { b.Closed(1, 5040, 2, 1006, 0) }))
+	if ask = find(rs, recRetry); len(ask) != 1 || ask[0].f[0] != 1 {
+		t.Fatalf("want recRetry(1): %v", rs)
 	}
-	ctor, _ := safejs.Global().Get("Function")
-	retry, _ := ctor.New("cid", "attempt", "return 7")
-	if err := hooks.Set("retryDelay", retry); err != nil {
-		t.Fatal(err)
-	}
-	if err := safejs.Global().Set("__trpcwsTestHooks", hooks); err != nil {
-		t.Fatal(err)
-	}
-	saved := std.retry
-	defer func() { std.retry = saved }()
-	if err := Start([]string{"x", "--hooks=__trpcwsTestHooks"}); err != nil {
-		t.Fatal(err)
-	}
-	if std.retry == nil {
-		t.Fatal("retry hook not taken")
-	}
-	if ms, ok := std.retry(1, 0); !ok || ms != 7 {
-		t.Fatalf("hook gave %v %v", ms, ok)
-	}
-	left, _ := safejs.Global().Get("__trpcwsTestHooks")
-	if !left.IsUndefined() {
-		t.Fatal("hooks left on globalThis")
-	}
-	if err := Start([]string{"--hooks=__trpcwsMissing"}); err == nil {
-		t.Fatal("want an error for missing hooks")
+	rs = records(t, b, b.Call(func() { b.Retry(1, 5041, 1, math.NaN()) }))
+	if len(find(rs, recDial)) != 1 {
+		t.Fatalf("NaN delay should dial at once: %v", rs)
 	}
 }
 

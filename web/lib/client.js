@@ -15,6 +15,7 @@ import {
   REC_RESULT,
   REC_STARTED,
   REC_STATE,
+  REC_RETRY,
   REC_URL,
   REC_WRITE,
   START_INPUT,
@@ -28,7 +29,7 @@ import { callUserCallback, now, reportInternal } from './host.js';
 import { getTransformer } from './link.js';
 import { autoInit, loadError, registerClient, schedule, wasm, whenLoadFails } from './load.js';
 import { behaviorSubject, observable } from './observable.js';
-import { checkOptions, NO_WEBSOCKET } from './options.js';
+import { checkOptions, exponentialBackoff, NO_WEBSOCKET } from './options.js';
 import { Socket } from './socket.js';
 
 let handleSeq = 0;
@@ -67,7 +68,6 @@ export class TRPCWebSocketClient {
       wsCreated: (sock) => this.#withWs.add(sock),
       wsClosed: (sock) => this.#withWs.delete(sock),
     };
-    this._retryDelayMs = opts.retryDelayMs;
     /** The connection state: {type:'state', state, error}. */
     this.connectionState = behaviorSubject({
       type: 'state',
@@ -316,6 +316,9 @@ export class TRPCWebSocketClient {
           break;
         case REC_URL:
           break;
+        case REC_RETRY:
+          this.#retry(wasm.num(i + 1));
+          break;
       }
     }
   }
@@ -375,6 +378,25 @@ export class TRPCWebSocketClient {
       return;
     }
     callUserCallback(() => req.observer.next({ result }));
+  }
+
+  /**
+   * The core asks how long attempt number attempt waits: the user's
+   * retryDelayMs answers (run here, outside any Go call); a throw gives
+   * the default backoff and is rethrown asynchronously, as the reference
+   * does with a throwing callback; NaN waits 0.
+   */
+  #retry(attempt) {
+    let ms;
+    try {
+      ms = Number(this.#owner.opts.retryDelayMs(attempt));
+    } catch (err) {
+      callUserCallback(() => {
+        throw err;
+      });
+      ms = exponentialBackoff(attempt);
+    }
+    schedule(() => this.#call(wasm.x.trpcws_retry(this.#cid, now(), attempt, ms)));
   }
 
   #arm(at) {
