@@ -56,9 +56,6 @@ func (b *Bridge) arg(n int32) []byte {
 	return b.in[:n]
 }
 
-// Output returns the records and text of the last call.
-func (b *Bridge) Output() ([]float64, []byte) { return b.out.nums, b.out.bytes }
-
 // Call runs fn as one exported call: it clears the output, recovers any
 // panic, and returns the number of float64s in the output, or -1 with the
 // failure message as the output bytes.

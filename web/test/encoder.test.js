@@ -4,7 +4,7 @@
 // (testserver --encoder): @trpc/server's stock jsonEncoder (text frames) and
 // msgpack (@msgpack/msgpack, binary frames).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import { createTRPCClient, createWSClient as refCreateWSClient, wsLink as refWsLink } from '@trpc/client';
 import { jsonEncoder } from '@trpc/server/adapters/ws';
@@ -51,12 +51,16 @@ for (const [encName, enc] of Object.entries(encoders)) {
     });
     after(() => server.stop());
 
+    const open = [];
+    afterEach(() => Promise.all(open.splice(0).map((client) => client.close())));
+
     function clients(opts = {}) {
       const out = {};
       for (const [name, impl] of Object.entries(implementations)) {
         const c = counting(enc.make());
         const client = impl.create({ url: server.url, WebSocket: WebSocketImpl, experimental_encoder: c.encoder, ...opts });
         out[name] = { client, seen: c.seen, trpc: createTRPCClient({ links: [impl.link({ client })] }) };
+        open.push(client);
       }
       return out;
     }
@@ -142,6 +146,7 @@ for (const [encName, enc] of Object.entries(encoders)) {
       // Resubscribing sent lastEventId through the encoder: none at first, '3' after the drop,
       // and on the move the last id delivered by then (which one depends on timing).
       const lastIds = (seen) => seen.encoded.flat().filter((m) => m?.params?.path === 'onMessage').map((m) => m.params.lastEventId);
+      await waitFor(() => lastIds(c.trpcws.seen).length === 3 && lastIds(c.reference.seen).length === 3, 5000, 'the move to a new socket');
       for (const name of Object.keys(c)) {
         const ids = lastIds(c[name].seen);
         assert.deepEqual(ids.slice(0, 2), [undefined, '3'], name);
