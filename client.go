@@ -230,7 +230,7 @@ func (c *Client) apply(e *effect) {
 		c.report(o.Err)
 	case core.OutRetry:
 		ms := c.retryDelay(o.Attempt)
-		c.do(func(now int64) { c.core.Retry(now, o.Attempt, ms) })
+		c.do(func(now int64) { c.core.Retry(now, core.RetryAnswer{Attempt: o.Attempt, DelayMs: ms}) })
 	case core.OutClosed:
 		for _, ch := range e.done {
 			close(ch)

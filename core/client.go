@@ -29,6 +29,8 @@ type request struct {
 	movedFrom []*conn             // sockets it was stopped on, awaiting drain
 	earlier   []*request          // its earlier incarnations, while they drain
 	started   bool                // the subscriber has seen "started"
+	timeoutMs int64               // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
+	heapAt    int                 // 1 + its index in Client.timeouts, 0 when not there
 }
 
 type conn struct {
@@ -40,6 +42,7 @@ type conn struct {
 	wantWrite   bool
 	ping        timer // keepAlive: when to send PING
 	pong        timer // keepAlive: PONG deadline
+	pingSentAt  int64 // when the last keepAlive PING was queued
 	pongWaiters []*request
 	serverErr   error // last id:null error the server sent on it
 }
@@ -67,12 +70,15 @@ type Client struct {
 	next    *conn // being dialled
 	retired *conn // replaced by active during a server reconnect, still open
 
-	state   State
-	link    link     // connection wanted, and the retry loop
-	retryAt timer    // retry loop: when to dial next
-	lazy    lazyDoor // lazy close
-	closing bool     // Close is waiting for in-flight requests
-	now     int64    // time of the latest event
+	state     State
+	link      link     // connection wanted, and the retry loop
+	retryAt   timer    // retry loop: when to dial next
+	connectBy timer    // Config.ConnectTimeoutMs: c.next must be open by then
+	lazy      lazyDoor // lazy close
+	timeouts  reqTimers
+	stats     counters
+	closing   bool  // Close is waiting for in-flight requests
+	now       int64 // time of the latest event
 
 	out  []Output
 	head int
@@ -93,6 +99,7 @@ func New(cfg Config, now int64) *Client {
 		wire:     make(map[int64]*request),
 		draining: make(map[int64]*request),
 		now:      now,
+		stats:    counters{lastPingRtt: -1},
 	}
 	if cfg.Lazy {
 		c.state = StateIdle
@@ -120,6 +127,14 @@ func (c *Client) Poll() (Output, bool) {
 }
 
 func (c *Client) emit(o Output) { c.out = append(c.out, o) }
+
+// note emits an OutNote when Config.Events is set.
+func (c *Client) note(o Output) {
+	if c.cfg.Events {
+		o.Kind = OutNote
+		c.emit(o)
+	}
+}
 
 func (c *Client) setState(s State, err error) {
 	c.state = s

@@ -1,6 +1,9 @@
 package core
 
-import "slices"
+import (
+	"container/heap"
+	"slices"
+)
 
 // Timers: one timer type for every deadline, Deadline and Tick, keep-alive
 // and lazy close.
@@ -36,7 +39,11 @@ func (l *lazyDoor) off()         { l.stop(); l.busy = false }
 func (c *Client) Deadline() (int64, bool) {
 	var next timer
 	next.min(c.retryAt)
+	next.min(c.connectBy)
 	next.min(c.lazy.timer)
+	if len(c.timeouts) > 0 {
+		next.min(timer{at: c.timeouts[0].at, on: true})
+	}
 	for _, k := range c.conns {
 		if k.ready && !k.closing {
 			next.min(k.ping)
@@ -51,6 +58,24 @@ func (c *Client) Tick(now int64) {
 	c.enter(now)
 	defer c.settle()
 	c.retryDue(now)
+	if c.connectBy.due(now) {
+		c.connectBy.stop()
+		if k := c.next; k != nil && !k.ready {
+			err := &TimeoutError{What: "connect", Ms: c.cfg.ConnectTimeoutMs}
+			c.note(Output{Note: NoteTimeout, Sock: k.id, Err: err})
+			c.emit(Output{Kind: OutCloseSocket, Sock: k.id, Code: CloseNormal, Abort: true})
+			c.lost(now, k, 0, err)
+		}
+	}
+	for len(c.timeouts) > 0 && c.timeouts[0].at <= now {
+		r := c.timeouts[0].r
+		err := &TimeoutError{What: "request", Ms: r.timeoutMs}
+		c.note(Output{Note: NoteTimeout, ID: r.id, Err: err})
+		if r.state == reqOutgoing {
+			c.outgoing = deleteRequest(c.outgoing, r)
+		}
+		c.finish(r, Output{Kind: OutError, ID: r.id, Err: err}) // removes it from c.timeouts
+	}
 	for _, k := range slices.Clone(c.conns) {
 		if !k.ready || k.closing {
 			continue
@@ -63,13 +88,7 @@ func (c *Client) Tick(now int64) {
 			continue
 		}
 		if k.ping.due(now) {
-			k.ping.stop()
-			if !k.pong.on {
-				// A PING sent while another PONG is due keeps that deadline.
-				k.pong.set(now + c.cfg.PongTimeoutMs)
-			}
-			k.pongWaiters = append(k.pongWaiters, nil)
-			c.queueFrame(k, Ping)
+			c.sendPing(now, k)
 		}
 	}
 	if c.lazy.due(now) {
@@ -83,6 +102,56 @@ func (c *Client) Tick(now int64) {
 			c.lazy.stop()
 			c.close(now)
 		}
+	}
+}
+
+// sendPing checks k with a keepAlive PING.
+func (c *Client) sendPing(now int64, k *conn) {
+	k.ping.stop()
+	if !k.pong.on {
+		// A PING sent while another PONG is due keeps that deadline.
+		k.pong.set(now + c.cfg.PongTimeoutMs)
+	}
+	k.pingSentAt = now
+	k.pongWaiters = append(k.pongWaiters, nil)
+	c.queueFrame(k, Ping)
+}
+
+// reqTimers is a min-heap of requests by their timeout (Config.RequestTimeoutMs).
+type reqTimers []reqTimer
+
+type reqTimer struct {
+	at int64
+	r  *request
+}
+
+func (h reqTimers) Len() int { return len(h) }
+func (h reqTimers) Less(i, j int) bool {
+	return h[i].at < h[j].at || h[i].at == h[j].at && h[i].r.order < h[j].r.order
+}
+func (h reqTimers) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].r.heapAt, h[j].r.heapAt = i+1, j+1
+}
+func (h *reqTimers) Push(x any) {
+	t := x.(reqTimer)
+	t.r.heapAt = len(*h) + 1
+	*h = append(*h, t)
+}
+func (h *reqTimers) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = reqTimer{}
+	*h = old[:len(old)-1]
+	t.r.heapAt = 0
+	return t
+}
+
+func (h *reqTimers) add(r *request, at int64) { heap.Push(h, reqTimer{at: at, r: r}) }
+
+func (h *reqTimers) remove(r *request) {
+	if r.heapAt > 0 {
+		heap.Remove(h, r.heapAt-1)
 	}
 }
 

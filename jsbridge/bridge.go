@@ -308,7 +308,7 @@ func (b *Bridge) drain(c *client, now int64) {
 			if ms, ok := b.retry(c.id, out.Attempt); ok {
 				delay = clampMs(ms)
 			}
-			c.core.Retry(now, out.Attempt, delay)
+			c.core.Retry(now, core.RetryAnswer{Attempt: out.Attempt, DelayMs: delay})
 		}
 	}
 	at, ok := c.core.Deadline()
