@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"errors"
 	"testing"
 )
@@ -455,5 +456,56 @@ func TestNoteNames(t *testing.T) {
 	e := &GaveUpError{Attempts: 2}
 	if e.Error() != "trpcws: gave up reconnecting after 2 failed attempts" {
 		t.Errorf("%q", e.Error())
+	}
+}
+
+func TestRequestTimeoutsFireInOrder(t *testing.T) {
+	t.Parallel()
+	// Many calls with scattered timeouts, some answered or cancelled: each
+	// unanswered one times out at its own deadline, in deadline order.
+	h, s := connected(t, Config{RequestTimeoutMs: 500})
+	start := h.now
+	want := map[int64]int64{} // id → deadline
+	for i := range 200 {
+		ms := int64((i*7919)%997 + 1)
+		if i%5 == 0 {
+			ms = 0 // the default
+		}
+		id := h.c.StartCall(h.now, Call{Method: Query, Path: "q", TimeoutMs: ms})
+		h.methods[id] = Query
+		want[id] = start + cmp.Or(ms, 500)
+	}
+	h.drain()
+	for id := range want {
+		switch id % 7 {
+		case 0:
+			h.cancel(id)
+			delete(want, id)
+		case 1:
+			h.recv(s, data(id, `1`))
+			delete(want, id)
+		}
+	}
+	h.take()
+	h.advance(1000)
+	var last int64
+	n := 0
+	for _, o := range h.take() {
+		if o.Kind != OutError {
+			continue
+		}
+		n++
+		var te *TimeoutError
+		if !errors.As(o.Err, &te) || want[o.ID] == 0 {
+			t.Fatalf("unexpected %s", render(o))
+		}
+		if at := want[o.ID]; at < last {
+			t.Errorf("call %d timed out out of order", o.ID)
+		} else {
+			last = at
+		}
+	}
+	if n != len(want) || len(h.c.timeouts) != 0 {
+		t.Errorf("%d timeouts, want %d; %d left in the heap", n, len(want), len(h.c.timeouts))
 	}
 }

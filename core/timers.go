@@ -1,9 +1,6 @@
 package core
 
-import (
-	"container/heap"
-	"slices"
-)
+import "slices"
 
 // Timers: one timer type for every deadline, Deadline and Tick, keep-alive
 // and lazy close.
@@ -117,7 +114,8 @@ func (c *Client) sendPing(now int64, k *conn) {
 	c.queueFrame(k, Ping)
 }
 
-// reqTimers is a min-heap of requests by their timeout (Config.RequestTimeoutMs).
+// reqTimers is a binary min-heap of requests by their timeout
+// (Config.RequestTimeoutMs); each request knows its place (heapAt).
 type reqTimers []reqTimer
 
 type reqTimer struct {
@@ -125,33 +123,66 @@ type reqTimer struct {
 	r  *request
 }
 
-func (h reqTimers) Len() int { return len(h) }
-func (h reqTimers) Less(i, j int) bool {
+func (h reqTimers) less(i, j int) bool {
 	return h[i].at < h[j].at || h[i].at == h[j].at && h[i].r.order < h[j].r.order
 }
-func (h reqTimers) Swap(i, j int) {
+
+func (h reqTimers) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].r.heapAt, h[j].r.heapAt = i+1, j+1
 }
-func (h *reqTimers) Push(x any) {
-	t := x.(reqTimer)
-	t.r.heapAt = len(*h) + 1
-	*h = append(*h, t)
-}
-func (h *reqTimers) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	old[len(old)-1] = reqTimer{}
-	*h = old[:len(old)-1]
-	t.r.heapAt = 0
-	return t
+
+func (h reqTimers) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			return
+		}
+		h.swap(i, p)
+		i = p
+	}
 }
 
-func (h *reqTimers) add(r *request, at int64) { heap.Push(h, reqTimer{at: at, r: r}) }
+func (h reqTimers) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			return
+		}
+		h.swap(i, m)
+		i = m
+	}
+}
+
+func (h *reqTimers) add(r *request, at int64) {
+	*h = append(*h, reqTimer{at: at, r: r})
+	r.heapAt = len(*h)
+	h.up(len(*h) - 1)
+}
 
 func (h *reqTimers) remove(r *request) {
-	if r.heapAt > 0 {
-		heap.Remove(h, r.heapAt-1)
+	i := r.heapAt - 1
+	if i < 0 {
+		return
+	}
+	old := *h
+	last := len(old) - 1
+	if i != last {
+		old.swap(i, last)
+	}
+	old[last] = reqTimer{}
+	*h = old[:last]
+	r.heapAt = 0
+	if i != last {
+		h.down(i)
+		h.up(i)
 	}
 }
 
