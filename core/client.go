@@ -58,7 +58,9 @@ type Client struct {
 	lastWire int64 // last wire id sent
 	lastSock SocketID
 	reqs     map[int64]*request // live requests by the id Start returned
-	wire     map[int64]*request // the same, by current wire id
+	// wire holds, by current wire id, the live requests whose wire id is
+	// not their id (driver-chosen ids, re-sent subscriptions); see byWire.
+	wire map[int64]*request
 	outgoing []*request
 	// draining holds, by their wire id, earlier incarnations of
 	// subscriptions re-sent under a new id while sockets they moved from may
@@ -151,6 +153,25 @@ func (c *Client) enter(now int64) { c.now = now }
 func (c *Client) settle() {
 	c.lazyIdle()
 	c.maybeFinishClose()
+}
+
+// byWire finds the live request sent under wire id w.
+func (c *Client) byWire(w int64) *request {
+	if r := c.wire[w]; r != nil {
+		return r
+	}
+	if r := c.reqs[w]; r != nil && r.ID == w {
+		return r
+	}
+	return nil
+}
+
+// track records r as live.
+func (c *Client) track(r *request) {
+	c.reqs[r.id] = r
+	if r.ID != r.id {
+		c.wire[r.ID] = r
+	}
 }
 
 // usable reports whether k is open and not closing.

@@ -211,7 +211,9 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 // refuses a duplicate. The old incarnation keeps draining the sockets r
 // moved from under its wire id.
 func (c *Client) resend(now int64, r *request) {
-	delete(c.wire, r.ID)
+	if r.ID != r.id {
+		delete(c.wire, r.ID)
+	}
 	n := &request{Request: r.Request, id: r.id, order: r.order, earlier: r.earlier}
 	r.earlier = nil
 	if len(r.movedFrom) > 0 {
@@ -220,7 +222,6 @@ func (c *Client) resend(now int64, r *request) {
 	}
 	c.lastWire++
 	n.ID = c.lastWire
-	c.reqs[n.id] = n
-	c.wire[n.ID] = n
+	c.track(n)
 	c.enqueue(now, n)
 }

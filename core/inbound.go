@@ -67,7 +67,7 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 }
 
 func (c *Client) handleResponse(resp *Response, k *conn) {
-	r := c.wire[resp.ID]
+	r := c.byWire(resp.ID)
 	if r == nil {
 		// A subscription re-sent under a new id may still drain old sockets
 		// under its earlier one.

@@ -62,8 +62,7 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 		c.emit(Output{Kind: OutError, ID: id, Err: ErrQueueFull})
 		return id
 	}
-	c.reqs[id] = r
-	c.wire[r.ID] = r
+	c.track(r)
 	if ms := cmp.Or(call.TimeoutMs, c.cfg.RequestTimeoutMs); ms > 0 && call.Method != Subscription {
 		r.timeoutMs = ms
 		c.timeouts.add(r, now+ms)
@@ -76,7 +75,9 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 // forget drops r from the live requests.
 func (c *Client) forget(r *request) {
 	delete(c.reqs, r.id)
-	delete(c.wire, r.ID)
+	if r.ID != r.id {
+		delete(c.wire, r.ID)
+	}
 	c.timeouts.remove(r)
 }
 
