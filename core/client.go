@@ -60,7 +60,7 @@ type Client struct {
 	reqs     map[int64]*request // live requests by the id Start returned
 	// wire holds, by current wire id, the live requests whose wire id is
 	// not their id (driver-chosen ids, re-sent subscriptions); see byWire.
-	wire map[int64]*request
+	wire     map[int64]*request
 	outgoing []*request
 	// draining holds, by their wire id, earlier incarnations of
 	// subscriptions re-sent under a new id while sockets they moved from may
