@@ -123,7 +123,7 @@ func (s *socket) run() {
 				var err error
 				if params, err = s.params(); err != nil {
 					c.report(err)
-					s.closeHost(3000, "connectionParams failed")
+					s.closeHost(core.CloseSetupFailed, "connectionParams failed")
 					s.finish(0, err)
 					return
 				}
@@ -149,7 +149,7 @@ func (s *socket) run() {
 				// or not the host fires its close event (Node's does not
 				// always).
 				s.closeHost(1000, "")
-				s.finish(1006, ev.err)
+				s.finish(core.CloseAbnormal, ev.err)
 				return
 			}
 		case hostClose:
@@ -276,7 +276,7 @@ func (s *socket) onMessage(args []safejs.Value, limit int64) {
 
 // onClose reports the host's close event; it runs on the event loop.
 func (s *socket) onClose(args []safejs.Value) {
-	code := 1006
+	code := core.CloseAbnormal
 	reason := ""
 	if len(args) > 0 {
 		if v, err := args[0].Get("code"); err == nil && v.Type() == safejs.TypeNumber {
@@ -384,7 +384,7 @@ func (s *socket) close(code int, abort bool) {
 	if abort {
 		// The host's close handshake may never end on a dead network: the
 		// socket counts as closed now, and its late events are ignored.
-		s.drop(1006, errors.New("trpcws: WebSocket dropped"))
+		s.drop(core.CloseAbnormal, errors.New("trpcws: WebSocket dropped"))
 		return
 	}
 	s.closeHost(code, "")
@@ -461,3 +461,7 @@ func panicText(r any) string {
 	}
 	return "panic"
 }
+
+// closeReason returns the reason of the close that ended a socket; the
+// host's close event reason is not kept.
+func closeReason(error) string { return "" }
