@@ -24,6 +24,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 	"github.com/trpcws/trpcws"
+	"go.uber.org/goleak"
 )
 
 var serverURL string
@@ -34,7 +35,16 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "TRPCWS_TEST_URL is not set: run these tests through TestGoWasmInNode (go test -run GoWasm .)")
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if code == 0 {
+		// Every client was closed: none of their goroutines may be left.
+		// runtime.handleEvent is the js runtime's own event goroutine.
+		if err := goleak.Find(goleak.IgnoreAnyFunction("runtime.handleEvent")); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 func ctxT(t *testing.T) context.Context {
