@@ -351,3 +351,33 @@ func TestWasmKeepAliveDropsSilentSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Connection params that fail on the first attempt: the open host socket
+// is given up, OnError sees why, and the next attempt carries the call.
+func TestWasmConnectionParamsFuncFailsOnce(t *testing.T) {
+	ctx := ctxT(t)
+	paramsErr := errors.New("no token yet")
+	var mu sync.Mutex
+	attempts := 0
+	reported := make(chan error, 10)
+	c := newClient(t, trpcws.Options{
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
+		ConnectionParamsFunc: func(context.Context) (map[string]string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			attempts++
+			if attempts == 1 {
+				return nil, paramsErr
+			}
+			return map[string]string{"token": "second"}, nil
+		},
+		OnError: func(err error) { reported <- err },
+	})
+	who, err := trpcws.Query[map[string]string](ctx, c, "whoami", nil)
+	if err != nil || who["token"] != "second" {
+		t.Fatalf("whoami = %v, %v", who, err)
+	}
+	if err := <-reported; !errors.Is(err, paramsErr) {
+		t.Fatalf("OnError got %v", err)
+	}
+}

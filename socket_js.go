@@ -122,8 +122,10 @@ func (s *socket) run() {
 			if withParams {
 				var err error
 				if params, err = s.params(); err != nil {
+					// Open, but its connection params failed: the core
+					// closes it and counts a failed attempt.
 					c.report(err)
-					s.closeHost(3000, "connectionParams failed")
+					c.do(func(now int64) { c.core.SetupFailed(now, s.id, err) })
 					s.finish(0, err)
 					return
 				}
