@@ -381,3 +381,25 @@ func TestWasmConnectionParamsFuncFailsOnce(t *testing.T) {
 		t.Fatalf("OnError got %v", err)
 	}
 }
+
+// A message over ReadLimit drops the socket (1009); the call on it fails
+// with ErrConnectionClosed and the client reconnects for the next one.
+func TestWasmReadLimit(t *testing.T) {
+	ctx := ctxT(t)
+	closed := make(chan int, 10)
+	c := newClient(t, trpcws.Options{
+		ReadLimit:  64,
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
+		OnClose:    func(code int) { closed <- code },
+	})
+	_, err := c.Query(ctx, "echo", strings.Repeat("x", 100))
+	if !errors.Is(err, trpcws.ErrConnectionClosed) {
+		t.Fatalf("a result over ReadLimit: %v", err)
+	}
+	if code := <-closed; code != 1009 {
+		t.Fatalf("close code %d, want 1009", code)
+	}
+	if n, err := trpcws.Query[int](ctx, c, "echo", 7); err != nil || n != 7 {
+		t.Fatalf("after the drop: %d, %v", n, err)
+	}
+}
