@@ -404,7 +404,7 @@ func TestSubscribeResumesAfterDrop(t *testing.T) {
 		}
 	}
 	stderr := s.stderr.String()
-	if !strings.Contains(stderr, "trpcws: connecting (trpcws: WebSocket closed (code 1006)") || strings.Count(stderr, "trpcws: connected") != 2 {
+	if !strings.Contains(stderr, "trpcws: connecting (WebSocket closed (code 1006)") || strings.Count(stderr, "trpcws: connected") != 2 {
 		t.Fatalf("stderr:\n%s", stderr)
 	}
 	starts := srv.Stats(t).StartsFor("events")
