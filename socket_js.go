@@ -122,8 +122,10 @@ func (s *socket) run() {
 			if withParams {
 				var err error
 				if params, err = s.params(); err != nil {
+					// Open, but its connection params failed: the core
+					// closes it and counts a failed attempt.
 					c.report(err)
-					s.closeHost(core.CloseSetupFailed, "connectionParams failed")
+					c.do(func(now int64) { c.core.SetupFailed(now, s.id, err) })
 					s.finish(0, err)
 					return
 				}
@@ -148,7 +150,7 @@ func (s *socket) run() {
 				// A socket that failed to connect is closed (1006), whether
 				// or not the host fires its close event (Node's does not
 				// always).
-				s.closeHost(1000, "")
+				s.closeHost(core.CloseNormal, "")
 				s.finish(core.CloseAbnormal, ev.err)
 				return
 			}
@@ -392,7 +394,7 @@ func (s *socket) close(code int, abort bool) {
 
 // drop closes the host socket without waiting for its close event.
 func (s *socket) drop(code int, err error) {
-	s.closeHost(1000, "")
+	s.closeHost(core.CloseNormal, "")
 	s.post(hostEvent{kind: hostClose, code: code, err: err})
 	s.mu.Lock()
 	s.finished = true // run still sees the queued close
