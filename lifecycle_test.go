@@ -357,12 +357,12 @@ func TestCloseSemantics(t *testing.T) {
 	srv.WaitFor(t, "the stop and the close", 5*time.Second, func(st testserver.Stats) bool {
 		return st.StopFrames == 1 && st.Connections == 0
 	})
-	// Still usable.
-	if res, err := c.Query(ctx, "echo", 3); err != nil || string(res) != "3" {
-		t.Fatalf("after Close: %s %v", res, err)
+	// Closed for good.
+	if res, err := c.Query(ctx, "echo", 3); !errors.Is(err, trpcws.ErrClientClosed) {
+		t.Fatalf("after Close: %s %v, want ErrClientClosed", res, err)
 	}
-	if err := c.Close(ctx); err != nil {
-		t.Fatal(err)
+	if err := c.Close(ctx); !errors.Is(err, trpcws.ErrClientClosed) {
+		t.Fatalf("second Close: %v, want ErrClientClosed", err)
 	}
 }
 

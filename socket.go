@@ -57,8 +57,8 @@ func (s *socket) run() {
 		// Given up while dialling (e.g. the client was closed).
 		s.close(code, abort)
 	}
-	if f := c.opts.OnOpen; f != nil {
-		c.guard("OnOpen", f)
+	if c.opts.OnOpen != nil {
+		c.notes.add(note{kind: noteOpen})
 	}
 	c.do(func(now int64) { c.core.Opened(now, s.id, params) })
 	for {
@@ -150,8 +150,8 @@ func (s *socket) finish(code int, err error) {
 		delete(c.sockets, s.id)
 		c.core.Closed(now, s.id, code, err)
 	})
-	if f := c.opts.OnClose; f != nil {
-		c.guard("OnClose", func() { f(code) })
+	if c.opts.OnClose != nil {
+		c.notes.add(note{kind: noteClose, code: code})
 	}
 }
 
@@ -193,18 +193,27 @@ func (s *socket) close(code int, abort bool) {
 	s.c.goLive(func() { conn.Close(websocket.StatusCode(code), "") })
 }
 
-// kick writes every frame the core has for this socket. The caller becomes
-// the writer unless another goroutine already is, in which case that one
-// picks the frames up: requests made while a frame is being written leave
-// together in the next one.
+// kick makes sure a writer goroutine sends every frame the core has for
+// this socket. The caller never writes: it can leave when its ctx ends
+// while a frame is on its way (the socket finishes it, or is dropped).
+// Requests made while a frame is being written leave together in the next
+// one.
 func (s *socket) kick() {
 	s.dirty.Store(true)
-	for s.writing.CompareAndSwap(false, true) {
+	if s.writing.CompareAndSwap(false, true) {
+		s.c.goLive(s.writeLoop)
+	}
+}
+
+func (s *socket) writeLoop() {
+	for {
 		for s.dirty.Swap(false) {
 			s.writeAll()
 		}
 		s.writing.Store(false)
-		if !s.dirty.Load() {
+		// A kick between the last Swap and the Store found writing set
+		// and left the frames to us.
+		if !s.dirty.Load() || !s.writing.CompareAndSwap(false, true) {
 			return
 		}
 	}
