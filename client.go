@@ -332,21 +332,17 @@ func (c *Client) call(ctx context.Context, m core.Method, path string, input any
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	ch := make(chan callResult, 1)
 	var id int64
-	closed := false
 	c.do(func(now int64) {
-		if closed = c.closed; closed {
+		if err = c.refuse(ctx); err != nil {
 			return
 		}
 		id = c.core.Start(now, m, path, raw, nil)
 		c.calls[id] = ch
 	})
-	if closed {
-		return nil, ErrClientClosed
+	if err != nil {
+		return nil, err
 	}
 	select {
 	case r := <-ch:
@@ -388,6 +384,15 @@ func marshalInput(input any) ([]byte, error) {
 		return nil, errors.Join(errors.New("trpcws: cannot encode input"), err)
 	}
 	return b, nil
+}
+
+// refuse returns why a call cannot start: the client is closed, or ctx
+// has ended; c.mu is held.
+func (c *Client) refuse(ctx context.Context) error {
+	if c.closed {
+		return ErrClientClosed
+	}
+	return ctx.Err()
 }
 
 // checkPath rejects a procedure path the server would close the socket

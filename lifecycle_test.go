@@ -396,16 +396,18 @@ func TestCloseDeadlineAbortsInFlight(t *testing.T) {
 	ctx := ctxT(t)
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.Query(ctx, "slow", map[string]any{"ms": 10000})
+		_, err := c.Query(ctx, "slow", map[string]any{"ms": 10000, "value": "abort-in-flight"})
 		errc <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	shared.WaitFor(t, "the slow query", 10*time.Second, func(st testserver.Stats) bool {
+		return slices.ContainsFunc(st.FramesIn, func(f string) bool { return strings.Contains(f, "abort-in-flight") })
+	})
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	if err := c.Close(short); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Close = %v, want DeadlineExceeded", err)
 	}
-	if err := <-errc; !errors.Is(err, trpcws.ErrConnectionClosed) {
+	if err := <-errc; !errors.Is(err, trpcws.ErrConnectionClosed) || !errors.Is(err, trpcws.ErrClientClosed) {
 		t.Errorf("in-flight call after Close's deadline: %v", err)
 	}
 }

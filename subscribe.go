@@ -132,9 +132,6 @@ func (c *Client) subscribe(ctx context.Context, path string, input any, lastEven
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	s := &Subscription{c: c, opts: opts, max: opts.BufferSize, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if s.max == 0 {
 		s.max = DefaultBufferSize
@@ -143,17 +140,16 @@ func (c *Client) subscribe(ctx context.Context, path string, input any, lastEven
 	if lastEventID != "" {
 		last = &lastEventID
 	}
-	closed := false
 	c.do(func(now int64) {
-		if closed = c.closed; closed {
+		if err = c.refuse(ctx); err != nil {
 			return
 		}
 		s.items = append(s.items, subItem{kind: itemState, state: c.state})
 		s.id = c.core.Start(now, core.Subscription, path, raw, last)
 		c.subs[s.id] = s
 	})
-	if closed {
-		return nil, ErrClientClosed
+	if err != nil {
+		return nil, err
 	}
 	s.stop = context.AfterFunc(ctx, s.Unsubscribe)
 	return s, nil
