@@ -8,6 +8,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/trpcws/trpcws/core"
@@ -62,7 +63,7 @@ func (s *socket) run() {
 	}
 	c.do(func(now int64) { c.core.Opened(now, s.id, params) })
 	for {
-		_, data, err := conn.Read(s.ctx)
+		typ, data, err := conn.Read(s.ctx)
 		if err != nil {
 			code := int(websocket.CloseStatus(err))
 			if code < 0 {
@@ -75,8 +76,25 @@ func (s *socket) run() {
 			s.finish(code, err)
 			return
 		}
+		if typ == websocket.MessageText && !utf8.Valid(data) {
+			// A browser would fail the connection (1007); the frame is
+			// dropped and reported, as any malformed frame.
+			c.report(&FrameError{Offset: invalidUTF8At(data), Reason: "text frame is not valid UTF-8"})
+			continue
+		}
 		c.do(func(now int64) { c.core.Message(now, s.id, data) })
 	}
+}
+
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // dial resolves the URL, opens the WebSocket and resolves the connection
