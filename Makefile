@@ -37,8 +37,9 @@ vet:
 test: deps fmt-check vet test-go test-fuzz test-wasm test-size test-web test-e2e
 	@echo "make test: all suites passed"
 
-# Native Go: core state machine, native driver against the real @trpc/server, race detector, leak check.
-test-go:
+# Native Go: core state machine, native driver against the real @trpc/server, race detector, leak check,
+# the fault soak and the hostile-server suite (native, and the wasm build in Node 22: hence the build).
+test-go: build
 	$(GO) test -race -count=1 ./...
 
 # Short fuzz runs: the frame decoder, the client driven by random programs,
@@ -54,9 +55,9 @@ test-fuzz:
 # for 20 s) and the issue's subscription flood (400,000 × 400 B events),
 # printing faults, events, lost, duplicated, memory and goroutines.
 SOAK_DURATION ?= 10m
-soak: deps
+soak: deps build
 	set -o pipefail; SOAK_DURATION=$(SOAK_DURATION) TRPCWS_FLOOD_EVENTS=400000 $(GO) test -count=1 -v -timeout=0 \
-	  -run='^(TestFaultSoak|TestSlowSubscriberIsBounded)$$' . | grep -E '^(---|ok|FAIL|PASS)|soak|flood'
+	  -run='^(TestFaultSoak|TestSlowSubscriberIsBounded|TestWasmFaultSoak)$$' . ./internal/nodeclient | grep -E '^(---|ok|FAIL|PASS)|soak|flood'
 
 # The wasm driver's own tests, run in Node.
 test-wasm:

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/url"
 	"os"
 	"runtime"
@@ -32,41 +31,6 @@ func soakDuration(t *testing.T) time.Duration {
 		return d
 	}
 	return 20 * time.Second
-}
-
-// faults injects random faults into srv and the proxy in front of it
-// until ctx ends, and returns how many of each it injected.
-func injectFaults(ctx context.Context, t *testing.T, srv *testserver.Server, proxy *chaos.Proxy) map[string]int {
-	counts := map[string]int{}
-	for ctx.Err() == nil {
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Duration(150+rand.IntN(550)) * time.Millisecond):
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		kind := []string{"drop", "reconnect", "cut", "reset", "stall", "half-open", "restart"}[rand.IntN(7)]
-		switch kind {
-		case "drop":
-			srv.Drop(t)
-		case "reconnect":
-			srv.Reconnect(t)
-		case "cut":
-			proxy.Cut(300 * time.Millisecond)
-		case "reset":
-			proxy.Reset()
-		case "stall":
-			proxy.Stall(time.Duration(200+rand.IntN(1300)) * time.Millisecond)
-		case "half-open":
-			proxy.HalfOpen()
-		case "restart":
-			srv.Control(ctx, "restart", url.Values{"downMs": {strconv.Itoa(100 + rand.IntN(400))}}, nil)
-			srv.WaitUp(t, 10*time.Second)
-		}
-		counts[kind]++
-	}
-	return counts
 }
 
 // TestFaultSoak runs a tracked subscription and a stream of queries
@@ -174,11 +138,8 @@ func TestFaultSoak(t *testing.T) {
 
 	faultCtx, stopFaults := context.WithTimeout(context.Background(), dur)
 	defer stopFaults()
-	counts := injectFaults(faultCtx, t, srv, proxy)
-	faults := 0
-	for _, n := range counts {
-		faults += n
-	}
+	counts := chaos.Inject(faultCtx, t, srv, proxy)
+	faults := chaos.Total(counts)
 
 	// Once the faults stop, the client must be connected again: a query
 	// succeeds and the subscription delivers new events.

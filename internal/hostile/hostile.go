@@ -34,6 +34,9 @@ type Class struct {
 	// Drops tells whether the class makes the client lose its socket (the
 	// "hostile" call itself may then fail): frames over the read limit.
 	Drops bool
+	// WebDrops tells whether a WebSocket as browsers implement it fails
+	// the connection on these frames (invalid UTF-8 in a text frame: 1007).
+	WebDrops bool
 	// frames returns what to send: text frames, or binary ones prefixed
 	// with binaryMark.
 	frames func() [][]byte
@@ -88,7 +91,7 @@ var Classes = []Class{
 		binaryMark+"\xff\xfe\x00garbage",
 		binaryMark,
 	)},
-	{Name: "invalid-utf8", Malformed: true, frames: text(
+	{Name: "invalid-utf8", Malformed: true, WebDrops: true, frames: text(
 		"{\"id\":777004,\"result\":{\"type\":\"data\",\"data\":\"\xff\xfe\"}}",
 	)},
 	{Name: "wrong-types", Malformed: true, frames: text(
