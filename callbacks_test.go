@@ -69,14 +69,14 @@ func exercise(t *testing.T, c *trpcws.Client, where string) {
 func TestEveryMethodFromEveryCallback(t *testing.T) {
 	t.Parallel()
 	callbacks := []string{
-		"OnOpen", "OnClose", "OnError", "OnStateChange", "URLFunc", "ConnectionParamsFunc",
+		"OnOpen", "OnClose", "OnError", "OnStateChange", "URLFunc", "ConnectionParamsFunc", "RetryDelay",
 		"sub.OnStarted", "sub.OnData", "sub.OnError", "sub.OnComplete", "sub.OnStateChange",
 	}
 	for _, name := range callbacks {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			srv := shared
-			if name == "OnClose" {
+			if name == "OnClose" || name == "RetryDelay" {
 				srv = testserver.Start(t, testserver.Options{})
 			}
 			var c *trpcws.Client
@@ -107,7 +107,10 @@ func TestEveryMethodFromEveryCallback(t *testing.T) {
 				OnClose:       func(int) { hit("OnClose") },
 				OnError:       func(error) { hit("OnError") },
 				OnStateChange: func(trpcws.ConnectionState) { hit("OnStateChange") },
-				RetryDelay:    func(int) time.Duration { return 10 * time.Millisecond },
+				RetryDelay: func(int) time.Duration {
+					hit("RetryDelay")
+					return 10 * time.Millisecond
+				},
 			}
 			var err error
 			c, err = trpcws.NewClient(opts)
@@ -135,7 +138,7 @@ func TestEveryMethodFromEveryCallback(t *testing.T) {
 			if err != nil && !errors.Is(err, trpcws.ErrClientClosed) {
 				t.Fatal(err)
 			}
-			if name == "OnClose" {
+			if name == "OnClose" || name == "RetryDelay" {
 				srv.WaitFor(t, "the connection", 10*time.Second, func(st testserver.Stats) bool { return st.Connections > 0 })
 				srv.Drop(t)
 			}

@@ -38,8 +38,17 @@
 // Close waits for in-flight calls and every goroutine the client started.
 //
 // The core state machine lives in package [github.com/trpcws/trpcws/core];
-// this package is its native driver (github.com/coder/websocket) and builds
-// on every platform but js/wasm. The WebAssembly build uses the same core
-// through package jsbridge and the JavaScript package in web/ instead, so
-// that neither net/http nor coder/websocket ends up in the .wasm.
+// this package drives it with goroutines and Go's clock. On every platform
+// but js/wasm the socket is github.com/coder/websocket. In a Go program
+// compiled with GOOS=js GOARCH=wasm (a browser front end, or Node 22 and
+// later) the same API drives the host's WebSocket through
+// github.com/hack-pad/safejs; calls block the calling goroutine, never the
+// JavaScript event loop, so make them from a goroutine, not directly inside
+// a js.FuncOf callback. There Options has no HTTPHeader or HTTPClient (a
+// host WebSocket sets its own handshake headers) and net/http is not
+// linked in.
+//
+// The WebAssembly build for JavaScript users (web/, built from ./wasm) does
+// not use this package: it drives the same core through package jsbridge,
+// so that neither net/http nor encoding/json ends up in its .wasm.
 package trpcws

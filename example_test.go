@@ -92,3 +92,80 @@ func ExampleClient_Subscribe() {
 	// data 1
 	// complete
 }
+
+// Typed calls decode results with encoding/json into the type you name; a
+// result that does not fit is a *trpcws.DecodeError, never a zero value.
+func ExampleQuery() {
+	ctx := context.Background()
+	client, err := trpcws.NewClient(trpcws.Options{URL: serverURL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close(ctx)
+
+	type Point struct {
+		X int `json:"x"`
+		Y int `json:"y"`
+	}
+	p, err := trpcws.Query[Point](ctx, client, "echo", Point{X: 1, Y: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%+v\n", p)
+
+	_, err = trpcws.Query[int](ctx, client, "echo", "not a number")
+	var dErr *trpcws.DecodeError
+	if errors.As(err, &dErr) {
+		fmt.Println(dErr.Path, dErr.Type, string(dErr.Data))
+	}
+	// Output:
+	// {X:1 Y:2}
+	// echo int "not a number"
+}
+
+// A typed mutation.
+func ExampleMutation() {
+	ctx := context.Background()
+	client, err := trpcws.NewClient(trpcws.Options{URL: serverURL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close(ctx)
+
+	sum, err := trpcws.Mutation[int](ctx, client, "add", map[string]int{"a": 40, "b": 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sum + 1)
+	// Output:
+	// 43
+}
+
+// A typed subscription: a tracked event's value arrives without its id
+// wrapper, and its id is kept to resume from later.
+func ExampleEvents() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	client, err := trpcws.NewClient(trpcws.Options{URL: serverURL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close(ctx)
+
+	type Tick struct {
+		N int `json:"n"`
+	}
+	lastID := "1" // resume after event 1
+	for ev, err := range trpcws.Events[Tick](ctx, client, "events", map[string]int{"max": 3, "intervalMs": 1}, lastID) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		lastID = ev.ID
+		fmt.Println(ev.ID, ev.Data.N)
+	}
+	fmt.Println("last", lastID)
+	// Output:
+	// 2 2
+	// 3 3
+	// last 3
+}

@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -154,7 +156,10 @@ func TestFaultSoak(t *testing.T) {
 		}
 	}
 	if !healthy {
-		t.Errorf("the client is not connected 30 s after the faults stopped (state %v)", c.State())
+		t.Errorf("the client is not connected 30 s after the faults stopped (state %v; %d connections through the proxy)", c.State(), proxy.Conns())
+		var b strings.Builder
+		pprof.Lookup("goroutine").WriteTo(&b, 1)
+		t.Logf("goroutines:\n%s", b.String())
 	}
 	mu.Lock()
 	target := last + 20

@@ -3,11 +3,13 @@
 package trpcws
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
@@ -46,7 +48,18 @@ func (s *socket) run() {
 	defer s.cancel()
 	conn, params, err := s.dial()
 	if err != nil {
-		c.report(err)
+		var se *setupError
+		if errors.As(err, &se) {
+			// Open, but its connection params failed: the core closes it.
+			err = se.err
+			c.report(err)
+			s.mu.Lock()
+			s.conn = conn
+			s.mu.Unlock()
+			c.do(func(now int64) { c.core.SetupFailed(now, s.id, err) })
+		} else {
+			c.report(err)
+		}
 		s.finish(0, err)
 		return
 	}
@@ -67,7 +80,7 @@ func (s *socket) run() {
 		if err != nil {
 			code := int(websocket.CloseStatus(err))
 			if code < 0 {
-				code = 1006
+				code = core.CloseAbnormal
 				if !s.wasClosing() {
 					c.report(err)
 				}
@@ -112,7 +125,15 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 	if withParams {
 		url = core.URLWithConnectionParams(url)
 	}
-	conn, _, err := websocket.Dial(s.ctx, url, &websocket.DialOptions{
+	dialCtx := s.ctx
+	if ka := o.KeepAlive; ka.Enabled {
+		// A handshake that stalls (a half-open network) is given up after
+		// the patience keep-alive has for a silent open socket.
+		var cancel context.CancelFunc
+		dialCtx, cancel = context.WithTimeout(s.ctx, cmp.Or(ka.Interval, core.DefaultKeepAliveIntervalMs*time.Millisecond)+cmp.Or(ka.PongTimeout, core.DefaultPongTimeoutMs*time.Millisecond))
+		defer cancel()
+	}
+	conn, _, err := websocket.Dial(dialCtx, url, &websocket.DialOptions{
 		HTTPHeader: o.HTTPHeader,
 		HTTPClient: o.HTTPClient,
 	})
@@ -131,8 +152,7 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 	params := o.ConnectionParams
 	if o.ConnectionParamsFunc != nil {
 		if params, err = callParams(s.ctx, o.ConnectionParamsFunc); err != nil {
-			conn.Close(3000, "connectionParams failed")
-			return nil, nil, err
+			return conn, nil, &setupError{err}
 		}
 	}
 	raw, err := json.Marshal(params)
@@ -142,6 +162,12 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 	}
 	return conn, raw, nil
 }
+
+// setupError is a connection params failure on an open socket.
+type setupError struct{ err error }
+
+func (e *setupError) Error() string { return e.err.Error() }
+func (e *setupError) Unwrap() error { return e.err }
 
 func callURL(ctx context.Context, f func(context.Context) (string, error)) (url string, err error) {
 	defer func() {
@@ -197,10 +223,10 @@ func (s *socket) close(code int, abort bool) {
 	conn := s.conn
 	s.mu.Unlock()
 	if conn == nil {
-		if abort {
-			s.cancel()
-		}
-		return // run closes it once dialled
+		// Still dialling: nothing to close gracefully, and a handshake
+		// may never end. run sees closing if the dial won the race.
+		s.cancel()
+		return
 	}
 	if abort {
 		s.cancel()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests: the wasm client (web/) in real runtimes against the real @trpc/server
 # (testserver/): Chromium (playwright-core) and Firefox ESR (puppeteer-core) on the demo page,
-# Deno and Bun on a script, workerd on the example worker (examples/workerd).
+# Deno and Bun on a script, workerd on the example worker (examples/workerd); the Go API
+# compiled with GOOS=js GOARCH=wasm in a Chromium page (examples/gowasm); the package bundled
+# by Vite 8 (examples/react-vite, React Query), webpack 5 and esbuild, each page in Chromium.
 #
 #   bash e2e/run.sh          (make test-e2e; part of make test)
 #
@@ -28,8 +30,9 @@ npm_ci() { # dir: npm ci when node_modules is missing or older than the lock fil
   local dir=$1
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     echo "e2e: npm ci in $dir"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) > "$LOGS/npm-ci-$dir.log" 2>&1 \
-      || { cat "$LOGS/npm-ci-$dir.log" >&2; die "npm ci in $dir failed"; }
+    local log=$LOGS/npm-ci-${dir//\//-}.log
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) > "$log" 2>&1 \
+      || { cat "$log" >&2; die "npm ci in $dir failed"; }
   fi
 }
 npm_ci testserver
@@ -51,13 +54,27 @@ if [ ! -f web/trpcws.wasm ] || [ ! -f web/wasm_exec.js ]; then
   ./build.sh > "$LOGS/build.log" 2>&1 || { cat "$LOGS/build.log" >&2; die "./build.sh failed"; }
 fi
 
+# A Go program compiled with GOOS=js GOARCH=wasm that uses the root package's Go API
+# (examples/gowasm), served from artifacts/gowasm/ for gowasm-chromium.mjs.
+echo "e2e: building examples/gowasm (GOOS=js GOARCH=wasm)"
+mkdir -p artifacts/gowasm \
+  && GOOS=js GOARCH=wasm go build -o artifacts/gowasm/main.wasm ./examples/gowasm > "$LOGS/gowasm-build.log" 2>&1 \
+  && cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" examples/gowasm/index.html artifacts/gowasm/ \
+  || { cat "$LOGS/gowasm-build.log" >&2; die "building examples/gowasm failed"; }
+
 # The web package as `npm install trpcws` would lay it out (exactly the files `npm pack` ships),
 # next to @trpc/client in e2e/node_modules: Bun and workerd import it from there.
 tgz=$(cd web && npm pack --pack-destination "$TMP" --silent 2> "$LOGS/npm-pack.log") \
   || { cat "$LOGS/npm-pack.log" >&2; die "npm pack web/ failed"; }
-rm -rf e2e/node_modules/trpcws && mkdir -p e2e/node_modules/trpcws \
-  && tar -xzf "$TMP/$tgz" -C e2e/node_modules/trpcws --strip-components=1 \
-  || die "unpacking $tgz failed"
+# The bundler checks install trpcws from web/ too ("file:../../web", packed by npm: .npmrc
+# install-links), so npm ci there needs the wasm built; the copy is refreshed on every run.
+npm_ci examples/react-vite
+npm_ci e2e/bundlers
+for d in e2e examples/react-vite e2e/bundlers; do
+  rm -rf "$d/node_modules/trpcws" && mkdir -p "$d/node_modules/trpcws" \
+    && tar -xzf "$TMP/$tgz" -C "$d/node_modules/trpcws" --strip-components=1 \
+    || die "unpacking $tgz into $d failed"
+done
 
 # ------------------------------------------------------------------ versions
 
@@ -72,6 +89,12 @@ V_PLAYWRIGHT=$(pkgv "$E2E/node_modules/playwright-core")
 V_PUPPETEER=$(pkgv "$E2E/node_modules/puppeteer-core")
 V_CLIENT=$(pkgv "$E2E/node_modules/@trpc/client")
 V_SERVER=$(pkgv "$ROOT/testserver/node_modules/@trpc/server")
+V_VITE=$(pkgv "$ROOT/examples/react-vite/node_modules/vite")
+V_REACT=$(pkgv "$ROOT/examples/react-vite/node_modules/react")
+V_RQ=$(pkgv "$ROOT/examples/react-vite/node_modules/@tanstack/react-query")
+V_TRQ=$(pkgv "$ROOT/examples/react-vite/node_modules/@trpc/tanstack-react-query")
+V_WEBPACK=$(pkgv "$E2E/bundlers/node_modules/webpack")
+V_ESBUILD=$(pkgv "$E2E/bundlers/node_modules/esbuild")
 echo
 echo "runtime       version                   driven by"
 printf '%-13s %-25s %s\n' \
@@ -82,6 +105,7 @@ printf '%-13s %-25s %s\n' \
   workerd "${V_WORKERD:-missing}" "npm workerd $(pkgv "$E2E/node_modules/workerd")" \
   node "$(node --version)" "runs the test server and the browser drivers"
 echo "@trpc/client $V_CLIENT (in the tests), @trpc/server $V_SERVER (test server), trpcws $(pkgv "$E2E/node_modules/trpcws") (web/)"
+echo "bundlers: vite $V_VITE (React $V_REACT, @tanstack/react-query $V_RQ, @trpc/tanstack-react-query $V_TRQ with @trpc/client $(pkgv "$ROOT/examples/react-vite/node_modules/@trpc/client")), webpack $V_WEBPACK, esbuild $V_ESBUILD"
 echo
 
 # ------------------------------------------------------------------ test server
@@ -144,11 +168,18 @@ run_test() { # name version-label timeout-seconds command...
 }
 
 run_test chromium "chromium ${V_CHROMIUM:-?}" 90 node e2e/chromium.mjs "$BASE"
+run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
   --allow-net="127.0.0.1:$PORT" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
 run_test bun "bun ${V_BUN:-?}" 45 "$BIN/bun" e2e/runtime-smoke.mjs "$BASE"
 run_test workerd "workerd ${V_WORKERD:-?}" 60 bash e2e/workerd.sh "$BASE"
+run_test react-vite "vite $V_VITE, React $V_REACT, chromium" 150 \
+  bash -c 'bash e2e/bundlers/build.sh vite && exec node e2e/react-vite.mjs "$1"' _ "$BASE"
+run_test webpack "webpack $V_WEBPACK, chromium" 120 \
+  bash -c 'bash e2e/bundlers/build.sh webpack && exec node e2e/bundlers/check.mjs webpack "$1"' _ "$BASE"
+run_test esbuild "esbuild $V_ESBUILD, chromium" 90 \
+  bash -c 'bash e2e/bundlers/build.sh esbuild && exec node e2e/bundlers/check.mjs esbuild "$1"' _ "$BASE"
 
 echo
 echo "== e2e summary ($(($(date +%s) - START)) s)"

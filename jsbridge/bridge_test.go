@@ -29,20 +29,14 @@ func records(t *testing.T, b *Bridge, n int32) []record {
 	if int(n) != len(nums) {
 		t.Fatalf("call returned %d, output has %d numbers", n, len(nums))
 	}
-	sizes := map[int]int{
-		recClient: 1, recDial: 1, recWrite: 1, recCloseSock: 3, recResult: 4,
-		recStarted: 1, recEvent: 7, recComplete: 1, recError: 4, recState: 4,
-		recFrameErr: 4, recClosed: 0, recFrame: 3, recDeadline: 1, recURL: 2,
-	}
 	var out []record
 	for i := 0; i < len(nums); {
 		k := int(nums[i])
-		size, ok := sizes[k]
-		if !ok || i+1+size > len(nums) {
+		if k <= 0 || k >= len(recSizes) || recSizes[k] == 0 || i+recSizes[k] > len(nums) {
 			t.Fatalf("bad record kind %d at %d in %v", k, i, nums)
 		}
-		out = append(out, record{kind: k, f: append([]float64(nil), nums[i+1:i+1+size]...)})
-		i += 1 + size
+		out = append(out, record{kind: k, f: append([]float64(nil), nums[i+1:i+recSizes[k]]...)})
+		i += recSizes[k]
 	}
 	return out
 }
@@ -87,9 +81,30 @@ type harness struct {
 	now int64
 }
 
-func newHarness(t *testing.T, flags int32) (*harness, []record) {
+// opts is an options record by field name (see optionFields); absent fields are 0.
+type opts map[string]float64
+
+// writeOptions writes o into b's input as JavaScript does and returns its length.
+func writeOptions(t testing.TB, b *Bridge, o opts) int32 {
+	t.Helper()
+	in := b.Input(8 * len(optionFields))
+	seen := 0
+	for i, f := range optionFields {
+		v, ok := o[f.name]
+		if ok {
+			seen++
+		}
+		putFloat64(in[8*i:], v)
+	}
+	if seen != len(o) {
+		t.Fatalf("unknown option in %v", o)
+	}
+	return int32(8 * len(optionFields))
+}
+
+func newHarness(t *testing.T, o opts) (*harness, []record) {
 	h := &harness{t: t, b: NewBridge(nil), now: 100}
-	rs := h.call(func() { h.b.New(h.now, flags, 0, 0, 0) })
+	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o)) })
 	if rs[0].kind != recClient {
 		t.Fatalf("first record %v, want recClient", rs[0])
 	}
@@ -142,7 +157,7 @@ func (h *harness) message(sock int32, frame string) []record {
 
 func TestQueryRoundTrip(t *testing.T) {
 	t.Parallel()
-	h, rs := newHarness(t, 0)
+	h, rs := newHarness(t, nil)
 	if d := find(rs, recDial); len(d) != 1 || d[0].f[0] != 1 {
 		t.Fatalf("want a dial of socket 1, got %v", rs)
 	}
@@ -180,7 +195,7 @@ func TestQueryRoundTrip(t *testing.T) {
 
 func TestVoidResultAndBatch(t *testing.T) {
 	t.Parallel()
-	h, _ := newHarness(t, 0)
+	h, _ := newHarness(t, nil)
 	h.open(1)
 	h.start(1, 2, "voidMutation", false)
 	h.start(2, 1, "echo", true)
@@ -197,7 +212,7 @@ func TestVoidResultAndBatch(t *testing.T) {
 
 func TestConnectionParamsAndURL(t *testing.T) {
 	t.Parallel()
-	h, _ := newHarness(t, FlagParams|FlagLazy)
+	h, _ := newHarness(t, opts{"connectionParams": 1, "lazy.enabled": 1})
 	n := h.write("ws://h/x?a=1")
 	rs := h.call(func() { h.b.URL(h.cid, n) })
 	if u := find(rs, recURL); len(u) != 1 || text(h.b, u[0].f[0], u[0].f[1]) != "ws://h/x?a=1&connectionParams=1" {
@@ -216,7 +231,7 @@ func TestConnectionParamsAndURL(t *testing.T) {
 
 func TestSubscriptionEventsAndErrors(t *testing.T) {
 	t.Parallel()
-	h, _ := newHarness(t, 0)
+	h, _ := newHarness(t, nil)
 	h.open(1)
 	h.start(5, 3, "events", true)
 	h.transmit(1)
@@ -276,7 +291,7 @@ func TestSubscriptionEventsAndErrors(t *testing.T) {
 
 func TestCancelAndClose(t *testing.T) {
 	t.Parallel()
-	h, _ := newHarness(t, 0)
+	h, _ := newHarness(t, nil)
 	h.open(1)
 	h.start(1, 1, "slow", true)
 	h.call(func() { h.b.Cancel(h.cid, h.now, 1) })
@@ -301,7 +316,8 @@ func TestCancelAndClose(t *testing.T) {
 func TestDeadlineRecords(t *testing.T) {
 	t.Parallel()
 	h := &harness{t: t, b: NewBridge(nil), now: 100}
-	rs := h.call(func() { h.b.New(h.now, FlagKeepAlive, 0, 250, 50) })
+	o := opts{"keepAlive.enabled": 1, "keepAlive.intervalMs": 250, "keepAlive.pongTimeoutMs": 50}
+	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o)) })
 	h.cid = int32(rs[0].f[0])
 	rs = h.open(1)
 	if d := find(rs, recDeadline); len(d) != 1 || d[0].f[0] != 350 {
@@ -328,7 +344,8 @@ func TestBadCalls(t *testing.T) {
 	b := NewBridge(nil)
 	for name, fn := range map[string]func(){
 		"unknown client": func() { b.Tick(42, 1) },
-		"bad method":     func() { b.New(1, 0, 0, 0, 0); b.Start(1, 1, 1, 9, 0, 0, 0) },
+		"bad method":     func() { b.New(1, writeOptions(t, b, nil)); b.Start(1, 1, 1, 9, 0, 0, 0) },
+		"bad options":    func() { b.New(1, 8) },
 		"bad length":     func() { b.URL(1, 1<<30) },
 	} {
 		if n := b.Call(fn); n != -1 {
@@ -351,7 +368,7 @@ func TestPanicRecovered(t *testing.T) {
 		if msg := headerBytes(); !strings.Contains(msg, want) {
 			t.Fatalf("kind %d: message %q, want %q", kind, msg, want)
 		}
-		n := wasmNew(10, FlagLazy, 0, 0, 0)
+		n := wasmNew(10, writeOptions(t, std, opts{"lazy.enabled": 1}))
 		nums := headerNums(n)
 		if n < 2 || nums[0] != recClient {
 			t.Fatalf("after a panic, trpcws_new returned %d %v", n, nums)
@@ -390,8 +407,7 @@ func TestExportsThroughHeader(t *testing.T) {
 	if p == nil {
 		t.Fatal("alloc failed")
 	}
-	copy(unsafe.Slice((*byte)(p), 16), "ws://x")
-	n := wasmNew(1, FlagLazy|FlagParams, 0, 0, 0)
+	n := wasmNew(1, writeOptions(t, std, opts{"lazy.enabled": 1, "connectionParams": 1}))
 	cid := int32(headerNums(n)[1])
 	defer wasmFree(cid)
 	p = wasmAlloc(6)
@@ -438,7 +454,7 @@ func TestRetryHookJSFakes(t *testing.T) {
 	}
 	// Through a client: the hook decides the delay before a reconnect.
 	b := NewBridge(RetryHook(fn("return 5000")))
-	records(t, b, b.Call(func() { b.New(1, FlagRetry, 0, 0, 0) }))
+	records(t, b, b.Call(func() { b.New(1, writeOptions(t, b, opts{"retryDelayMs": 1})) }))
 	records(t, b, b.Call(func() { b.Opened(1, 10, 1, false) }))
 	rs := records(t, b, b.Call(func() { b.Closed(1, 20, 1, 1006, 0) }))
 	if len(find(rs, recDial)) != 0 {

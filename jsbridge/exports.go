@@ -9,7 +9,7 @@ import (
 // The functions web/index.js calls, one per event. Each returns the number
 // of float64s in the output (see trpcws_header), or -1 when the call failed
 // (the message is then the output bytes). Times are milliseconds on
-// JavaScript's monotonic clock (performance.now, floored, plus 1).
+// JavaScript's monotonic clock (performance.now, floored); 0 is a valid time.
 
 // std is the bridge of this instance; [Start] sets its retry hook.
 var std = NewBridge(nil)
@@ -35,8 +35,8 @@ func wasmAlloc(n int32) (p unsafe.Pointer) {
 }
 
 //go:wasmexport trpcws_new
-func wasmNew(now float64, flags int32, lazyCloseMs, intervalMs, pongTimeoutMs float64) int32 {
-	return std.Call(func() { std.New(int64(now), flags, lazyCloseMs, intervalMs, pongTimeoutMs) })
+func wasmNew(now float64, n int32) int32 {
+	return std.Call(func() { std.New(int64(now), n) })
 }
 
 //go:wasmexport trpcws_free
@@ -96,11 +96,11 @@ func wasmClose(cid int32, now float64) int32 {
 //
 //go:wasmexport trpcws_panic
 func wasmPanic(kind int32) int32 {
-	return std.Call(func() { Panic(kind) })
+	return std.Call(func() { panicOnPurpose(kind) })
 }
 
-// Panic panics the way trpcws_panic's kind says.
-func Panic(kind int32) {
+// panicOnPurpose panics the way trpcws_panic's kind says.
+func panicOnPurpose(kind int32) {
 	switch kind {
 	case 0:
 		var m map[string]int

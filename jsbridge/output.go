@@ -8,35 +8,6 @@ import (
 	"unsafe"
 )
 
-// The output records a call returns, as float64 runs [kind, fields...].
-// A "ref" is three numbers (where, a, b): where 0 = absent; 1 = the UTF-16
-// range [a, b) of the inbound frame JavaScript passed to this call; 2 = the
-// byte range [a, b) of the bytes area.
-const (
-	recClient    = 1  // [1, cid]: answer of trpcws_new
-	recDial      = 2  // [2, sock]: resolve the URL (trpcws_url) and open socket sock
-	recWrite     = 3  // [3, sock]: sock has frames; call trpcws_transmit in a microtask
-	recCloseSock = 4  // [4, sock, code, abort]
-	recResult    = 5  // [5, handle, dataRef]: query/mutation answer (final)
-	recStarted   = 6  // [6, handle]
-	recEvent     = 7  // [7, handle, dataRef, eventIdRef]
-	recComplete  = 8  // [8, handle]: subscription ended (final)
-	recError     = 9  // [9, handle, errRef]: request failed (final)
-	recState     = 10 // [10, state, errRef]: 0 idle, 1 connecting, 2 pending
-	recFrameErr  = 11 // [11, sock, errRef]: an undecodable server frame was dropped
-	recClosed    = 12 // [12]: a close() finished
-	recFrame     = 13 // [13, sock, a, b]: send bytes[a:b] (after splicing markers) on sock
-	recDeadline  = 14 // [14, at]: call trpcws_tick at time at (-1: no timer)
-	recURL       = 15 // [15, a, b]: answer of trpcws_url
-)
-
-// Ref kinds.
-const (
-	refNone  = 0
-	refFrame = 1
-	refBytes = 2
-)
-
 // output is what one call returns to JavaScript.
 type output struct {
 	nums  []float64

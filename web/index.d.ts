@@ -93,7 +93,4 @@ export declare class TRPCWebSocketClosedError extends Error {
   constructor(opts: { message: string; cause?: unknown });
 }
 
-/** For tests: panics inside Go on purpose; rejects with the resulting Error. */
-export declare function _panicForTest(kind?: 0 | 1 | 2): Promise<void>;
-
 export type { Observer, Unsubscribable };

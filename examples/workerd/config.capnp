@@ -29,15 +29,25 @@ const trpcWorker :Workerd.Worker = (
   modules = [
     (name = "worker.mjs", esModule = embed "worker.mjs"),
 
-    # trpcws: index.js, the two scripts it imports, and the .wasm as a compiled
+    # trpcws: index.js, its lib/ modules, the two scripts it imports, and the .wasm as a compiled
     # WebAssembly.Module (workerd refuses to compile code at run time: init() gets this module).
     (name = "trpcws", esModule = "export * from '/node_modules/trpcws/index.js';"),
     (name = "trpcws/trpcws.wasm", wasm = embed "node_modules/trpcws/trpcws.wasm"),
     (name = "node_modules/trpcws/globals.js", esModule = embed "node_modules/trpcws/globals.js"),
     (name = "node_modules/trpcws/index.js", esModule = embed "node_modules/trpcws/index.js"),
+    (name = "node_modules/trpcws/lib/client.js", esModule = embed "node_modules/trpcws/lib/client.js"),
+    (name = "node_modules/trpcws/lib/constants.js", esModule = embed "node_modules/trpcws/lib/constants.js"),
+    (name = "node_modules/trpcws/lib/errors.js", esModule = embed "node_modules/trpcws/lib/errors.js"),
+    (name = "node_modules/trpcws/lib/host.js", esModule = embed "node_modules/trpcws/lib/host.js"),
+    (name = "node_modules/trpcws/lib/link.js", esModule = embed "node_modules/trpcws/lib/link.js"),
+    (name = "node_modules/trpcws/lib/load.js", esModule = embed "node_modules/trpcws/lib/load.js"),
+    (name = "node_modules/trpcws/lib/observable.js", esModule = embed "node_modules/trpcws/lib/observable.js"),
+    (name = "node_modules/trpcws/lib/options.js", esModule = embed "node_modules/trpcws/lib/options.js"),
+    (name = "node_modules/trpcws/lib/records.js", esModule = embed "node_modules/trpcws/lib/records.js"),
+    (name = "node_modules/trpcws/lib/socket.js", esModule = embed "node_modules/trpcws/lib/socket.js"),
     (name = "node_modules/trpcws/wasm_exec.js", esModule = embed "node_modules/trpcws/wasm_exec.js"),
     # trpcws looks up @trpc/client (for its TRPCClientError class) from its own directory:
-    (name = "node_modules/trpcws/@trpc/client", esModule = "export * from '/node_modules/@trpc/client/dist/index.mjs';"),
+    (name = "node_modules/trpcws/lib/@trpc/client", esModule = "export * from '/node_modules/@trpc/client/dist/index.mjs';"),
 
     # @trpc/client and the @trpc/server entry points it imports.
     (name = "@trpc/client", esModule = "export * from '/node_modules/@trpc/client/dist/index.mjs';"),

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createTRPCClient, TRPCClientError } from '@trpc/client';
-import { _panicForTest, createTRPCWebSocket, createWSClient, exponentialBackoff, wsLink } from '../index.js';
+import { createTRPCWebSocket, createWSClient, exponentialBackoff, wsLink } from '../index.js';
+import { panicForTest } from '../lib/testing.js';
 import { sleep, waitFor } from './helpers.js';
 
 /**
@@ -276,7 +277,7 @@ describe('Go panics', () => {
       [1, /trpcws_panic test/],
       [2, /index out of range/],
     ]) {
-      await assert.rejects(_panicForTest(kind), (err) => err instanceof Error && re.test(err.message));
+      await assert.rejects(panicForTest(kind), (err) => err instanceof Error && re.test(err.message));
       const { client, trpc } = fakeClient();
       assert.equal(await trpc.echo.query(`alive ${kind}`), `alive ${kind}`);
       await client.close();

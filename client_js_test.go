@@ -1,0 +1,340 @@
+//go:build js && wasm
+
+package trpcws_test
+
+// These tests run the package compiled with GOOS=js GOARCH=wasm in Node
+// 22 (the host's WebSocket) against the real @trpc/server: TestGoWasmInNode
+// in wasm_node_test.go starts the server and runs them with
+// TRPCWS_TEST_URL pointing at it. Run by hand:
+//
+//	PATH=$PWD/web/node_modules/.bin:$PATH TRPCWS_TEST_URL=ws://127.0.0.1:PORT \
+//	  GOOS=js GOARCH=wasm go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" .
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hack-pad/safejs"
+	"github.com/trpcws/trpcws"
+)
+
+var serverURL string
+
+func TestMain(m *testing.M) {
+	serverURL = os.Getenv("TRPCWS_TEST_URL")
+	if serverURL == "" {
+		fmt.Fprintln(os.Stderr, "TRPCWS_TEST_URL is not set: run these tests through TestGoWasmInNode (go test -run GoWasm .)")
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func newClient(t *testing.T, opts trpcws.Options) *trpcws.Client {
+	t.Helper()
+	if opts.URL == "" && opts.URLFunc == nil {
+		opts.URL = serverURL
+	}
+	c, err := trpcws.NewClient(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.Close(ctx); err != nil && !errors.Is(err, trpcws.ErrClientClosed) {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return c
+}
+
+// control calls one of the test server's /control/ endpoints with the
+// host's fetch and returns the reply's text.
+func control(t *testing.T, what string) string {
+	t.Helper()
+	httpURL := "http" + strings.TrimPrefix(serverURL, "ws") + "/control/" + what
+	type reply struct {
+		text string
+		err  error
+	}
+	ch := make(chan reply, 1)
+	var funcs []safejs.Func
+	fn := func(f func(args []safejs.Value)) safejs.Value {
+		jf, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any { f(args); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		funcs = append(funcs, jf)
+		return jf.Value()
+	}
+	defer func() {
+		for _, f := range funcs {
+			f.Release()
+		}
+	}()
+	fetch, err := safejs.Global().Get("fetch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := fetch.Invoke(httpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail := fn(func(args []safejs.Value) { ch <- reply{err: errors.New("fetch " + httpURL + " failed")} })
+	p, err = p.Call("then", fn(func(args []safejs.Value) {
+		tp, err := args[0].Call("text")
+		if err != nil {
+			ch <- reply{err: err}
+			return
+		}
+		tp.Call("then", fn(func(args []safejs.Value) {
+			s, err := args[0].String()
+			ch <- reply{text: s, err: err}
+		}), fail)
+	}), fail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.text
+	case <-time.After(10 * time.Second):
+		t.Fatalf("fetch %s: no reply", httpURL)
+		return ""
+	}
+}
+
+func TestWasmQueryMutationErrors(t *testing.T) {
+	ctx := ctxT(t)
+	c := newClient(t, trpcws.Options{})
+
+	res, err := c.Query(ctx, "echo", map[string]string{"hello": "wasm"})
+	if err != nil || string(res) != `{"hello":"wasm"}` {
+		t.Fatalf("echo = %s, %v", res, err)
+	}
+	sum, err := trpcws.Mutation[int](ctx, c, "add", map[string]int{"a": 2, "b": 40})
+	if err != nil || sum != 42 {
+		t.Fatalf("add = %d, %v", sum, err)
+	}
+	_, err = c.Query(ctx, "fail", map[string]string{"code": "NOT_FOUND", "message": "nope"})
+	var tErr *trpcws.TRPCError
+	if !errors.As(err, &tErr) || tErr.Code != "NOT_FOUND" || tErr.HTTPStatus != 404 || tErr.Message != "nope" {
+		t.Fatalf("fail: %v", err)
+	}
+	_, err = trpcws.Query[int](ctx, c, "echo", "x")
+	var dErr *trpcws.DecodeError
+	if !errors.As(err, &dErr) || dErr.Path != "echo" {
+		t.Fatalf("Query[int] of a string: %v", err)
+	}
+	if st := c.State(); st.State != trpcws.StatePending {
+		t.Fatalf("state = %v", st)
+	}
+
+	// Many concurrent calls from many goroutines.
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := trpcws.Query[int](ctx, c, "echo", i)
+			if err == nil && n != i {
+				err = fmt.Errorf("echo %d = %d", i, n)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestWasmSubscriptions(t *testing.T) {
+	ctx := ctxT(t)
+	c := newClient(t, trpcws.Options{Lazy: trpcws.LazyOptions{Enabled: true}})
+
+	var mu sync.Mutex
+	var log []string
+	sub, err := c.Subscribe(ctx, "counter", map[string]int{"count": 3, "intervalMs": 1}, trpcws.SubscribeOptions{
+		OnStarted:  func() { mu.Lock(); log = append(log, "started"); mu.Unlock() },
+		OnData:     func(ev trpcws.Event) { mu.Lock(); log = append(log, string(ev.Data)); mu.Unlock() },
+		OnComplete: func() { mu.Lock(); log = append(log, "complete"); mu.Unlock() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sub.Done():
+	case <-ctx.Done():
+		t.Fatal("counter never completed")
+	}
+	mu.Lock()
+	got := strings.Join(log, " ")
+	mu.Unlock()
+	if got != "started 0 1 2 complete" || !errors.Is(sub.Err(), trpcws.ErrSubscriptionEnded) {
+		t.Fatalf("counter: %q, %v", got, sub.Err())
+	}
+
+	type tick struct {
+		N int `json:"n"`
+	}
+	var ids []string
+	for ev, err := range trpcws.Events[tick](ctx, c, "events", map[string]int{"max": 4, "intervalMs": 1}, "1") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strconv.Itoa(ev.Data.N) != ev.ID || !ev.Tracked {
+			t.Fatalf("event %+v", ev)
+		}
+		ids = append(ids, ev.ID)
+	}
+	if !reflect.DeepEqual(ids, []string{"2", "3", "4"}) {
+		t.Fatalf("ids = %v", ids)
+	}
+}
+
+// A dropped socket fails nothing that was resumable: the tracked
+// subscription comes back on a new socket after its last event.
+func TestWasmResumesAfterDrop(t *testing.T) {
+	ctx := ctxT(t)
+	var mu sync.Mutex
+	var states []string
+	c := newClient(t, trpcws.Options{
+		RetryDelay: func(int) time.Duration { return 20 * time.Millisecond },
+		OnStateChange: func(s trpcws.ConnectionState) {
+			mu.Lock()
+			states = append(states, s.State.String())
+			mu.Unlock()
+		},
+	})
+	var ids []int
+	for ev, err := range c.Events(ctx, "events", map[string]int{"max": 12, "intervalMs": 5}, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(ev.ID)
+		ids = append(ids, n)
+		if n == 4 {
+			control(t, "drop")
+		}
+	}
+	for i, n := range ids {
+		if n != i+1 {
+			t.Fatalf("ids with a gap or a duplicate: %v", ids)
+		}
+	}
+	if len(ids) != 12 {
+		t.Fatalf("ids = %v", ids)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(states, ","); !strings.Contains(got, "pending,connecting,pending") {
+		t.Fatalf("states = %s", got)
+	}
+}
+
+func TestWasmConnectionParamsAndClose(t *testing.T) {
+	ctx := ctxT(t)
+	c := newClient(t, trpcws.Options{ConnectionParams: map[string]string{"token": "t1"}})
+	who, err := trpcws.Query[map[string]string](ctx, c, "whoami", nil)
+	if err != nil || who["token"] != "t1" {
+		t.Fatalf("whoami = %v, %v", who, err)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.State(); st.State != trpcws.StateIdle {
+		t.Fatalf("state after Close = %v", st)
+	}
+}
+
+// A server that is not there: the call waits while the client retries, and
+// the context ends it; OnError saw why.
+func TestWasmServerDown(t *testing.T) {
+	errs := make(chan error, 10)
+	c := newClient(t, trpcws.Options{
+		URL:        "ws://127.0.0.1:1",
+		RetryDelay: func(int) time.Duration { return 50 * time.Millisecond },
+		OnError: func(err error) {
+			select {
+			case errs <- err:
+			default:
+			}
+		},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := c.Query(ctx, "echo", 1)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Query to a closed port: %v", err)
+	}
+	select {
+	case err := <-errs:
+		if !strings.Contains(err.Error(), "ws://127.0.0.1:1") {
+			t.Fatalf("OnError: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnError never called")
+	}
+}
+
+// Keep-alive on the host socket: a server that stops answering PING gets
+// its socket dropped at once, and the client reconnects.
+func TestWasmKeepAliveDropsSilentSocket(t *testing.T) {
+	ctx := ctxT(t)
+	opened := make(chan struct{}, 10)
+	closed := make(chan int, 10)
+	c := newClient(t, trpcws.Options{
+		URLFunc:              func(context.Context) (string, error) { return serverURL, nil },
+		ConnectionParamsFunc: func(context.Context) (map[string]string, error) { return map[string]string{"token": "f"}, nil },
+		RetryDelay:           func(int) time.Duration { return 10 * time.Millisecond },
+		KeepAlive:            trpcws.KeepAliveOptions{Enabled: true, Interval: 50 * time.Millisecond, PongTimeout: 50 * time.Millisecond},
+		OnOpen:               func() { opened <- struct{}{} },
+		OnClose:              func(code int) { closed <- code },
+	})
+	who, err := trpcws.Query[map[string]string](ctx, c, "whoami", nil)
+	if err != nil || who["token"] != "f" {
+		t.Fatalf("whoami = %v, %v", who, err)
+	}
+	control(t, "set?noPong=1")
+	defer control(t, "set?noPong=0")
+	select {
+	case code := <-closed:
+		if code != 1006 {
+			t.Fatalf("close code %d, want 1006 (dropped)", code)
+		}
+	case <-ctx.Done():
+		t.Fatal("the silent socket was never dropped")
+	}
+	control(t, "set?noPong=0")
+	<-opened // the first socket
+	select {
+	case <-opened:
+	case <-ctx.Done():
+		t.Fatal("no reconnect after the drop")
+	}
+	if _, err := c.Query(ctx, "echo", 1); err != nil {
+		t.Fatal(err)
+	}
+}

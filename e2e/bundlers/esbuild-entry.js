@@ -1,0 +1,2 @@
+import './esbuild-wasm.js';
+import './app.js';

@@ -1,0 +1,78 @@
+package jsbridge
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/trpcws/trpcws/core"
+)
+
+var update = flag.Bool("update", false, "rewrite ../web/lib/constants.js (go generate ./jsbridge)")
+
+const constantsPath = "../web/lib/constants.js"
+
+// TestConstantsJS fails when web/lib/constants.js is not what
+// jsbridge/wire.go generates; -update rewrites it.
+func TestConstantsJS(t *testing.T) {
+	want := constantsJS()
+	if *update {
+		if err := os.WriteFile(constantsPath, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(constantsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s is stale: run go generate ./jsbridge", constantsPath)
+	}
+}
+
+// TestBackoffConstants checks that the formula web/lib/options.js applies
+// to BACKOFF_BASE_MS and BACKOFF_MAX_MS is core.ExponentialBackoff.
+func TestBackoffConstants(t *testing.T) {
+	base, max := core.ExponentialBackoff(1)/2, core.ExponentialBackoff(1<<30)
+	for attempt := 0; attempt < 70; attempt++ {
+		want := core.ExponentialBackoff(attempt)
+		got := int64(0)
+		if attempt > 0 {
+			got = max
+			if attempt < 40 && base<<attempt < max {
+				got = base << attempt
+			}
+		}
+		if got != want {
+			t.Fatalf("attempt %d: formula gives %d, core %d", attempt, got, want)
+		}
+	}
+}
+
+// TestOptionsLayout checks that each field of the options record lands in
+// its place.
+func TestOptionsLayout(t *testing.T) {
+	vals := []float64{1, 250, 1, 300, 40, 1, 1}
+	if len(vals) != len(optionFields) {
+		t.Fatalf("test covers %d fields, layout has %d", len(vals), len(optionFields))
+	}
+	b := make([]byte, 8*len(vals))
+	for i, v := range vals {
+		putFloat64(b[8*i:], v)
+	}
+	o := decodeOptions(b)
+	want := options{
+		cfg:   core.Config{Lazy: true, LazyCloseMs: 250, KeepAlive: true, KeepAliveIntervalMs: 300, PongTimeoutMs: 40},
+		retry: true, params: true,
+	}
+	if o.cfg.Lazy != want.cfg.Lazy || o.cfg.LazyCloseMs != want.cfg.LazyCloseMs || o.cfg.KeepAlive != want.cfg.KeepAlive ||
+		o.cfg.KeepAliveIntervalMs != want.cfg.KeepAliveIntervalMs || o.cfg.PongTimeoutMs != want.cfg.PongTimeoutMs ||
+		o.retry != want.retry || o.params != want.params {
+		t.Fatalf("decoded %+v, want %+v", o, want)
+	}
+	if z := decodeOptions(make([]byte, 8*len(vals))); z.cfg.Lazy || z.retry || z.params || z.cfg.LazyCloseMs != 0 {
+		t.Fatalf("zero record decoded as %+v", z)
+	}
+}

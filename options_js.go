@@ -1,0 +1,58 @@
+//go:build js && wasm
+
+package trpcws
+
+import (
+	"context"
+	"time"
+)
+
+// Options configures a Client. They mirror the reference client's options.
+//
+// This is the js/wasm declaration: the same fields as on every other
+// platform but HTTPHeader and HTTPClient, which a host WebSocket cannot
+// use (a browser sends its own handshake headers), so that a program that
+// sets them fails to compile instead of silently losing them, and so that
+// net/http is not linked into the program. The socket is the host's global
+// WebSocket (browsers, Node 22 or later, Deno, Bun).
+type Options struct {
+	// URL is the server's WebSocket URL, e.g. "ws://127.0.0.1:3001".
+	URL string
+	// URLFunc, when set, is called before every connection attempt instead
+	// of using URL; ctx ends when the client is closed.
+	URLFunc func(ctx context.Context) (string, error)
+
+	// ConnectionParams, when non-nil, is sent as the first message on every
+	// socket (the server's createContext sees it as info.connectionParams).
+	ConnectionParams map[string]string
+	// ConnectionParamsFunc, when set, is called on every connection instead
+	// of using ConnectionParams. Returning nil sends null.
+	ConnectionParamsFunc func(ctx context.Context) (map[string]string, error)
+
+	// RetryDelay returns how long to wait before reconnect attempt number
+	// attempt (from 0). Nil means ExponentialBackoff.
+	RetryDelay func(attempt int) time.Duration
+
+	// OnOpen is called whenever a socket opens.
+	OnOpen func()
+	// OnClose is called whenever a socket closes, with its close code (0
+	// when none was received), including closes the client chose.
+	OnClose func(code int)
+	// OnError is called when a socket fails, when the server sends a frame
+	// that cannot be decoded (a *FrameError), and when a callback panics.
+	OnError func(err error)
+	// OnStateChange is called with every connection state change.
+	OnStateChange func(ConnectionState)
+
+	// Lazy opens the socket only on the first request and closes it after
+	// a period without activity.
+	Lazy LazyOptions
+	// KeepAlive pings the server when it has been silent for a while and
+	// drops the socket when it does not answer.
+	KeepAlive KeepAliveOptions
+
+	// ReadLimit bounds the size of one inbound message in bytes; 0 means
+	// 32 MiB, -1 means no limit. A larger message drops the socket (close
+	// code 1009) and the client reconnects.
+	ReadLimit int64
+}

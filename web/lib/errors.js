@@ -1,0 +1,130 @@
+// The errors calls fail with, as @trpc/client makes them: TRPCClientError
+// (the peer's own class when @trpc/client is importable), the cause of a
+// lost socket (TRPCWebSocketClosedError), and the error descriptions Go
+// writes (jsbridge/errors.go) turned into those values.
+import { isObject } from './host.js';
+
+// TRPCClientError should be the real class when @trpc/client is there: it
+// rewraps anything that is not `instanceof` it. Loaded alongside the wasm
+// but not awaited by init(): an app using wsLink has imported @trpc/client
+// already, so this resolves at once there; an error made before it does is
+// a CompatTRPCClientError, which @trpc/client's TRPCClientError.from turns
+// into its own class with the same message, shape and data.
+let PeerTRPCClientError = null;
+import('@trpc/client').then(
+  (m) => {
+    if (typeof m?.TRPCClientError === 'function') PeerTRPCClientError = m.TRPCClientError;
+  },
+  () => {},
+);
+
+/** A stand-in with the same fields, when @trpc/client is not importable. */
+class CompatTRPCClientError extends Error {
+  constructor(message, opts) {
+    super(message, { cause: opts?.cause });
+    this.cause = opts?.cause;
+    this.meta = opts?.meta;
+    this.shape = opts?.result?.error;
+    this.data = opts?.result?.error?.data;
+    this.name = 'TRPCClientError';
+  }
+}
+
+function isErrorResponse(v) {
+  return isObject(v) && isObject(v.error) && typeof v.error.code === 'number' && typeof v.error.message === 'string';
+}
+
+/** TRPCClientError.from, with the peer's class when there is one. */
+export function clientError(cause) {
+  const err = makeClientError(cause);
+  // Another copy of @trpc/client (the app's own) rewraps an error that is
+  // not its TRPCClientError; through this field its TRPCClientError.from
+  // still finds the server's error shape and data. Not enumerable, so the
+  // error compares equal to the reference's.
+  if (isErrorResponse(cause) && err && typeof err === 'object' && !('error' in err)) {
+    Object.defineProperty(err, 'error', { value: cause.error, enumerable: false, configurable: true });
+  }
+  return err;
+}
+
+function makeClientError(cause) {
+  if (PeerTRPCClientError) return PeerTRPCClientError.from(cause);
+  if (cause instanceof CompatTRPCClientError) return cause;
+  if (isErrorResponse(cause)) return new CompatTRPCClientError(cause.error.message, { result: cause });
+  const message =
+    typeof cause === 'string' ? cause : isObject(cause) && typeof cause.message === 'string' ? cause.message : 'Unknown error';
+  return new CompatTRPCClientError(message, { cause });
+}
+
+/** The reference's error for a lost or unusable socket. */
+export class TRPCWebSocketClosedError extends Error {
+  constructor(opts) {
+    super(opts.message, { cause: opts.cause });
+    this.name = 'TRPCWebSocketClosedError';
+  }
+}
+
+/** A result or error the transformer could not deserialize (the reference's message). */
+export class TransformResultError extends Error {
+  constructor() {
+    super('Unable to transform response from server');
+  }
+}
+
+/** The error calls get when the WebAssembly module could not be loaded. */
+export function loadFailure(err) {
+  const message = `trpcws: the WebAssembly module failed to load: ${err?.message ?? err}`;
+  return clientError(new TRPCWebSocketClosedError({ message, cause: err }));
+}
+
+// JavaScript values (close/error events, thrown errors) Go refers to by
+// handle in its error descriptions. The last few hundred are kept.
+const causes = new Map();
+let causeSeq = 0;
+
+/** Keeps value for Go to refer to; returns its handle (never 0). */
+export function keepCause(value) {
+  const h = ++causeSeq;
+  causes.set(h, value);
+  if (causes.size > 256) causes.delete(causes.keys().next().value);
+  return h;
+}
+
+/**
+ * Builds the reference client's error from a Go error description (see
+ * jsbridge/errors.go); transformer deserializes a server error's shape.
+ */
+export function errorFromDesc(desc, transformer) {
+  switch (desc?.t) {
+    case 'trpc': {
+      let error;
+      try {
+        error = transformer ? transformer.output.deserialize(desc.error) : desc.error;
+      } catch {
+        return clientError(new TransformResultError());
+      }
+      if (!isObject(error) || typeof error.code !== 'number') return clientError(new TransformResultError());
+      return clientError({ error });
+    }
+    case 'closed':
+      return clientError(new TRPCWebSocketClosedError({ message: desc.message, cause: causeFromDesc(desc.cause) }));
+    default:
+      return clientError(causeFromDesc(desc));
+  }
+}
+
+/** The value a description stands for as an error's cause. */
+function causeFromDesc(desc) {
+  switch (desc?.t) {
+    case undefined:
+      return undefined;
+    case 'js':
+      return causes.get(desc.h);
+    case 'trpc':
+      return isObject(desc.error) ? clientError({ error: desc.error }) : undefined;
+    case 'closed':
+      return new TRPCWebSocketClosedError({ message: desc.message, cause: causeFromDesc(desc.cause) });
+    default:
+      return new Error(desc.message);
+  }
+}

@@ -1,0 +1,27 @@
+// Small host helpers every module uses: the clock Go is given, running user
+// callbacks, reporting internal failures, value tests.
+
+/** Milliseconds on the monotonic clock, as Go is given them (never 0). */
+export const now = () => Math.floor(performance.now()) + 1;
+
+/** Runs a user callback; its error is rethrown asynchronously, as @trpc/client does. */
+export function callUserCallback(fn) {
+  try {
+    fn();
+  } catch (err) {
+    setTimeout(() => {
+      throw err;
+    });
+  }
+}
+
+/** Reports a failure of this package itself (never a user's). */
+export function reportInternal(err) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(err);
+  else console.error(err);
+}
+
+export const isObject = (v) => !!v && !Array.isArray(v) && typeof v === 'object';
+
+export const isThenable = (v) =>
+  v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';

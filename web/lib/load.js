@@ -1,0 +1,217 @@
+// Loading the WebAssembly module (init), the Go runtime's globals, and the
+// one queue every call into Go runs from.
+import { before } from '../globals.js';
+import '../wasm_exec.js';
+import { reportInternal } from './host.js';
+import { Instance } from './records.js';
+
+const GoClass = globalThis.Go;
+if (before.hadGo) globalThis.Go = before.Go;
+else delete globalThis.Go;
+// Stand-ins wasm_exec.js installed: present only while Go initialises
+// (its syscall package reads them once), except `fs`, through which the Go
+// runtime prints a crash report.
+const standIns = {};
+for (const name of ['process', 'path']) {
+  if (!before[name]) {
+    standIns[name] = globalThis[name];
+    delete globalThis[name];
+  }
+}
+
+/** The running instance (an Instance), or null until init() finished. */
+export let wasm = null;
+let loading = null; // Promise of the running or finished load
+/** Why the last load failed, or null. */
+export let loadError = null;
+let hooksSeq = 0;
+
+/** Clients by Go id, for the retry hook (weakly, when WeakRef exists). */
+const clientsById = new Map();
+const finalizer =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((cid) => {
+        clientsById.delete(cid);
+        schedule(() => wasm?.x.trpcws_free(cid));
+      })
+    : null;
+const weak = (v) => (typeof WeakRef === 'function' ? new WeakRef(v) : v);
+const deref = (ref) => (typeof WeakRef === 'function' && ref instanceof WeakRef ? ref.deref() : ref);
+
+/** Registers client under its Go id: the retry hook finds it; Go forgets it once it is collected. */
+export function registerClient(cid, client) {
+  clientsById.set(cid, weak(client));
+  finalizer?.register(client, cid);
+}
+
+function defaultSource() {
+  return new URL('../trpcws.wasm', import.meta.url);
+}
+
+const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
+
+async function readFileBytes(url) {
+  const name = 'node:fs/promises';
+  const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ name);
+  return fs.readFile(url);
+}
+
+async function compile(source) {
+  source = await source;
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
+  if (typeof source === 'string' || source instanceof URL) {
+    let url = null;
+    try {
+      url = new URL(source);
+    } catch {
+      // a plain path: a file in Node-like hosts, else relative to the page
+    }
+    if (url?.protocol === 'file:' || (!url && isNode())) {
+      return WebAssembly.compile(await readFileBytes(url ?? source));
+    }
+    const resp = await fetch(source);
+    if (!resp.ok) throw new Error(`trpcws: fetching ${source} failed: HTTP ${resp.status}`);
+    return compile(resp);
+  }
+  // Checked last: touching the global Response loads undici in Node 20.
+  if (typeof Response === 'function' && source instanceof Response) {
+    const type = source.headers.get('content-type') ?? '';
+    if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
+      return WebAssembly.compileStreaming(source);
+    }
+    return WebAssembly.compile(await source.arrayBuffer());
+  }
+  throw new TypeError('trpcws: init() takes a URL, a path, bytes, a Response or a WebAssembly.Module');
+}
+
+async function instantiate(source) {
+  const module = await compile(source);
+  const go = new GoClass();
+  const hooksName = `__trpcwsHooks${++hooksSeq}_${Math.random().toString(36).slice(2)}`;
+  go.argv = ['trpcws', `--hooks=${hooksName}`];
+  go.env = {};
+  go.exit = (code) => {
+    if (code !== 0) reportInternal(new Error(`trpcws: the Go instance exited with code ${code}`));
+  };
+  const instance = await WebAssembly.instantiate(module, go.importObject);
+  globalThis[hooksName] = { retryDelay };
+  for (const [name, value] of Object.entries(standIns)) globalThis[name] = value;
+  try {
+    go.run(instance).catch(reportInternal);
+  } finally {
+    for (const name of Object.keys(standIns)) delete globalThis[name];
+    delete globalThis[hooksName];
+  }
+  if (go.exited) throw new Error('trpcws: the Go instance exited during start-up');
+  return new Instance(instance, go);
+}
+
+/** The hook Go calls for a client's retryDelayMs (inside a Go call). */
+function retryDelay(cid, attempt) {
+  const client = deref(clientsById.get(cid));
+  const fn = client?._retryDelayMs;
+  if (typeof fn !== 'function') return undefined;
+  try {
+    const ms = Number(fn(attempt));
+    return Number.isNaN(ms) ? 0 : ms;
+  } catch (err) {
+    setTimeout(() => {
+      throw err;
+    });
+    return undefined; // the default backoff
+  }
+}
+
+/**
+ * Loads and starts the WebAssembly module. Optional in browsers, Node, Deno
+ * and Bun (the first client loads trpcws.wasm beside index.js); needed
+ * where code cannot be compiled at run time (workerd: pass the imported
+ * WebAssembly.Module). Accepts a URL or path, bytes, a Response (or a
+ * Promise of one) or a WebAssembly.Module; resolves when ready.
+ */
+export function init(source) {
+  if (wasm) return Promise.resolve();
+  if (source && typeof source === 'object' && 'module' in source && !(source instanceof URL)) {
+    source = source.module; // init({ module }), as edge examples write it
+  }
+  if (loading && !loadError) return loading;
+  loadError = null;
+  const p = instantiate(source ?? defaultSource()).then(
+    (w) => {
+      wasm = w;
+      drainQueue();
+    },
+    (err) => {
+      loadError = err instanceof Error ? err : new Error(String(err));
+      failWaiting(loadError);
+      throw loadError;
+    },
+  );
+  loading = p;
+  return p;
+}
+
+/** Whether a load has started (and not been retried since it failed). */
+export const loadStarted = () => !!loading;
+
+let autoInitQueued = false;
+/** Loads the default module a microtask later, unless init() was called by then. */
+export function autoInit() {
+  if (wasm || loading || autoInitQueued) return;
+  autoInitQueued = true;
+  // A microtask later, so that init(x) called right after the first
+  // createTRPCWebSocket still wins.
+  queueMicrotask(() => {
+    autoInitQueued = false;
+    if (!loading) init().catch(() => {});
+  });
+}
+
+// Every call into Go runs from this queue, one at a time and in order: the
+// records of one call are carried out completely before the next call, and
+// nothing re-enters Go (the retry hook runs inside a call; what it starts
+// waits here). Until the instance is ready everything waits here too.
+const queue = [];
+let queueHead = 0;
+let draining = false;
+
+/** Runs task from the queue: now if the queue is idle, else after what is queued. */
+export function schedule(task) {
+  queue.push(task);
+  if (wasm && !draining) drainQueue();
+}
+
+function drainQueue() {
+  if (draining || !wasm) return;
+  draining = true;
+  try {
+    while (queueHead < queue.length) {
+      const task = queue[queueHead];
+      queue[queueHead++] = undefined;
+      try {
+        task();
+      } catch (err) {
+        reportInternal(err);
+      }
+    }
+    queue.length = 0;
+    queueHead = 0;
+  } finally {
+    draining = false;
+  }
+}
+
+// Clients waiting for the instance, told when it fails to load.
+const waiting = new Set();
+
+/** Adds a waiter (fn(err) is called if the load fails); returns its removal. */
+export function whenLoadFails(client) {
+  const ref = weak(client);
+  waiting.add(ref);
+  return () => waiting.delete(ref);
+}
+
+function failWaiting(err) {
+  for (const ref of waiting) deref(ref)?._loadFailed(err);
+}

@@ -1,0 +1,103 @@
+// createTRPCWebSocket's options: validation (a TypeError naming the option)
+// and the options record Go gets (jsbridge/wire.go's optionFields).
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, OPTION_FIELDS } from './constants.js';
+import { isObject } from './host.js';
+
+/**
+ * The reference client's default retry delay: 0 for the first attempt, then
+ * min(1000·2^attempt, 30000) ms (core.ExponentialBackoff).
+ */
+export function exponentialBackoff(attemptIndex) {
+  return attemptIndex === 0 ? 0 : Math.min(BACKOFF_BASE_MS * 2 ** attemptIndex, BACKOFF_MAX_MS);
+}
+
+export const NO_WEBSOCKET =
+  "No WebSocket implementation found - you probably don't want to use this on the server, but if you do you need to pass a `WebSocket`-ponyfill";
+
+function typeError(name, want, got) {
+  const shown = typeof got === 'string' ? JSON.stringify(got) : typeof got === 'function' ? 'a function' : String(got);
+  return new TypeError(`createTRPCWebSocket: option \`${name}\` must be ${want}, got ${shown}`);
+}
+function optFunction(opts, name) {
+  const v = opts[name];
+  if (v !== undefined && typeof v !== 'function') throw typeError(name, 'a function', v);
+  return v;
+}
+function optBool(obj, name, path) {
+  const v = obj[name];
+  if (v !== undefined && typeof v !== 'boolean') throw typeError(path, 'a boolean', v);
+  return v;
+}
+function optMs(obj, name, path, min) {
+  const v = obj[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+    throw typeError(path, min > 0 ? 'a positive number of milliseconds' : 'a number of milliseconds >= 0', v);
+  }
+  return v;
+}
+function optObject(opts, name) {
+  const v = opts[name];
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw typeError(name, 'an object', v);
+  return v;
+}
+
+/** Whether f can be called with `new` (without calling it). */
+function isConstructor(f) {
+  if (typeof f !== 'function') return false;
+  try {
+    Reflect.construct(String, [], f);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether v is an encoder as experimental_encoder takes it. */
+function isEncoder(v) {
+  return isObject(v) && typeof v.encode === 'function' && typeof v.decode === 'function';
+}
+
+/**
+ * Validates createTRPCWebSocket's options; throws a TypeError naming the
+ * first wrong one. Returns what the client needs besides opts itself:
+ * {lazy, encoder, record} where record holds one number per field of
+ * OPTION_FIELDS (booleans as 0/1, a function given as 1, absent as 0: Go
+ * applies its defaults, e.g. keepAlive's 5000/1000).
+ */
+export function checkOptions(opts) {
+  if (!isObject(opts)) throw new TypeError('createTRPCWebSocket: options must be an object with at least `url`');
+  const url = opts.url;
+  if (typeof url !== 'string' && typeof url !== 'function' && !(url instanceof URL)) {
+    throw typeError('url', 'a string or a function returning one', url);
+  }
+  const cp = opts.connectionParams;
+  if (cp !== undefined && cp !== null && typeof cp !== 'function' && !isObject(cp)) {
+    throw typeError('connectionParams', 'an object, null or a function returning one', cp);
+  }
+  if (opts.WebSocket !== undefined && !isConstructor(opts.WebSocket)) {
+    throw typeError('WebSocket', 'a WebSocket constructor', opts.WebSocket);
+  }
+  const encoder = opts.experimental_encoder;
+  if (encoder !== undefined) {
+    throw new TypeError('createTRPCWebSocket: option `experimental_encoder` is not supported (frames are always JSON text)');
+  }
+  for (const name of ['retryDelayMs', 'onOpen', 'onError', 'onClose']) optFunction(opts, name);
+  const lazy = optObject(opts, 'lazy');
+  const keepAlive = optObject(opts, 'keepAlive');
+  const values = {
+    'lazy.enabled': optBool(lazy, 'enabled', 'lazy.enabled') ?? false,
+    'lazy.closeMs': optMs(lazy, 'closeMs', 'lazy.closeMs', 0) ?? 0,
+    'keepAlive.enabled': optBool(keepAlive, 'enabled', 'keepAlive.enabled') ?? false,
+    'keepAlive.intervalMs': optMs(keepAlive, 'intervalMs', 'keepAlive.intervalMs', 1) ?? 0,
+    'keepAlive.pongTimeoutMs': optMs(keepAlive, 'pongTimeoutMs', 'keepAlive.pongTimeoutMs', 1) ?? 0,
+    retryDelayMs: opts.retryDelayMs !== undefined,
+    connectionParams: cp !== undefined && cp !== null,
+  };
+  const record = OPTION_FIELDS.map((name) => Number(values[name]));
+  return { lazy: values['lazy.enabled'], encoder, record };
+}
+
+/** Close codes a client may send; others become 1000. */
+export const validCloseCode = (code) => code === 1000 || (code >= 3000 && code <= 4999);

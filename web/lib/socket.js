@@ -1,0 +1,234 @@
+// One WebSocket of a client, on the host side: resolving its URL,
+// constructing it, its listeners, connection params, sending and closing.
+// What it learns goes to its owner (the client), which tells Go.
+import { keepCause, TRPCWebSocketClosedError } from './errors.js';
+import { callUserCallback, isThenable } from './host.js';
+import { schedule } from './load.js';
+import { NO_WEBSOCKET, validCloseCode } from './options.js';
+
+const binaryDecoder = new TextDecoder();
+
+/**
+ * A socket's phases. It moves forward only:
+ *   resolving  the URL is being resolved; no WebSocket yet
+ *   connecting the WebSocket exists and has not opened
+ *   opening    it opened; connection params are being resolved
+ *   open       Go was told it opened
+ *   closed     Go was told it closed, or Go gave it up: nothing more is
+ *              reported, what the WebSocket still delivers is ignored
+ */
+export class Socket {
+  /**
+   * @param {number} id Go's socket id
+   * @param owner the client: opts, fullURL(url), and the reports
+   *   socketOpened(sock, hasParams), socketMessage(sock, text),
+   *   socketEnded(sock, code, causeHandle), all called from the queue
+   */
+  constructor(id, owner) {
+    this.id = id;
+    this.owner = owner;
+    this.phase = 'resolving';
+    this.ws = null;
+    this.closeCode = 0; // a close asked for before the WebSocket existed
+    this.closeAfterWrite = 0; // a close asked for while a write was queued
+    this.writeQueued = false;
+    this.params = undefined; // connection params as JSON text, once resolved
+    this.chain = null; // set while a Blob frame is being read: keeps the order
+  }
+
+  get ended() {
+    return this.phase === 'closed';
+  }
+
+  /** Resolves the URL, then constructs the WebSocket. */
+  start() {
+    const opts = this.owner.opts;
+    let url;
+    try {
+      url = typeof opts.url === 'function' ? opts.url() : opts.url;
+    } catch (err) {
+      schedule(() => this.fail(err));
+      return;
+    }
+    if (isThenable(url)) {
+      Promise.resolve(url).then(
+        (u) => schedule(() => this.connect(u)),
+        (err) => schedule(() => this.fail(err)),
+      );
+    } else {
+      schedule(() => this.connect(url));
+    }
+  }
+
+  connect(url) {
+    if (this.ended) return;
+    if (url instanceof URL) url = url.href;
+    if (typeof url !== 'string') {
+      this.fail(new TypeError(`trpcws: url resolved to ${typeof url}, not a string`));
+      return;
+    }
+    if (this.closeCode) {
+      // close() ran while the URL was being resolved.
+      this.fail(new TRPCWebSocketClosedError({ message: 'Closed before connection was established' }));
+      return;
+    }
+    const WS = this.owner.opts.WebSocket ?? globalThis.WebSocket;
+    let ws;
+    try {
+      const full = this.owner.fullURL(url);
+      if (typeof WS !== 'function') throw new Error(NO_WEBSOCKET);
+      ws = new WS(full);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.ws = ws;
+    this.phase = 'connecting';
+    try {
+      ws.binaryType = 'arraybuffer';
+    } catch {
+      // binary frames are decoded whatever their type
+    }
+    this.listen(ws);
+    if (ws.readyState === 1) queueMicrotask(() => this.onOpen());
+  }
+
+  listen(ws) {
+    const opts = this.owner.opts;
+    const on = (type, fn) => {
+      if (typeof ws.addEventListener === 'function') ws.addEventListener(type, fn);
+      else ws[`on${type}`] = fn;
+    };
+    on('open', () => this.onOpen());
+    on('message', (event) => {
+      if (this.ended) return;
+      const data = event?.data;
+      if (typeof data === 'string') this.inOrder(() => this.owner.socketMessage(this, data));
+      else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+        const text = binaryDecoder.decode(data);
+        this.inOrder(() => this.owner.socketMessage(this, text));
+      } else if (data && typeof data.text === 'function') {
+        // A Blob (binaryType could not be set): keep the order.
+        const text = data.text();
+        this.chain = (this.chain ?? Promise.resolve()).then(() => text).then(
+          (t) => schedule(() => this.owner.socketMessage(this, t)),
+          () => {},
+        );
+      }
+    });
+    on('close', (event) => {
+      const cause = keepCause(event);
+      this.inOrder(() => this.ended_(typeof event?.code === 'number' ? event.code : 0, cause));
+      callUserCallback(() => opts.onClose?.(event));
+    });
+    on('error', (event) => {
+      callUserCallback(() => opts.onError?.(event));
+      // As the reference: an error ends the socket at once.
+      const cause = keepCause(event);
+      this.inOrder(() => this.ended_(0, cause));
+    });
+  }
+
+  /** Schedules task after what the socket delivered before it. */
+  inOrder(task) {
+    if (this.chain) this.chain = this.chain.then(() => schedule(task));
+    else schedule(task);
+  }
+
+  onOpen() {
+    if (this.phase !== 'connecting') return;
+    this.phase = 'opening';
+    const opts = this.owner.opts;
+    callUserCallback(() => opts.onOpen?.());
+    const cp = opts.connectionParams;
+    if (cp === undefined || cp === null) {
+      schedule(() => this.opened(false));
+      return;
+    }
+    let value;
+    try {
+      value = typeof cp === 'function' ? cp() : cp;
+    } catch (err) {
+      this.paramsFailed(err);
+      return;
+    }
+    const done = (v) => {
+      try {
+        this.params = JSON.stringify(v ?? null);
+      } catch (err) {
+        this.paramsFailed(err);
+        return;
+      }
+      schedule(() => this.opened(true));
+    };
+    if (isThenable(value)) Promise.resolve(value).then(done, (err) => this.paramsFailed(err));
+    else done(value);
+  }
+
+  paramsFailed(err) {
+    try {
+      this.ws.close(3000);
+    } catch {
+      // already closing
+    }
+    schedule(() => this.fail(err));
+  }
+
+  opened(hasParams) {
+    if (this.phase !== 'opening') return;
+    this.phase = 'open';
+    this.owner.socketOpened(this, hasParams);
+  }
+
+  /** Tells Go the socket failed with err (a value). */
+  fail(err) {
+    this.ended_(0, err === undefined ? 0 : keepCause(err));
+  }
+
+  /** Tells Go the socket closed or failed (once); cause is a kept handle or 0. */
+  ended_(code, cause) {
+    if (this.ended) return;
+    this.phase = 'closed';
+    this.owner.socketEnded(this, code, cause);
+  }
+
+  /** Go gave the socket up: drop it without a handshake, report nothing more. */
+  abandon() {
+    this.phase = 'closed';
+  }
+
+  send(frame) {
+    if (!this.ws || this.ended) return;
+    try {
+      this.ws.send(frame);
+    } catch {
+      // the socket is closing: its close event follows
+    }
+  }
+
+  /** Closes with code (1000 unless valid); abort: Go has given it up already. */
+  close(code, abort) {
+    if (!validCloseCode(code)) code = 1000;
+    if (abort) this.abandon();
+    if (!this.ws) {
+      this.closeCode = code;
+      return;
+    }
+    if (!abort && this.writeQueued) {
+      // Frames announced before the close (e.g. subscription.stop) leave first.
+      this.closeAfterWrite = code;
+      return;
+    }
+    this.closeNow(code, abort);
+  }
+
+  closeNow(code, abort) {
+    this.closeAfterWrite = 0;
+    try {
+      if (abort && typeof this.ws.terminate === 'function') this.ws.terminate();
+      else this.ws.close(code);
+    } catch {
+      // already closed
+    }
+  }
+}
