@@ -110,6 +110,9 @@ func invalidUTF8At(b []byte) int {
 	return len(b)
 }
 
+// handshakeFloor is the shortest time a handshake is given with keep-alive on.
+const handshakeFloor = 10 * time.Second
+
 // dial resolves the URL, opens the WebSocket and resolves the connection
 // params, as the reference client does for every attempt.
 func (s *socket) dial() (*websocket.Conn, []byte, error) {
@@ -128,9 +131,12 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 	dialCtx := s.ctx
 	if ka := o.KeepAlive; ka.Enabled {
 		// A handshake that stalls (a half-open network) is given up after
-		// the patience keep-alive has for a silent open socket.
+		// the patience keep-alive has for a silent open socket, and never
+		// before handshakeFloor (a busy server may be slow to answer).
+		patience := cmp.Or(ka.Interval, core.DefaultKeepAliveIntervalMs*time.Millisecond) +
+			cmp.Or(ka.PongTimeout, core.DefaultPongTimeoutMs*time.Millisecond)
 		var cancel context.CancelFunc
-		dialCtx, cancel = context.WithTimeout(s.ctx, cmp.Or(ka.Interval, core.DefaultKeepAliveIntervalMs*time.Millisecond)+cmp.Or(ka.PongTimeout, core.DefaultPongTimeoutMs*time.Millisecond))
+		dialCtx, cancel = context.WithTimeout(s.ctx, max(patience, handshakeFloor))
 		defer cancel()
 	}
 	conn, _, err := websocket.Dial(dialCtx, url, &websocket.DialOptions{
