@@ -104,9 +104,11 @@ type subItem struct {
 }
 
 // Subscribe starts a subscription to path with input (encoded as for
-// Query; the path must be valid UTF-8). The subscription lives until the server stops it, it fails,
-// Unsubscribe is called, ctx is cancelled, or the client is closed; it
-// survives lost sockets, resuming after the last tracked event.
+// Query; the path must be valid UTF-8). The subscription lives until the
+// server stops it, it fails, its consumer falls opts.BufferSize events
+// behind (ErrSlowConsumer), Unsubscribe is called, ctx is cancelled, or
+// the client is closed; it survives lost sockets, resuming after the last
+// tracked event.
 func (c *Client) Subscribe(ctx context.Context, path string, input any, opts SubscribeOptions) (*Subscription, error) {
 	s, err := c.subscribe(ctx, path, input, opts.LastEventID, opts)
 	if err != nil {
