@@ -9,6 +9,7 @@
 //   minimal-link  createTRPCClient over bench/minimal-link.mjs (the limit for any link)
 //   ours          trpcws createTRPCWebSocket + wsLink + createTRPCClient
 //   ours-preload  the same page with <link rel="preload" as="fetch"> for the .wasm in its <head>
+//   ours-early    the same, the compile started by an inline <head> script, handed to init()
 // Per load: navigation start → first query answered, bytes downloaded by then (on the wire,
 // compressed; and decoded), then sequential `echo` latency after a warm-up (default 3,000
 // queries, then 2,000 timed). For the wasm pages, where start-up goes: .wasm fetch, compile,
@@ -28,7 +29,7 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(benchDir);
 const quick = !!process.env.BENCH_QUICK && process.env.BENCH_QUICK !== '0';
 const outDir = path.resolve(root, process.env.BENCH_OUT || 'artifacts');
-const ROUNDS = Number(process.env.BENCH_BROWSER_ROUNDS ?? (quick ? 3 : 7));
+const ROUNDS = Number(process.env.BENCH_BROWSER_ROUNDS ?? (quick ? 3 : 5));
 const WARM = quick ? 1000 : 3000;
 const N = quick ? 500 : 2000;
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -39,6 +40,7 @@ const KINDS = [
   { id: 'minimal-link', label: 'createTRPCClient + minimal link (limit)', entry: 'minimal.js' },
   { id: 'ours', label: 'trpcws wsLink + createTRPCClient', entry: 'ours.js' },
   { id: 'ours-preload', label: 'trpcws, .wasm preloaded from <head>', entry: 'ours.js', preload: true },
+  { id: 'ours-early', label: 'trpcws, compile started by an inline <head> script', entry: 'ours-early.js', early: true },
 ];
 let kinds = KINDS;
 if (process.env.BENCH_BROWSER_KINDS) {
@@ -80,9 +82,15 @@ async function buildPages(dir) {
     const files = Object.keys(r.metafile.outputs).map((f) => path.basename(f));
     const js = files.find((f) => f.endsWith('.js'));
     const wasm = files.find((f) => f.endsWith('.wasm'));
-    const head = k.preload && wasm ? `<link rel="preload" href="${wasm}" as="fetch" type="application/wasm" crossorigin>\n` : '';
+    let head = k.preload && wasm ? `<link rel="preload" href="${wasm}" as="fetch" type="application/wasm" crossorigin>\n` : '';
+    if (k.early && wasm) head = `<script>window.__trpcwsModule = WebAssembly.compileStreaming(fetch(${JSON.stringify(wasm)}));</script>\n`;
     fs.writeFileSync(path.join(out, 'index.html'),
       `<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n${head}<title>${k.id}</title>\n<script type="module" src="${js}"></script>\n`);
+    if (wasm) {
+      // the package's precompressed copies (same bytes), as README's "Serving the wasm" says
+      fs.copyFileSync(path.join(root, 'web/trpcws.wasm.br'), path.join(out, `${wasm}.br`));
+      fs.copyFileSync(path.join(root, 'web/trpcws.wasm.gz'), path.join(out, `${wasm}.gz`));
+    }
     pages[k.id] = { js, wasm, jsBytes: fs.statSync(path.join(out, js)).size };
   }
   return pages;
@@ -272,7 +280,7 @@ async function main() {
   const targets = [];
   const target = (name, value, op, limit) =>
     targets.push({ name, value, op, limit, status: value == null ? 'N/A' : (op === '<=' ? value <= limit : value >= limit) ? 'PASS' : 'MISS' });
-  for (const id of ['ours', 'ours-preload']) {
+  for (const id of ['ours', 'ours-preload', 'ours-early']) {
     if (!M[id]) continue;
     target(`Chromium: first query answered, ${id} ≤ 1.3× reference`, ratio(M[id].first_ms, ref?.first_ms), '<=', 1.3);
   }
