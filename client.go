@@ -57,7 +57,7 @@ func NewClient(opts Options) (*Client, error) {
 		PongTimeoutMs:       opts.KeepAlive.PongTimeout.Milliseconds(),
 	}
 	if opts.RetryDelay != nil {
-		cfg.RetryDelay = c.retryDelay
+		cfg.AskRetry = true // answered in apply, outside c.mu
 	}
 	c.timer = time.AfterFunc(time.Hour, c.onTimer)
 	c.timer.Stop()
@@ -68,7 +68,8 @@ func NewClient(opts Options) (*Client, error) {
 	return c, nil
 }
 
-// retryDelay calls Options.RetryDelay, treating a panic as no delay.
+// retryDelay calls Options.RetryDelay, treating a panic as the default
+// backoff. c.mu is not held.
 func (c *Client) retryDelay(attempt int) (ms int64) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -88,7 +89,7 @@ func (c *Client) State() ConnectionState {
 
 // now is the core's clock: milliseconds since the client was created, from
 // Go's monotonic clock.
-func (c *Client) now() int64 { return time.Since(c.epoch).Milliseconds() + 1 }
+func (c *Client) now() int64 { return time.Since(c.epoch).Milliseconds() }
 
 // effect is work that follows from the core's outputs and must run without
 // holding c.mu: writing, closing, delivering, calling user callbacks.
@@ -227,6 +228,9 @@ func (c *Client) apply(e *effect) {
 		}
 	case core.OutFrameError:
 		c.report(o.Err)
+	case core.OutRetry:
+		ms := c.retryDelay(o.Attempt)
+		c.do(func(now int64) { c.core.Retry(now, o.Attempt, ms) })
 	case core.OutClosed:
 		for _, ch := range e.done {
 			close(ch)

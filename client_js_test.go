@@ -298,3 +298,43 @@ func TestWasmServerDown(t *testing.T) {
 		t.Fatal("OnError never called")
 	}
 }
+
+// Keep-alive on the host socket: a server that stops answering PING gets
+// its socket dropped at once, and the client reconnects.
+func TestWasmKeepAliveDropsSilentSocket(t *testing.T) {
+	ctx := ctxT(t)
+	opened := make(chan struct{}, 10)
+	closed := make(chan int, 10)
+	c := newClient(t, trpcws.Options{
+		URLFunc:              func(context.Context) (string, error) { return serverURL, nil },
+		ConnectionParamsFunc: func(context.Context) (map[string]string, error) { return map[string]string{"token": "f"}, nil },
+		RetryDelay:           func(int) time.Duration { return 10 * time.Millisecond },
+		KeepAlive:            trpcws.KeepAliveOptions{Enabled: true, Interval: 50 * time.Millisecond, PongTimeout: 50 * time.Millisecond},
+		OnOpen:               func() { opened <- struct{}{} },
+		OnClose:              func(code int) { closed <- code },
+	})
+	who, err := trpcws.Query[map[string]string](ctx, c, "whoami", nil)
+	if err != nil || who["token"] != "f" {
+		t.Fatalf("whoami = %v, %v", who, err)
+	}
+	control(t, "set?noPong=1")
+	defer control(t, "set?noPong=0")
+	select {
+	case code := <-closed:
+		if code != 1006 {
+			t.Fatalf("close code %d, want 1006 (dropped)", code)
+		}
+	case <-ctx.Done():
+		t.Fatal("the silent socket was never dropped")
+	}
+	control(t, "set?noPong=0")
+	<-opened // the first socket
+	select {
+	case <-opened:
+	case <-ctx.Done():
+		t.Fatal("no reconnect after the drop")
+	}
+	if _, err := c.Query(ctx, "echo", 1); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -45,7 +45,18 @@ func (s *socket) run() {
 	defer s.cancel()
 	conn, params, err := s.dial()
 	if err != nil {
-		c.report(err)
+		var se *setupError
+		if errors.As(err, &se) {
+			// Open, but its connection params failed: the core closes it.
+			err = se.err
+			c.report(err)
+			s.mu.Lock()
+			s.conn = conn
+			s.mu.Unlock()
+			c.do(func(now int64) { c.core.SetupFailed(now, s.id, err) })
+		} else {
+			c.report(err)
+		}
 		s.finish(0, err)
 		return
 	}
@@ -66,7 +77,7 @@ func (s *socket) run() {
 		if err != nil {
 			code := int(websocket.CloseStatus(err))
 			if code < 0 {
-				code = 1006
+				code = core.CloseAbnormal
 				if !s.wasClosing() {
 					c.report(err)
 				}
@@ -113,8 +124,7 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 	params := o.ConnectionParams
 	if o.ConnectionParamsFunc != nil {
 		if params, err = callParams(s.ctx, o.ConnectionParamsFunc); err != nil {
-			conn.Close(3000, "connectionParams failed")
-			return nil, nil, err
+			return conn, nil, &setupError{err}
 		}
 	}
 	raw, err := json.Marshal(params)
@@ -124,6 +134,12 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 	}
 	return conn, raw, nil
 }
+
+// setupError is a connection params failure on an open socket.
+type setupError struct{ err error }
+
+func (e *setupError) Error() string { return e.err.Error() }
+func (e *setupError) Unwrap() error { return e.err }
 
 func callURL(ctx context.Context, f func(context.Context) (string, error)) (url string, err error) {
 	defer func() {

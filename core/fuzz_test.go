@@ -231,15 +231,17 @@ func FuzzClient(f *testing.F) {
 			return
 		}
 		cfg := Config{}
+		var retry func(int) int64
 		switch prog[0] % 4 {
 		case 1:
 			cfg.Lazy, cfg.LazyCloseMs = true, 50
 		case 2:
 			cfg.KeepAlive, cfg.KeepAliveIntervalMs, cfg.PongTimeoutMs = true, 100, 30
 		case 3:
-			cfg.RetryDelay = func(i int) int64 { return int64(i%3) * 7 }
+			cfg.AskRetry, retry = true, func(i int) int64 { return int64(i%3) * 7 }
 		}
 		h := newHarness(t, cfg)
+		h.retry = retry
 		runProgram(h, prog[1:])
 		h.finish()
 	})

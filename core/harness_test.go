@@ -17,6 +17,9 @@ type harness struct {
 	t   testing.TB
 	c   *Client
 	now int64
+	// retry answers OutRetry (Config.AskRetry), as a driver calling the
+	// user's retry function would; nil answers ExponentialBackoff.
+	retry func(attempt int) int64
 
 	outs   []Output              // every output, in order (Data copied)
 	cursor int                   // start of the outputs take() has not returned
@@ -58,6 +61,16 @@ func newHarness(t testing.TB, cfg Config) *harness {
 	return h
 }
 
+// newHarnessRetry is newHarness for a client that asks retry for its
+// retry delays.
+func newHarnessRetry(t testing.TB, cfg Config, retry func(attempt int) int64) *harness {
+	t.Helper()
+	cfg.AskRetry = true
+	h := newHarness(t, cfg)
+	h.retry = retry
+	return h
+}
+
 // drain polls every output, transmitting on OutWrite, and checks the
 // per-request invariants.
 func (h *harness) drain() {
@@ -76,6 +89,12 @@ func (h *harness) drain() {
 		h.outs = append(h.outs, o)
 		h.check(o)
 		switch o.Kind {
+		case OutRetry:
+			d := ExponentialBackoff(o.Attempt)
+			if h.retry != nil {
+				d = h.retry(o.Attempt)
+			}
+			h.c.Retry(h.now, o.Attempt, d)
 		case OutWrite:
 			h.transmit(o.Sock)
 		case OutCloseSocket:
@@ -122,7 +141,7 @@ func (h *harness) checkFrame(sock SocketID, f []byte) {
 	h.t.Helper()
 	w := h.log(sock)
 	w.n++
-	if IsKeepAlive(f) {
+	if isKeepAlive(f) {
 		return
 	}
 	if !json.Valid(f) {
@@ -507,6 +526,8 @@ func kindName(k OutputKind) string {
 		return "frameError"
 	case OutClosed:
 		return "closed"
+	case OutRetry:
+		return "retry"
 	}
 	return fmt.Sprintf("kind(%d)", k)
 }
@@ -550,6 +571,8 @@ func render(o Output) string {
 		return fmt.Sprintf("frameError %d", o.Sock)
 	case OutClosed:
 		return "closed"
+	case OutRetry:
+		return fmt.Sprintf("retry %d", o.Attempt)
 	}
 	return kindName(o.Kind)
 }

@@ -92,13 +92,13 @@ func TestBackoffAfterLostSocket(t *testing.T) {
 func TestCustomRetryDelay(t *testing.T) {
 	t.Parallel()
 	var asked []int
-	h := newHarness(t, Config{RetryDelay: func(i int) int64 {
+	h := newHarnessRetry(t, Config{}, func(i int) int64 {
 		asked = append(asked, i)
 		if i == 2 {
 			return -5 // negative: no wait
 		}
 		return 100 * int64(i+1)
-	}})
+	})
 	eq(t, "delays", failDials(h, 4), []int64{100, 200, 0, 400})
 	eq(t, "attempts asked", asked, []int{0, 1, 2, 3})
 }
@@ -697,4 +697,88 @@ func TestLazyDefaultCloseMs(t *testing.T) {
 		t.Fatal("not closed once idle")
 	}
 	eq(t, "states", h.states(), []string{"connecting", "pending", "idle"})
+}
+
+func TestSetupFailedClosesWith3000(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Config{})
+	a := h.query("a")
+	h.take()
+	cause := errors.New("params failed")
+	h.c.SetupFailed(h.now, 1, cause)
+	h.drain()
+	eq(t, "outputs", h.takeKinds(), []string{
+		"closeSocket 1 3000", "state connecting: Initialization error", "dial 2",
+	})
+	// The close event that follows changes nothing; unknown sockets neither.
+	h.lose(1, 3000)
+	h.c.SetupFailed(h.now, 1, cause)
+	h.drain()
+	eq(t, "after", h.takeKinds(), nil)
+	var st Output
+	for _, o := range h.outs {
+		if o.Kind == OutState {
+			st = o
+		}
+	}
+	if !errors.Is(st.Err, cause) {
+		t.Errorf("state error %v", st.Err)
+	}
+	h.open(2)
+	eq(t, "frames", h.frames(2), []string{q(a, "a")})
+}
+
+func TestCloseCodeNoneReportedAsAbnormal(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	a := h.query("a")
+	h.lose(s, 0)
+	var ce *ClosedError
+	if o := h.outcome(a); !errors.As(o.Err, &ce) || ce.Code != CloseAbnormal {
+		t.Errorf("error %v", o.Err)
+	}
+	// A code the server sent is reported as received, valid or not.
+	s2 := h.connect()
+	b := h.query("b")
+	h.lose(s2, 1005)
+	if o := h.outcome(b); !errors.As(o.Err, &ce) || ce.Code != 1005 {
+		t.Errorf("error %v", o.Err)
+	}
+}
+
+func TestCompleteSaysWhy(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	a := h.subscribe("a")
+	b := h.subscribe("b")
+	h.recv(s, stopped(a))
+	h.close()
+	if o := h.outcome(a); o.Kind != OutComplete || !o.Stopped {
+		t.Errorf("server stop: %+v", o)
+	}
+	if o := h.outcome(b); o.Kind != OutComplete || o.Stopped {
+		t.Errorf("close: %+v", o)
+	}
+}
+
+func TestTimeZeroIsValid(t *testing.T) {
+	t.Parallel()
+	// A driver clock may start at 0: deadlines at 0 are armed like any other.
+	c := New(Config{Lazy: true}, 0)
+	id := c.Start(0, Query, "a", nil, nil)
+	for o, ok := c.Poll(); ok; o, ok = c.Poll() {
+		_ = o
+	}
+	c.Opened(0, 1, nil)
+	c.PollTransmit(1)
+	c.Message(0, 1, []byte(data(id, `1`)))
+	if at, ok := c.Deadline(); !ok || at != 0 {
+		t.Fatalf("deadline %d %v, want the lazy close at 0", at, ok)
+	}
+	c.Tick(0)
+	var kinds []string
+	for o, ok := c.Poll(); ok; o, ok = c.Poll() {
+		kinds = append(kinds, render(o))
+	}
+	contains(t, "outputs", kinds, "closeSocket 1 1000", "closed")
 }

@@ -247,13 +247,15 @@ func (f *fakeServer) quiesce() {
 
 func runModel(t testing.TB, prog []byte) {
 	cfg := Config{}
+	var retry func(int) int64
 	if len(prog) > 0 && prog[0]&1 == 1 {
-		cfg.RetryDelay = func(i int) int64 { return int64(i%4) * 10 }
+		cfg.AskRetry, retry = true, func(i int) int64 { return int64(i%4) * 10 }
 	}
 	if len(prog) > 0 && prog[0]&2 == 2 {
 		cfg.Lazy, cfg.LazyCloseMs = true, 20
 	}
 	h := newHarness(t, cfg)
+	h.retry = retry
 	f := newFakeServer(h)
 	var keys []int64
 	for i := 1; i+1 < len(prog); i += 2 {

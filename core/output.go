@@ -53,8 +53,9 @@ const (
 	// OutEvent: subscription ID delivered Data; EventID is set for a
 	// tracked event.
 	OutEvent
-	// OutComplete: subscription ID ended: stopped by the server, or
-	// completed by Close. Final for ID.
+	// OutComplete: subscription ID ended: stopped by the server (Stopped
+	// is set: the reference passes a "stopped" result to its observer
+	// first), or completed by Close. Final for ID.
 	OutComplete
 	// OutError: request ID failed with Err (*TRPCError from the server, or
 	// *ClosedError). Final for ID.
@@ -68,11 +69,17 @@ const (
 	// OutClosed: a Close finished; every request has ended and every socket
 	// was asked to close.
 	OutClosed
+	// OutRetry: only with Config.AskRetry. The retry loop is about to make
+	// attempt number Attempt (from 0); Err is what ended the last socket or
+	// attempt (a *ClosedError), nil for a reconnect the server asked for.
+	// Answer with Retry(now, Attempt, delayMs) once the delay is known.
+	OutRetry
 )
 
 // Output is one thing the driver must do or deliver, returned by Poll.
-// Data slices point into the frame given to Message and are valid until the
-// next call that passes a frame.
+// Data slices point into the frame given to Message: they are valid as
+// long as the driver keeps that frame unchanged (the core never writes to
+// it). Err values are the core's own: they never alias a frame.
 type Output struct {
 	Kind       OutputKind
 	Sock       SocketID
@@ -84,4 +91,6 @@ type Output struct {
 	State      State
 	Code       int
 	Abort      bool
+	Stopped    bool
+	Attempt    int
 }

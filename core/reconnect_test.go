@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"testing"
 )
 
@@ -504,5 +505,55 @@ func TestServerReconnectOldLostWhileDraining(t *testing.T) {
 	eq(t, "states", h.states(), []string{"pending"})
 	if len(h.dials()) != 2 {
 		t.Errorf("dials %v", h.dials())
+	}
+}
+
+func TestRetryAskedAndAnswered(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{AskRetry: true})
+	h.retry = func(int) int64 { return 0 }
+	sid := h.subscribe("s")
+	h.recv(s, started(sid))
+	h.take()
+	// Answers are given by the test itself from here.
+	var asked []Output
+	h.retry = nil
+	h.c.Closed(h.now, s, 1001, nil)
+	for o, ok := h.c.Poll(); ok; o, ok = h.c.Poll() {
+		if o.Kind == OutRetry {
+			asked = append(asked, o)
+		}
+	}
+	var ce *ClosedError
+	if len(asked) != 1 || asked[0].Attempt != 0 || !errors.As(asked[0].Err, &ce) || ce.Code != 1001 {
+		t.Fatalf("asked %+v", asked)
+	}
+	if h.deadlineIn() != -1 {
+		t.Fatal("timer armed before the answer")
+	}
+	h.c.Retry(h.now, 5, 0) // not the attempt asked: ignored
+	h.drain()
+	eq(t, "stale answer", h.takeKinds(), []string{})
+	h.c.Retry(h.now, 0, 250)
+	h.drain()
+	if h.deadlineIn() != 250 {
+		t.Fatalf("deadline %d", h.deadlineIn())
+	}
+	h.c.Retry(h.now, 0, 0) // answered already: ignored
+	h.drain()
+	h.advance(250)
+	if h.lastDial() != 2 {
+		t.Fatalf("dials %v", h.dials())
+	}
+	// Closed while asking: the late answer does nothing.
+	h.lose(2, 0)
+	h.take()
+	h.c.Close(h.now)
+	h.drain()
+	n := len(h.dials())
+	h.c.Retry(h.now, 1, 0)
+	h.drain()
+	if len(h.dials()) != n {
+		t.Error("dialled after close")
 	}
 }

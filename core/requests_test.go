@@ -257,3 +257,57 @@ func TestUnknownServerMethodIgnored(t *testing.T) {
 		t.Errorf("dials %v", h.dials())
 	}
 }
+
+func TestStartCallDriverIDs(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	// The driver names its requests; wire ids stay the core's own.
+	a := h.c.StartCall(h.now, Call{ID: 500, Method: Query, Path: "a"})
+	b := h.c.StartCall(h.now, Call{ID: 7, Method: Subscription, Path: "b", LastEventID: "3", HasLastEventID: true})
+	h.methods[a], h.methods[b] = Query, Subscription
+	h.drain()
+	if a != 500 || b != 7 {
+		t.Fatalf("ids %d %d", a, b)
+	}
+	eq(t, "frames", h.takeFrames(s), []string{batch(q(1, "a"), subAfter(2, "b", "3"))})
+	h.recv(s, data(1, `"x"`))
+	h.recv(s, started(2))
+	h.recv(s, tracked(2, "4", `1`))
+	eq(t, "outputs", h.takeKinds(), []string{`result 500 "x"`, "started 7", `event 7 #4 {"id":"4","data":1}`})
+	// Lost and re-sent: same id for the driver, the same wire id on the new
+	// socket (it is not on any other).
+	h.lose(s, 1006)
+	s2 := h.connect()
+	eq(t, "resubscribe", h.takeFrames(s2), []string{subAfter(2, "b", "4")})
+	h.cancel(7)
+	eq(t, "stop", h.takeFrames(s2), []string{stop(2)})
+	h.cancel(7) // ended: ignored
+	h.cancel(12345)
+	// A live id cannot be reused.
+	h.c.StartCall(h.now, Call{ID: 9, Method: Query, Path: "c"})
+	h.methods[9] = Query
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for a live id")
+		}
+	}()
+	h.c.StartCall(h.now, Call{ID: 9, Method: Query, Path: "c"})
+}
+
+func TestPingFloodQueuesOnePong(t *testing.T) {
+	t.Parallel()
+	h, s := connected(t, Config{})
+	// The writer is busy: nothing is transmitted while 1e5 PINGs arrive.
+	for range 100000 {
+		h.c.Message(h.now, s, Ping)
+	}
+	if k := h.c.conn(s); len(k.ctrl) != 1 || string(k.ctrl[0]) != "PONG" {
+		t.Fatalf("%d control frames queued", len(k.ctrl))
+	}
+	h.drain()
+	eq(t, "frames", h.takeFrames(s), []string{"PONG"})
+	// Once sent, the next PING gets its own PONG.
+	h.recv(s, "PING")
+	h.recv(s, "PING")
+	eq(t, "frames", h.takeFrames(s), []string{"PONG", "PONG"})
+}

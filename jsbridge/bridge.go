@@ -27,16 +27,15 @@ func NewBridge(retry func(cid int32, attempt int) (float64, bool)) *Bridge {
 	return &Bridge{clients: make(map[int32]*client), retry: retry}
 }
 
-// client is one JS client: its core and the JS handles of its requests.
+// client is one JS client and its core. Requests are named by their JS
+// handles, which the core takes as its request ids.
 type client struct {
-	id      int32
-	core    *core.Client
-	params  bool
-	handles map[int64]int64 // core request id → JS handle
-	ids     map[int64]int64 // JS handle → core request id
-	frame   []byte          // the inbound frame of the running call, if any
-	ascii   bool
-	at      int64 // deadline last reported to JavaScript
+	id     int32
+	core   *core.Client
+	params bool
+	frame  []byte // the inbound frame of the running call, if any
+	ascii  bool
+	at     int64 // deadline last reported to JavaScript
 }
 
 // Input returns a buffer of at least n bytes for JavaScript to write the
@@ -107,27 +106,18 @@ func (b *Bridge) New(now int64, n int32) {
 	b.last++
 	cid := b.last
 	cfg := opts.cfg
-	if opts.retry && b.retry != nil {
-		retry := b.retry
-		cfg.RetryDelay = func(attempt int) int64 {
-			ms, ok := retry(cid, attempt)
-			if !ok {
-				return core.ExponentialBackoff(attempt)
-			}
-			return clampMs(ms)
-		}
-	}
+	// With a retryDelayMs the core asks (core.OutRetry) and drain answers
+	// from the retry hook, outside the core.
+	cfg.AskRetry = opts.retry && b.retry != nil
 	c := &client{
-		id:      cid,
-		params:  opts.params,
-		handles: make(map[int64]int64),
-		ids:     make(map[int64]int64),
-		at:      -1,
+		id:     cid,
+		params: opts.params,
+		at:     -1,
 	}
 	b.clients[cid] = c
 	b.out.rec(recClient, float64(cid))
 	c.core = core.New(cfg, now)
-	b.drain(c)
+	b.drain(c, now)
 }
 
 // Free forgets client cid. Its sockets must already be closed by JavaScript.
@@ -142,27 +132,23 @@ func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen
 	if method < int32(core.Query) || method > int32(core.Subscription) {
 		panic(bridgeError("trpcws: bad method"))
 	}
-	if _, dup := c.ids[handle]; dup {
-		panic(bridgeError("trpcws: duplicate request handle"))
+	if handle <= 0 {
+		panic(bridgeError("trpcws: request handle out of range"))
 	}
 	arg := b.arg(n)
 	if pathLen < 0 || pathLen > n {
 		panic(bridgeError("trpcws: path length out of range"))
 	}
 	path := string(arg[:pathLen])
-	var last *string
+	call := core.Call{ID: handle, Method: core.Method(method), Path: path}
 	if flags&StartLastEventID != 0 {
-		s := string(arg[pathLen:])
-		last = &s
+		call.LastEventID, call.HasLastEventID = string(arg[pathLen:]), true
 	}
-	var input []byte
 	if flags&StartInput != 0 {
-		input = marker(nil, handle)
+		call.Input = marker(nil, handle)
 	}
-	id := c.core.Start(now, core.Method(method), path, input, last)
-	c.handles[id] = handle
-	c.ids[handle] = id
-	b.drain(c)
+	c.core.StartCall(now, call) // panics on a live handle: a bridge error
+	b.drain(c, now)
 }
 
 // marker is the placeholder JavaScript replaces with the input of request
@@ -177,14 +163,8 @@ func marker(dst []byte, handle int64) []byte {
 // recorded for it.
 func (b *Bridge) Cancel(cid int32, now int64, handle int64) {
 	c := b.client(cid)
-	id, ok := c.ids[handle]
-	if !ok {
-		return
-	}
-	delete(c.ids, handle)
-	delete(c.handles, id)
-	c.core.Cancel(now, id)
-	b.drain(c)
+	c.core.Cancel(now, handle)
+	b.drain(c, now)
 }
 
 // URL records [recURL, a, b]: the input bytes (the URL JavaScript
@@ -211,7 +191,7 @@ func (b *Bridge) Opened(cid int32, now int64, sock int32, hasParams bool) {
 		params = append(params, 0)
 	}
 	c.core.Opened(now, core.SocketID(sock), params)
-	b.drain(c)
+	b.drain(c, now)
 }
 
 // Message hands over the text frame of n bytes JavaScript wrote into the
@@ -224,7 +204,7 @@ func (b *Bridge) Message(cid int32, now int64, sock int32, n int32, ascii bool) 
 	frame := b.arg(n)
 	c.frame, c.ascii = frame, ascii
 	c.core.Message(now, core.SocketID(sock), frame)
-	b.drain(c)
+	b.drain(c, now)
 	c.frame = nil
 }
 
@@ -238,7 +218,7 @@ func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int6
 		err = &jsCause{handle: cause}
 	}
 	c.core.Closed(now, core.SocketID(sock), int(code), err)
-	b.drain(c)
+	b.drain(c, now)
 }
 
 // Transmit records every frame socket sock has to send now, as recFrame.
@@ -252,7 +232,7 @@ func (b *Bridge) Transmit(cid int32, now int64, sock int32) {
 		s, e := b.out.text(f)
 		b.out.rec(recFrame, float64(sock), s, e)
 	}
-	b.drain(c)
+	b.drain(c, now)
 }
 
 // Tick runs the client's timers. The deadline is always reported after it:
@@ -262,7 +242,7 @@ func (b *Bridge) Tick(cid int32, now int64) {
 	c := b.client(cid)
 	c.core.Tick(now)
 	c.at = -2
-	b.drain(c)
+	b.drain(c, now)
 }
 
 // Close starts closing the client (see core.Client.Close); recClosed
@@ -270,12 +250,12 @@ func (b *Bridge) Tick(cid int32, now int64) {
 func (b *Bridge) Close(cid int32, now int64) {
 	c := b.client(cid)
 	c.core.Close(now)
-	b.drain(c)
+	b.drain(c, now)
 }
 
-// drain turns the core's outputs into records, then reports the deadline
-// if it changed.
-func (b *Bridge) drain(c *client) {
+// drain turns the core's outputs into records, answering the core's retry
+// questions from the retry hook, then reports the deadline if it changed.
+func (b *Bridge) drain(c *client, now int64) {
 	o := &b.out
 	for {
 		out, ok := c.core.Poll()
@@ -294,33 +274,23 @@ func (b *Bridge) drain(c *client) {
 			}
 			o.rec(recCloseSock, float64(out.Sock), float64(out.Code), abort)
 		case core.OutResult:
-			if h, ok := c.finish(out.ID); ok {
-				o.rec(recResult, float64(h))
-				o.frameRef(c.frame, c.ascii, out.Data)
-			}
+			o.rec(recResult, float64(out.ID))
+			o.frameRef(c.frame, c.ascii, out.Data)
 		case core.OutStarted:
-			if h, ok := c.handles[out.ID]; ok {
-				o.rec(recStarted, float64(h))
-			}
+			o.rec(recStarted, float64(out.ID))
 		case core.OutEvent:
-			if h, ok := c.handles[out.ID]; ok {
-				o.rec(recEvent, float64(h))
-				o.frameRef(c.frame, c.ascii, out.Data)
-				if out.HasEventID {
-					o.stringRef(out.EventID)
-				} else {
-					o.rec(refNone, 0, 0)
-				}
+			o.rec(recEvent, float64(out.ID))
+			o.frameRef(c.frame, c.ascii, out.Data)
+			if out.HasEventID {
+				o.stringRef(out.EventID)
+			} else {
+				o.rec(refNone, 0, 0)
 			}
 		case core.OutComplete:
-			if h, ok := c.finish(out.ID); ok {
-				o.rec(recComplete, float64(h))
-			}
+			o.rec(recComplete, float64(out.ID))
 		case core.OutError:
-			if h, ok := c.finish(out.ID); ok {
-				o.rec(recError, float64(h))
-				o.textRef(appendError(nil, out.Err, 0))
-			}
+			o.rec(recError, float64(out.ID))
+			o.textRef(appendError(nil, out.Err, 0))
 		case core.OutState:
 			o.rec(recState, float64(out.State))
 			if out.Err != nil {
@@ -333,6 +303,12 @@ func (b *Bridge) drain(c *client) {
 			o.textRef(appendError(nil, out.Err, 0))
 		case core.OutClosed:
 			o.rec(recClosed)
+		case core.OutRetry:
+			delay := core.ExponentialBackoff(out.Attempt)
+			if ms, ok := b.retry(c.id, out.Attempt); ok {
+				delay = clampMs(ms)
+			}
+			c.core.Retry(now, out.Attempt, delay)
 		}
 	}
 	at, ok := c.core.Deadline()
@@ -343,16 +319,6 @@ func (b *Bridge) drain(c *client) {
 		c.at = at
 		o.rec(recDeadline, float64(at))
 	}
-}
-
-// finish forgets request id after its final record and returns its handle.
-func (c *client) finish(id int64) (int64, bool) {
-	h, ok := c.handles[id]
-	if ok {
-		delete(c.handles, id)
-		delete(c.ids, h)
-	}
-	return h, ok
 }
 
 // publish points the header at the output.

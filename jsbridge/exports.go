@@ -9,7 +9,7 @@ import (
 // The functions web/index.js calls, one per event. Each returns the number
 // of float64s in the output (see trpcws_header), or -1 when the call failed
 // (the message is then the output bytes). Times are milliseconds on
-// JavaScript's monotonic clock (performance.now, floored, plus 1).
+// JavaScript's monotonic clock (performance.now, floored); 0 is a valid time.
 
 // std is the bridge of this instance; [Start] sets its retry hook.
 var std = NewBridge(nil)

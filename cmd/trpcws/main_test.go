@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -425,4 +427,25 @@ func TestRejectedConnection(t *testing.T) {
 	srv.Set(t, true, false)
 	cli(t, "", "query", srv.URL, "whoami", "--params", "token=bad").expect(t, 1, "", "UNAUTHORIZED (401): bad token")
 	cli(t, "", "query", srv.URL, "whoami", "--params", "token=good").expect(t, 0, `{"token":"good"}`+"\n")
+}
+
+// --header reaches the WebSocket handshake; a handshake the server refuses
+// is a connection failure.
+func TestHeaderIsSentWithTheHandshake(t *testing.T) {
+	got := make(chan http.Header, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case got <- r.Header.Clone():
+		default:
+		}
+		http.Error(w, "no", http.StatusForbidden)
+	}))
+	defer srv.Close()
+	u := "ws" + strings.TrimPrefix(srv.URL, "http")
+	cli(t, "", "query", u, "echo", "--header", "Authorization: Bearer abc", "--header", "X-Two: 2").
+		expect(t, 3, "", "cannot connect to "+u, "403")
+	h := <-got
+	if h.Get("Authorization") != "Bearer abc" || h.Get("X-Two") != "2" {
+		t.Fatalf("handshake headers %v", h)
+	}
 }

@@ -283,9 +283,13 @@ export class TRPCWebSocketClient {
         case REC_FRAME_ERR:
           // An undecodable frame is dropped; the connection carries on.
           break;
-        case REC_CLOSED:
-          for (const resolve of this.#closeWaiters.splice(0)) resolve();
+        case REC_CLOSED: {
+          // Resolved a task later: the promises of the calls settled above
+          // (through @trpc/client's chains of microtasks) settle first.
+          const waiters = this.#closeWaiters.splice(0);
+          if (waiters.length) setTimeout(() => waiters.forEach((resolve) => resolve()));
           break;
+        }
         case REC_FRAME:
           this.#send(wasm.num(i + 1), wasm.text(wasm.num(i + 2), wasm.num(i + 3)));
           break;

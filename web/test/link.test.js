@@ -54,6 +54,39 @@ describe(`wsLink with createTRPCClient (${wsMode})`, () => {
   });
   after(() => server.stop());
 
+  test('close() resolves after every call in flight has settled', async () => {
+    const { client, trpc } = connect(server);
+    await trpc.echo.query(0); // connected
+    const settled = [];
+    const calls = [
+      trpc.slow.query({ ms: 50, value: 'a' }),
+      trpc.echo.query('b'),
+      trpc.add.mutate({ a: 1, b: 2 }),
+      trpc.fail.query({ code: 'BAD_REQUEST' }),
+    ].map((p, i) =>
+      p.then(
+        () => settled.push(i),
+        () => settled.push(i),
+      ),
+    );
+    await client.close();
+    assert.deepEqual([...settled].sort(), [0, 1, 2, 3], 'every call settled before close() resolved');
+    await Promise.all(calls);
+    // The same with a lazy client and calls queued before the socket opened.
+    const lazy = connect(server, { lazy: { enabled: true } });
+    const early = [];
+    const queued = [lazy.trpc.echo.query(1), lazy.trpc.slow.query({ ms: 30, value: 2 })].map((p, i) =>
+      p.then(
+        () => early.push(i),
+        () => early.push(i),
+      ),
+    );
+    await sleep(0);
+    await lazy.client.close();
+    assert.equal(early.length, 2, 'queued calls settled before close() resolved');
+    await Promise.all(queued);
+  });
+
   test('query, mutation, void mutation', async () => {
     const { client, trpc } = connect(server);
     assert.deepEqual(await trpc.echo.query({ a: 'ü😀', n: [1, null] }), { a: 'ü😀', n: [1, null] });
@@ -162,7 +195,7 @@ describe(`wsLink with createTRPCClient (${wsMode})`, () => {
     await client.close();
   });
 
-  test('large payloads (parsed in JS, only the envelope goes to Go)', async () => {
+  test('large payloads (Go finds the data, JavaScript parses it)', async () => {
     const { client, trpc } = connect(server);
     const big = { s: 'ü😀'.repeat(20000), list: Array.from({ length: 5000 }, (_, i) => i), nested: { deep: [{ a: null }] } };
     assert.deepEqual(await trpc.echo.query(big), big);

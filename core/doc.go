@@ -1,0 +1,66 @@
+// Package core is the tRPC WebSocket client as a sans-I/O state machine:
+// no sockets, no goroutines, no clock, no callbacks into user code. A
+// driver (the native Go client, the WebAssembly bridge) owns the sockets and
+// the clock, tells the core what happened, and carries out what it asks.
+//
+// # Calling the core
+//
+// Every method takes now, the driver's monotonic clock in milliseconds. Any
+// value is valid (0 included); it must never go backwards. A Client is not
+// safe for concurrent use: the driver serialises calls (a mutex, or a
+// single-threaded host).
+//
+// Inputs, from the user:
+//   - [Client.Start] / [Client.StartCall] queue a request and return its id.
+//     The id is chosen once and names the request in every output until its
+//     final one; the wire ids it is sent under are the core's business.
+//   - [Client.Cancel] abandons a request: nothing more is output for its id.
+//   - [Client.Close] ends everything gracefully; [Client.Abort] stops a Close
+//     that still waits for calls in flight.
+//
+// Inputs, from a socket the core asked for with OutDial:
+//   - [Client.Opened] once it is open and its connection params (if any) are
+//     resolved; [Client.SetupFailed] instead when they failed.
+//   - [Client.Message] for every inbound text frame, in order.
+//   - [Client.Closed] once, when it closed or failed to open (code 0 when no
+//     close frame was received). Nothing more is reported for it afterwards.
+//
+// Inputs, from the driver itself:
+//   - [Client.Tick] when the time given by [Client.Deadline] has come.
+//   - [Client.Retry] to answer an OutRetry (only with Config.AskRetry).
+//
+// After every input, the driver calls [Client.Poll] until it reports no
+// more output, and carries out each [Output] in order (see [OutputKind]);
+// then it reads [Client.Deadline] and sets its one timer to it. Outputs of
+// one input are produced together: an input never leaves work for later
+// except through Deadline.
+//
+// Writing is pulled: OutWrite says a socket has frames; whenever the
+// driver's writer for it is free, it calls [Client.PollTransmit] until it
+// returns false. Requests queued meanwhile leave together in one batch
+// frame. OutCloseSocket comes after the OutWrite of the frames that must
+// leave first (e.g. subscription.stop); with Abort set the core has already
+// forgotten the socket.
+//
+// # What is final
+//
+// For a request id, OutResult, OutError and OutComplete are final: nothing
+// follows them, and the id may be reused by a driver that chooses its own.
+// After Cancel nothing is output for the id, not even a final output.
+//
+// # Retry policy
+//
+// With Config.AskRetry unset the core waits [ExponentialBackoff] before
+// each reconnect attempt on its own. With it set, it emits OutRetry{Attempt,
+// Err} and waits: the driver calls the user's function outside the core
+// (and outside any lock), then answers [Client.Retry](now, attempt,
+// delayMs). Answers to an attempt the core no longer waits for are ignored.
+//
+// # Policy lives here
+//
+// The core decides every close code the client sends ([CloseNormal],
+// [CloseNoPong], [CloseSetupFailed]), what a socket that ended without a
+// close frame reports ([CloseAbnormal]), why a subscription completed
+// (Output.Stopped), and the defaults of the options. Drivers carry these
+// out and never decide them.
+package core

@@ -1,0 +1,113 @@
+package core
+
+import "slices"
+
+// Inbound frames: keep-alive, server requests, and routing responses to requests.
+
+// Message reports an inbound text frame on sock.
+func (c *Client) Message(now int64, sock SocketID, frame []byte) {
+	c.enter(now)
+	defer c.settle()
+	k := c.conn(sock)
+	if k == nil {
+		return
+	}
+	c.resetLazy(now)
+	if c.cfg.KeepAlive && k.ready {
+		k.ping.set(now + c.cfg.KeepAliveIntervalMs)
+	}
+	if len(frame) == 4 {
+		switch string(frame) {
+		case "PING":
+			if !k.closing {
+				c.queuePong(k)
+			}
+			return
+		case "PONG":
+			k.pong.stop()
+			if len(k.pongWaiters) > 0 {
+				r := k.pongWaiters[0]
+				k.pongWaiters = k.pongWaiters[1:]
+				if r != nil {
+					c.releaseMovedFrom(r, k)
+				}
+			}
+			return
+		}
+	}
+	resp, err := Decode(frame)
+	if err != nil {
+		c.emit(Output{Kind: OutFrameError, Sock: sock, Err: err})
+		return
+	}
+	if resp.Method != "" {
+		if k == c.active && resp.Method == "reconnect" {
+			c.reconnect(now, nil)
+		}
+		return
+	}
+	current := k == c.active || k == c.next
+	if !resp.HasID {
+		if resp.Error != nil {
+			k.serverErr = ParseError(slices.Clone(resp.Error)) // kept past this call: no slice of the frame
+			if current {
+				c.link.rejected = true
+			}
+		}
+		return
+	}
+	if current && resp.Type != ResultNone {
+		c.link.rejected = false
+	}
+	c.handleResponse(&resp, k)
+}
+
+func (c *Client) handleResponse(resp *Response, k *conn) {
+	r := c.wire[resp.ID]
+	if r == nil {
+		// A subscription re-sent under a new id may still drain old sockets
+		// under its earlier one.
+		r = c.draining[resp.ID]
+	}
+	if r == nil || r.state != reqPending {
+		return
+	}
+	if r.successor == k {
+		c.confirmMove(r)
+	} else if r.sock != k {
+		if slices.Contains(r.movedFrom, k) {
+			switch {
+			case resp.Type == ResultStopped:
+				c.releaseMovedFrom(r, k)
+			case resp.Type == ResultData && !resp.HasEventID:
+				c.emit(Output{Kind: OutEvent, ID: r.id, Data: resp.Data})
+			}
+		}
+		return
+	}
+	if resp.Type == ResultStarted && r.started {
+		return
+	}
+	if resp.Type == ResultData && resp.HasEventID && r.Method == Subscription {
+		if r.successor != nil {
+			r.overlap[resp.EventID] = struct{}{}
+		} else if _, dup := r.overlap[resp.EventID]; dup {
+			delete(r.overlap, resp.EventID)
+			return
+		}
+	}
+	switch {
+	case resp.Error != nil:
+		c.finish(r, Output{Kind: OutError, ID: r.id, Err: ParseError(resp.Error)})
+	case r.Method != Subscription:
+		c.finish(r, Output{Kind: OutResult, ID: r.id, Data: resp.Data})
+	case resp.Type == ResultStarted:
+		r.started = true
+		c.emit(Output{Kind: OutStarted, ID: r.id})
+	case resp.Type == ResultData:
+		r.LastEventID, r.HasLastEventID = resp.EventID, resp.HasEventID
+		c.emit(Output{Kind: OutEvent, ID: r.id, Data: resp.Data, EventID: resp.EventID, HasEventID: resp.HasEventID})
+	case resp.Type == ResultStopped:
+		c.finish(r, Output{Kind: OutComplete, ID: r.id, Stopped: true})
+	}
+}

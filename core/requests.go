@@ -1,0 +1,218 @@
+package core
+
+import "slices"
+
+// Requests: starting, queueing, batching into frames, cancelling, finishing.
+
+// Call is a request as a driver starts it.
+type Call struct {
+	// ID names the request in every later output and in Cancel. Zero lets
+	// the core choose (Start returns it); a driver that passes its own ids
+	// must pass one for every call, each unique among live requests.
+	ID     int64
+	Method Method
+	Path   string
+	// Input is the raw JSON of params.input; nil leaves the field out.
+	Input []byte
+	// LastEventID, when HasLastEventID is set, resumes a subscription
+	// after that event.
+	LastEventID    string
+	HasLastEventID bool
+}
+
+// Start queues a request and returns its id. For a subscription, a non-nil
+// lastEventID resumes after that event. It is StartCall with an id the
+// core chooses.
+func (c *Client) Start(now int64, m Method, path string, input []byte, lastEventID *string) int64 {
+	call := Call{Method: m, Path: path, Input: input}
+	if lastEventID != nil {
+		call.LastEventID, call.HasLastEventID = *lastEventID, true
+	}
+	return c.StartCall(now, call)
+}
+
+// StartCall queues a request and returns its id: call.ID, or one the core
+// chose when it is 0. The id stays the same for the request's whole life,
+// whatever wire ids it is sent under. It panics if call.ID names a live
+// request (a driver bug).
+func (c *Client) StartCall(now int64, call Call) int64 {
+	c.enter(now)
+	defer c.settle()
+	c.lastWire++
+	id := call.ID
+	if id == 0 {
+		id = c.lastWire // the first wire id: ids the core chooses never repeat
+	} else if c.reqs[id] != nil {
+		panic("trpcws/core: StartCall with the id of a live request")
+	}
+	r := &request{
+		Request: Request{ID: c.lastWire, Method: call.Method, Path: call.Path, Input: call.Input,
+			LastEventID: call.LastEventID, HasLastEventID: call.HasLastEventID},
+		id:    id,
+		order: c.lastWire,
+	}
+	c.reqs[id] = r
+	c.wire[r.ID] = r
+	c.resetLazy(now)
+	c.enqueue(now, r)
+	return id
+}
+
+// forget drops r from the live requests.
+func (c *Client) forget(r *request) {
+	delete(c.reqs, r.id)
+	delete(c.wire, r.ID)
+}
+
+// enqueue puts r on the outgoing queue and makes sure a socket will carry it.
+func (c *Client) enqueue(now int64, r *request) {
+	r.state = reqOutgoing
+	r.sock, r.successor, r.overlap, r.movedFrom = nil, nil, nil, nil
+	c.outgoing = append(c.outgoing, r)
+	if c.closing {
+		// Close is waiting for the requests in flight: this one goes out
+		// on a new socket once it has finished (see maybeFinishClose).
+		return
+	}
+	if c.usable(c.active) {
+		c.wantWrite(c.active)
+	} else {
+		c.open(now)
+	}
+}
+
+// Cancel abandons request id: a queued request is dropped unsent; a pending
+// one is forgotten (a late answer is ignored); a subscription is stopped on
+// the server. Nothing is delivered for id afterwards; an unknown or ended id
+// is ignored.
+func (c *Client) Cancel(now int64, id int64) {
+	c.enter(now)
+	defer c.settle()
+	r := c.reqs[id]
+	if r == nil {
+		return
+	}
+	c.forget(r)
+	if r.state == reqOutgoing {
+		c.outgoing = slices.DeleteFunc(c.outgoing, func(o *request) bool { return o == r })
+		c.forgetDraining(r)
+		return
+	}
+	if r.Method == Subscription {
+		c.sendStop(r.ID, r.sock)
+		c.sendStop(r.ID, r.successor)
+	}
+	c.closeIfDrained(r.sock)
+	for _, k := range r.movedFrom {
+		c.closeIfDrained(k)
+	}
+	c.forgetDraining(r)
+}
+
+// forgetDraining drops the earlier incarnations of r, and closes the
+// sockets they kept open if nothing else is left on them.
+func (c *Client) forgetDraining(r *request) {
+	for _, d := range r.earlier {
+		if c.draining[d.ID] != d {
+			continue // drained already
+		}
+		delete(c.draining, d.ID)
+		for _, k := range d.movedFrom {
+			c.closeIfDrained(k)
+		}
+	}
+	r.earlier = nil
+}
+
+func (c *Client) sendStop(id int64, k *conn) bool {
+	if !c.usable(k) {
+		return false
+	}
+	c.queueFrame(k, AppendStop(nil, id))
+	return true
+}
+
+// queuePong answers a PING. One PONG waiting to be sent answers any number
+// of PINGs, so a flood of them while the writer is busy queues one frame.
+func (c *Client) queuePong(k *conn) {
+	if !k.pongQueued {
+		k.pongQueued = true
+		c.queueFrame(k, Pong)
+	}
+}
+
+func isPong(f []byte) bool { return len(f) == 4 && string(f) == "PONG" }
+
+func (c *Client) queueFrame(k *conn, frame []byte) {
+	k.ctrl = append(k.ctrl, frame)
+	c.wantWrite(k)
+}
+
+func (c *Client) wantWrite(k *conn) {
+	if !k.wantWrite {
+		k.wantWrite = true
+		c.emit(Output{Kind: OutWrite, Sock: k.id})
+	}
+}
+
+// PollTransmit returns the next frame to write on sock, or false when there
+// is nothing more. Queued requests leave together, as one array frame when
+// there are several: call it when the writer is free, not on a timer.
+func (c *Client) PollTransmit(sock SocketID) ([]byte, bool) {
+	k := c.conn(sock)
+	if k == nil {
+		return nil, false
+	}
+	if len(k.ctrl) > 0 {
+		f := k.ctrl[0]
+		k.ctrl[0] = nil
+		k.ctrl = k.ctrl[1:]
+		if isPong(f) {
+			k.pongQueued = false
+		}
+		return f, true
+	}
+	if k == c.active && c.usable(k) && !c.closing && len(c.outgoing) > 0 {
+		return c.flush(k), true
+	}
+	k.wantWrite = false
+	return nil, false
+}
+
+// flush encodes every outgoing request into one frame for k.
+func (c *Client) flush(k *conn) []byte {
+	batch := c.outgoing
+	var f []byte
+	if len(batch) == 1 {
+		f = AppendRequest(make([]byte, 0, 64+len(batch[0].Input)), &batch[0].Request)
+	} else {
+		f = append(f, '[')
+		for i, r := range batch {
+			if i > 0 {
+				f = append(f, ',')
+			}
+			f = AppendRequest(f, &r.Request)
+		}
+		f = append(f, ']')
+	}
+	for i, r := range batch {
+		r.state = reqPending
+		r.sock = k
+		batch[i] = nil
+	}
+	c.outgoing = batch[:0]
+	return f
+}
+
+// finish delivers r's last output and forgets it.
+func (c *Client) finish(r *request, o Output) {
+	c.forget(r)
+	c.emit(o)
+	if r.sock != c.active {
+		c.closeIfDrained(r.sock)
+	}
+	for _, k := range r.movedFrom {
+		c.closeIfDrained(k)
+	}
+	c.forgetDraining(r)
+}
