@@ -51,6 +51,7 @@ export class TRPCWebSocketClient {
   #owner; // what this client's sockets see of it (see Socket)
   #encoder; // experimental_encoder, or undefined: JSON text frames
   #decoded = undefined; // with an encoder: the decoded message of the running Message call
+  #received = undefined; // with an encoder: that message as it arrived (for frame errors)
 
   constructor(opts) {
     const cfg = checkOptions(opts);
@@ -298,7 +299,8 @@ export class TRPCWebSocketClient {
         case REC_FRAME_ERR: {
           // An undecodable frame is dropped; the connection carries on.
           const desc = JSON.parse(wasm.ref(i + 2, frame));
-          this.#frameError(new TRPCWebSocketFrameError(desc?.message ?? 'trpcws: malformed server frame', frame));
+          const received = this.#received ?? frame;
+          this.#frameError(new TRPCWebSocketFrameError(desc?.message ?? 'trpcws: malformed server frame', received));
           break;
         }
         case REC_CLOSED: {
@@ -450,11 +452,13 @@ export class TRPCWebSocketClient {
       this.#frameError(new TRPCWebSocketFrameError('trpcws: experimental_encoder could not decode a server frame', data, err));
       return;
     }
+    this.#received = data;
     try {
       const n = wasm.write(envelope);
       this.#call(wasm.x.trpcws_message(this.#cid, now(), sock.id, n, n === envelope.length ? 1 : 0), envelope);
     } finally {
       this.#decoded = undefined;
+      this.#received = undefined;
     }
   }
 
