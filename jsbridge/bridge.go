@@ -220,7 +220,7 @@ func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int6
 // an attempt the core no longer asks about is ignored.
 func (b *Bridge) Retry(cid int32, now int64, attempt int32, delayMs float64) {
 	c := b.client(cid)
-	c.core.Retry(now, int(attempt), clampMs(delayMs))
+	c.core.Retry(now, core.RetryAnswer{Attempt: int(attempt), DelayMs: clampMs(delayMs)})
 	b.drain(c, now)
 }
 
