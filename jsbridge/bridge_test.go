@@ -131,7 +131,7 @@ func (h *harness) start(handle int64, method int32, path string, input bool) []r
 	if input {
 		flags |= StartInput
 	}
-	return h.call(func() { h.b.Start(h.cid, h.now, handle, method, n, n, flags) })
+	return h.call(func() { h.b.Start(h.cid, h.now, handle, method, n, n, flags, 0) })
 }
 
 func (h *harness) transmit(sock int32) []string {
@@ -343,7 +343,7 @@ func TestBadCalls(t *testing.T) {
 	b := NewBridge()
 	for name, fn := range map[string]func(){
 		"unknown client": func() { b.Tick(42, 1) },
-		"bad method":     func() { b.New(1, writeOptions(t, b, nil)); b.Start(1, 1, 1, 9, 0, 0, 0) },
+		"bad method":     func() { b.New(1, writeOptions(t, b, nil)); b.Start(1, 1, 1, 9, 0, 0, 0, 0) },
 		"bad options":    func() { b.New(1, 8) },
 		"bad length":     func() { b.URL(1, 1<<30) },
 	} {
@@ -433,10 +433,10 @@ func TestRetryAsked(t *testing.T) {
 	if len(ask) != 1 || ask[0].f[0] != 0 || len(find(rs, recDial)) != 0 {
 		t.Fatalf("want recRetry(0) and no dial yet: %v", rs)
 	}
-	if rs = records(t, b, b.Call(func() { b.Retry(1, 25, 7, 0) })); len(find(rs, recDial)) != 0 {
+	if rs = records(t, b, b.Call(func() { b.Retry(1, 25, 7, 0, false) })); len(find(rs, recDial)) != 0 {
 		t.Fatalf("an answer for another attempt dialled: %v", rs)
 	}
-	rs = records(t, b, b.Call(func() { b.Retry(1, 30, 0, 5000) }))
+	rs = records(t, b, b.Call(func() { b.Retry(1, 30, 0, 5000, false) }))
 	if d := find(rs, recDeadline); len(d) != 1 || d[0].f[0] != 5030 || len(find(rs, recDial)) != 0 {
 		t.Fatalf("want a retry deadline at 5030: %v", rs)
 	}
@@ -446,7 +446,7 @@ func TestRetryAsked(t *testing.T) {
 	if ask = find(rs, recRetry); len(ask) != 1 || ask[0].f[0] != 1 {
 		t.Fatalf("want recRetry(1): %v", rs)
 	}
-	rs = records(t, b, b.Call(func() { b.Retry(1, 5041, 1, math.NaN()) }))
+	rs = records(t, b, b.Call(func() { b.Retry(1, 5041, 1, math.NaN(), false) }))
 	if len(find(rs, recDial)) != 1 {
 		t.Fatalf("NaN delay should dial at once: %v", rs)
 	}
