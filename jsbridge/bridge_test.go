@@ -4,11 +4,14 @@ package jsbridge
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"unicode/utf16"
 	"unsafe"
+
+	"github.com/trpcws/trpcws/core"
 )
 
 // record is one decoded output record.
@@ -470,6 +473,16 @@ func TestHelpers(t *testing.T) {
 	if !json.Valid(appendError(nil, &jsCause{handle: 3}, 0)) || !json.Valid(appendError(nil, bridgeError("x\"y"), 0)) {
 		t.Error("appendError gives invalid JSON")
 	}
+	// The policies' errors are described by kind for JavaScript.
+	for err, want := range map[error]string{
+		&core.TimeoutError{What: "request", Ms: 50}:                `{"t":"timeout","what":"request","ms":50,"message":"trpcws: request timed out after 50 ms"}`,
+		&core.GaveUpError{Attempts: 2, Cause: &jsCause{handle: 4}}: `{"t":"gaveUp","attempts":2,"message":"trpcws: gave up reconnecting after 2 failed attempts: trpcws: JavaScript cause #4","cause":{"t":"js","h":4}}`,
+		fmt.Errorf("wrapped: %w", core.ErrQueueFull):               `{"t":"queueFull","message":"wrapped: trpcws: too many calls waiting for a connection"}`,
+	} {
+		if got := string(appendError(nil, err, 0)); got != want {
+			t.Errorf("appendError(%v) = %s, want %s", err, got, want)
+		}
+	}
 }
 
 // TestCompleteReason: the core says why a subscription completed: stopped
@@ -510,5 +523,28 @@ func TestSetupFailed(t *testing.T) {
 	}
 	if rs = h.call(func() { h.b.Closed(h.cid, h.now, 1, 3000, 0) }); len(find(rs, recState)) != 0 {
 		t.Fatalf("Closed after SetupFailed changed the state: %v", rs)
+	}
+}
+
+// TestStatsLeavesOutputAlone: trpcws_stats answers through its own buffer,
+// so JavaScript can call it while it reads the records of a call.
+func TestStatsLeavesOutputAlone(t *testing.T) {
+	n := wasmNew(1, writeOptions(t, std, opts{"lazy.enabled": 1}))
+	cid := int32(headerNums(n)[1])
+	defer wasmFree(cid)
+	before := append([]float64(nil), headerNums(n)...)
+	p := wasmStats(cid)
+	if p == nil {
+		t.Fatal("no stats for a live client")
+	}
+	st := (*[statsLen]float64)(p)
+	if st[0] != float64(core.StateIdle) || st[1] != 0 {
+		t.Fatalf("stats of a fresh lazy client: %v", st)
+	}
+	if after := headerNums(n); len(after) != len(before) || after[0] != before[0] || after[1] != before[1] {
+		t.Fatalf("stats changed the output: %v → %v", before, after)
+	}
+	if wasmStats(9999) != nil {
+		t.Fatal("stats for an unknown client")
 	}
 }
