@@ -138,6 +138,35 @@ describe(`connection policies (${wsMode})`, () => {
     await new Promise((r) => wss.close(r));
   });
 
+  test('network awareness: offline spends no attempt; online attempts at once despite a 30 s backoff', async () => {
+    // The browser's window and document, as far as the client uses them.
+    const win = new EventTarget();
+    const doc = new EventTarget();
+    doc.visibilityState = 'visible';
+    globalThis.window = win;
+    globalThis.document = doc;
+    let client;
+    try {
+      let target = 'ws://127.0.0.1:9'; // down at first
+      const events = [];
+      const c = connect(() => target, { retryDelayMs: (a) => (a === 0 ? 0 : 30000), onEvent: (e) => events.push(e) });
+      client = c.client;
+      const call = c.trpc.echo.query('back');
+      await waitFor(() => events.some((e) => e.type === 'attempt' && e.delayMs === 30000), 5000, 'a 30 s backoff');
+      win.dispatchEvent(new Event('offline'));
+      const spent = events.filter((e) => e.type === 'attempt').length;
+      await sleep(300);
+      assert.equal(events.filter((e) => e.type === 'attempt').length, spent, 'no attempt while offline');
+      target = server.url;
+      win.dispatchEvent(new Event('online'));
+      assert.equal(await Promise.race([call, sleep(5000).then(() => 'still waiting')]), 'back');
+    } finally {
+      delete globalThis.window;
+      delete globalThis.document;
+      await client?.close();
+    }
+  });
+
   test('reconnect(): make-before-break, no gap, no duplicate, one onStarted; stats() and onEvent follow', async () => {
     await server.reset();
     const events = [];
