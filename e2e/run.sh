@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests: the wasm client (web/) in real runtimes against the real @trpc/server
 # (testserver/): Chromium (playwright-core) and Firefox ESR (puppeteer-core) on the demo page,
+# Chromium's network awareness (offline, online, visibilitychange: e2e/network-chromium.mjs),
 # Deno and Bun on a script, workerd on the example worker (examples/workerd); the Go API
 # compiled with GOOS=js GOARCH=wasm in a Chromium page (examples/gowasm); the package bundled
 # by Vite 8 (examples/react-vite, React Query), webpack 5 and esbuild, each page in Chromium.
@@ -168,6 +169,7 @@ run_test() { # name version-label timeout-seconds command...
 }
 
 run_test chromium "chromium ${V_CHROMIUM:-?}" 90 node e2e/chromium.mjs "$BASE"
+run_test network "chromium ${V_CHROMIUM:-?}, offline/online/visible" 90 node e2e/network-chromium.mjs "$BASE"
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
