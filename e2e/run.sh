@@ -173,7 +173,7 @@ run_test network "chromium ${V_CHROMIUM:-?}, offline/online/visible" 90 node e2e
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
-  --allow-net="127.0.0.1:$PORT" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
+  --allow-net="127.0.0.1:$PORT,127.0.0.1:9" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
 run_test bun "bun ${V_BUN:-?}" 45 "$BIN/bun" e2e/runtime-smoke.mjs "$BASE"
 run_test workerd "workerd ${V_WORKERD:-?}" 60 bash e2e/workerd.sh "$BASE"
 run_test react-vite "vite $V_VITE, React $V_REACT, chromium" 150 \
