@@ -169,7 +169,7 @@ run_test() { # name version-label timeout-seconds command...
 }
 
 run_test chromium "chromium ${V_CHROMIUM:-?}" 90 node e2e/chromium.mjs "$BASE"
-run_test network "chromium ${V_CHROMIUM:-?}, offline/online/visible" 90 node e2e/network-chromium.mjs "$BASE"
+run_test network "chromium ${V_CHROMIUM:-?}, network events" 90 node e2e/network-chromium.mjs "$BASE"
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
