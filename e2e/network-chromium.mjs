@@ -90,7 +90,7 @@ try {
   // 2 and 3: a pending 30 s backoff, cut short by the network coming back, then by the page being shown again.
   async function backoffPending(label) {
     const from = (await net()).events.length;
-    await control(base, 'restart?downMs=1000'); // attempt 0 (delay 0) fails while the server is down
+    await control(base, 'restart?downMs=2000'); // attempt 0 (delay 0) fails while the server is down
     const n = await until(`${label}: a 30 s backoff pending`, (n) => attempts(n, from).some((e) => e.delayMs === 30000), 15000);
     await waitFor(() => control(base, 'health').then((h) => h.ok, () => false), 'the server back', 15000);
     const n2 = await net();
