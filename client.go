@@ -50,8 +50,8 @@ type callResult struct {
 // NewClient returns a client for opts. Unless opts.Lazy.Enabled is set it
 // starts connecting at once, in the background.
 func NewClient(opts Options) (*Client, error) {
-	if opts.URL == "" && opts.URLFunc == nil {
-		return nil, errors.New("trpcws: Options.URL or Options.URLFunc is required")
+	if err := opts.validate(); err != nil {
+		return nil, err
 	}
 	c := &Client{
 		opts:    opts,
@@ -69,9 +69,14 @@ func NewClient(opts Options) (*Client, error) {
 		KeepAlive:           opts.KeepAlive.Enabled,
 		KeepAliveIntervalMs: opts.KeepAlive.Interval.Milliseconds(),
 		PongTimeoutMs:       opts.KeepAlive.PongTimeout.Milliseconds(),
-	}
-	if opts.RetryDelay != nil {
-		cfg.AskRetry = true // answered in apply, outside c.mu
+		// Answered in apply, outside c.mu.
+		AskRetry:         opts.RetryDelay != nil || opts.Retry.ShouldRetry != nil,
+		MaxAttempts:      opts.Retry.MaxAttempts,
+		MinUptimeMs:      ms(opts.Retry.MinUptime),
+		ConnectTimeoutMs: ms(opts.ConnectTimeout),
+		RequestTimeoutMs: ms(opts.RequestTimeout),
+		MaxQueued:        opts.MaxQueued,
+		Events:           opts.Logger != nil,
 	}
 	c.timer = time.AfterFunc(time.Hour, c.onTimer)
 	c.timer.Stop()
@@ -230,7 +235,7 @@ func (c *Client) apply(e *effect) {
 		}
 	case core.OutError:
 		if e.call != nil {
-			e.call <- callResult{err: o.Err}
+			e.call <- callResult{err: callError(o.Err)}
 		} else {
 			e.sub.push(subItem{kind: itemError, err: o.Err})
 		}
@@ -243,6 +248,7 @@ func (c *Client) apply(e *effect) {
 		e.sub.push(subItem{kind: itemComplete, final: c.isClosed()})
 	case core.OutState:
 		st := ConnectionState{State: o.State, Err: o.Err}
+		c.logNote(o)
 		for _, s := range e.subs {
 			s.push(subItem{kind: itemState, state: st})
 		}
@@ -252,9 +258,9 @@ func (c *Client) apply(e *effect) {
 	case core.OutFrameError:
 		c.report(o.Err)
 	case core.OutRetry:
-		// Asked for outside c.mu: RetryDelay may call the client.
-		ms := c.retryDelay(o.Attempt)
-		c.do(func(now int64) { c.core.Retry(now, o.Attempt, ms) })
+		c.askRetry(o)
+	case core.OutNote:
+		c.logNote(o)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 	"github.com/trpcws/trpcws"
+	"go.uber.org/goleak"
 )
 
 var serverURL string
@@ -34,7 +35,16 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "TRPCWS_TEST_URL is not set: run these tests through TestGoWasmInNode (go test -run GoWasm .)")
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if code == 0 {
+		// Every client was closed: none of their goroutines may be left.
+		// runtime.handleEvent is the js runtime's own event goroutine.
+		if err := goleak.Find(goleak.IgnoreAnyFunction("runtime.handleEvent")); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -229,14 +239,17 @@ func TestWasmResumesAfterDrop(t *testing.T) {
 		},
 	})
 	var ids []int
-	for ev, err := range c.Events(ctx, "events", map[string]int{"max": 12, "intervalMs": 5}, "") {
+	for ev, err := range c.Events(ctx, "events", map[string]int{"intervalMs": 5}, "") {
 		if err != nil {
 			t.Fatal(err)
 		}
 		n, _ := strconv.Atoi(ev.ID)
 		ids = append(ids, n)
 		if n == 4 {
-			control(t, "drop")
+			control(t, "drop") // the subscription is endless: it is live when the socket drops
+		}
+		if n == 12 {
+			break
 		}
 	}
 	for i, n := range ids {
@@ -309,7 +322,7 @@ func TestWasmKeepAliveDropsSilentSocket(t *testing.T) {
 		URLFunc:              func(context.Context) (string, error) { return serverURL, nil },
 		ConnectionParamsFunc: func(context.Context) (map[string]string, error) { return map[string]string{"token": "f"}, nil },
 		RetryDelay:           func(int) time.Duration { return 10 * time.Millisecond },
-		KeepAlive:            trpcws.KeepAliveOptions{Enabled: true, Interval: 50 * time.Millisecond, PongTimeout: 50 * time.Millisecond},
+		KeepAlive:            trpcws.KeepAliveOptions{Enabled: true, Interval: 100 * time.Millisecond, PongTimeout: 500 * time.Millisecond},
 		OnOpen:               func() { opened <- struct{}{} },
 		OnClose:              func(code int) { closed <- code },
 	})
@@ -336,5 +349,57 @@ func TestWasmKeepAliveDropsSilentSocket(t *testing.T) {
 	}
 	if _, err := c.Query(ctx, "echo", 1); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Connection params that fail on the first attempt: the open host socket
+// is given up, OnError sees why, and the next attempt carries the call.
+func TestWasmConnectionParamsFuncFailsOnce(t *testing.T) {
+	ctx := ctxT(t)
+	paramsErr := errors.New("no token yet")
+	var mu sync.Mutex
+	attempts := 0
+	reported := make(chan error, 10)
+	c := newClient(t, trpcws.Options{
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
+		ConnectionParamsFunc: func(context.Context) (map[string]string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			attempts++
+			if attempts == 1 {
+				return nil, paramsErr
+			}
+			return map[string]string{"token": "second"}, nil
+		},
+		OnError: func(err error) { reported <- err },
+	})
+	who, err := trpcws.Query[map[string]string](ctx, c, "whoami", nil)
+	if err != nil || who["token"] != "second" {
+		t.Fatalf("whoami = %v, %v", who, err)
+	}
+	if err := <-reported; !errors.Is(err, paramsErr) {
+		t.Fatalf("OnError got %v", err)
+	}
+}
+
+// A message over ReadLimit drops the socket (1009); the call on it fails
+// with ErrConnectionClosed and the client reconnects for the next one.
+func TestWasmReadLimit(t *testing.T) {
+	ctx := ctxT(t)
+	closed := make(chan int, 10)
+	c := newClient(t, trpcws.Options{
+		ReadLimit:  64,
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
+		OnClose:    func(code int) { closed <- code },
+	})
+	_, err := c.Query(ctx, "echo", strings.Repeat("x", 100))
+	if !errors.Is(err, trpcws.ErrConnectionClosed) {
+		t.Fatalf("a result over ReadLimit: %v", err)
+	}
+	if code := <-closed; code != 1009 {
+		t.Fatalf("close code %d, want 1009", code)
+	}
+	if n, err := trpcws.Query[int](ctx, c, "echo", 7); err != nil || n != 7 {
+		t.Fatalf("after the drop: %d, %v", n, err)
 	}
 }

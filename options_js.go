@@ -4,6 +4,7 @@ package trpcws
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -30,8 +31,30 @@ type Options struct {
 	ConnectionParamsFunc func(ctx context.Context) (map[string]string, error)
 
 	// RetryDelay returns how long to wait before reconnect attempt number
-	// attempt (from 0). Nil means ExponentialBackoff.
+	// attempt (from 0). Nil means ExponentialBackoff; see also Backoff. It
+	// runs outside the client's lock and may call the client; a panic
+	// means ExponentialBackoff.
 	RetryDelay func(attempt int) time.Duration
+	// Retry limits reconnecting; the zero value retries forever.
+	Retry RetryOptions
+
+	// ConnectTimeout abandons a connection attempt that has not opened
+	// (and resolved its connection params) within this time; it counts as
+	// a failed attempt. 0: no limit (the reference).
+	ConnectTimeout time.Duration
+	// RequestTimeout fails a query or mutation with no answer within this
+	// time with a *TimeoutError matching context.DeadlineExceeded; the
+	// socket and other calls are untouched, and a call's own ctx deadline
+	// still applies. Subscriptions have none. 0: no limit (the reference).
+	RequestTimeout time.Duration
+	// MaxQueued bounds the calls waiting for a connection (not yet sent):
+	// one more fails at once with ErrQueueFull. Calls made while a socket
+	// is open are never refused. 0: no bound (the reference).
+	MaxQueued int
+	// Logger, when set, receives the client's debug events at
+	// slog.LevelDebug: state changes, connection attempts with their delay
+	// and cause, opens and closes, give-up, timeouts and refused calls.
+	Logger *slog.Logger
 
 	// OnOpen is called whenever a socket opens.
 	OnOpen func()

@@ -289,3 +289,13 @@ func (s *socket) writeAll() {
 		}
 	}
 }
+
+// closeReason returns the reason of the close frame that ended a socket, if
+// err carries one.
+func closeReason(err error) string {
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Reason
+	}
+	return ""
+}

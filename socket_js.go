@@ -122,8 +122,10 @@ func (s *socket) run() {
 			if withParams {
 				var err error
 				if params, err = s.params(); err != nil {
+					// Open, but its connection params failed: the core
+					// closes it and counts a failed attempt.
 					c.report(err)
-					s.closeHost(3000, "connectionParams failed")
+					c.do(func(now int64) { c.core.SetupFailed(now, s.id, err) })
 					s.finish(0, err)
 					return
 				}
@@ -148,8 +150,8 @@ func (s *socket) run() {
 				// A socket that failed to connect is closed (1006), whether
 				// or not the host fires its close event (Node's does not
 				// always).
-				s.closeHost(1000, "")
-				s.finish(1006, ev.err)
+				s.closeHost(core.CloseNormal, "")
+				s.finish(core.CloseAbnormal, ev.err)
 				return
 			}
 		case hostClose:
@@ -276,7 +278,7 @@ func (s *socket) onMessage(args []safejs.Value, limit int64) {
 
 // onClose reports the host's close event; it runs on the event loop.
 func (s *socket) onClose(args []safejs.Value) {
-	code := 1006
+	code := core.CloseAbnormal
 	reason := ""
 	if len(args) > 0 {
 		if v, err := args[0].Get("code"); err == nil && v.Type() == safejs.TypeNumber {
@@ -384,7 +386,7 @@ func (s *socket) close(code int, abort bool) {
 	if abort {
 		// The host's close handshake may never end on a dead network: the
 		// socket counts as closed now, and its late events are ignored.
-		s.drop(1006, errors.New("trpcws: WebSocket dropped"))
+		s.drop(core.CloseAbnormal, errors.New("trpcws: WebSocket dropped"))
 		return
 	}
 	s.closeHost(code, "")
@@ -392,7 +394,7 @@ func (s *socket) close(code int, abort bool) {
 
 // drop closes the host socket without waiting for its close event.
 func (s *socket) drop(code int, err error) {
-	s.closeHost(1000, "")
+	s.closeHost(core.CloseNormal, "")
 	s.post(hostEvent{kind: hostClose, code: code, err: err})
 	s.mu.Lock()
 	s.finished = true // run still sees the queued close
@@ -461,3 +463,7 @@ func panicText(r any) string {
 	}
 	return "panic"
 }
+
+// closeReason returns the reason of the close that ended a socket; the
+// host's close event reason is not kept.
+func closeReason(error) string { return "" }

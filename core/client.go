@@ -29,6 +29,8 @@ type request struct {
 	movedFrom []*conn             // sockets it was stopped on, awaiting drain
 	earlier   []*request          // its earlier incarnations, while they drain
 	started   bool                // the subscriber has seen "started"
+	timeoutMs int64               // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
+	heapAt    int                 // 1 + its index in Client.timeouts, 0 when not there
 }
 
 type conn struct {
@@ -40,6 +42,7 @@ type conn struct {
 	wantWrite   bool
 	ping        timer // keepAlive: when to send PING
 	pong        timer // keepAlive: PONG deadline
+	pingSentAt  int64 // when the last keepAlive PING was queued
 	pongWaiters []*request
 	serverErr   error // last id:null error the server sent on it
 }
@@ -55,7 +58,9 @@ type Client struct {
 	lastWire int64 // last wire id sent
 	lastSock SocketID
 	reqs     map[int64]*request // live requests by the id Start returned
-	wire     map[int64]*request // the same, by current wire id
+	// wire holds, by current wire id, the live requests whose wire id is
+	// not their id (driver-chosen ids, re-sent subscriptions); see byWire.
+	wire     map[int64]*request
 	outgoing []*request
 	// draining holds, by their wire id, earlier incarnations of
 	// subscriptions re-sent under a new id while sockets they moved from may
@@ -67,12 +72,15 @@ type Client struct {
 	next    *conn // being dialled
 	retired *conn // replaced by active during a server reconnect, still open
 
-	state   State
-	link    link     // connection wanted, and the retry loop
-	retryAt timer    // retry loop: when to dial next
-	lazy    lazyDoor // lazy close
-	closing bool     // Close is waiting for in-flight requests
-	now     int64    // time of the latest event
+	state     State
+	link      link     // connection wanted, and the retry loop
+	retryAt   timer    // retry loop: when to dial next
+	connectBy timer    // Config.ConnectTimeoutMs: c.next must be open by then
+	lazy      lazyDoor // lazy close
+	timeouts  reqTimers
+	stats     counters
+	closing   bool  // Close is waiting for in-flight requests
+	now       int64 // time of the latest event
 
 	out  []Output
 	head int
@@ -93,6 +101,7 @@ func New(cfg Config, now int64) *Client {
 		wire:     make(map[int64]*request),
 		draining: make(map[int64]*request),
 		now:      now,
+		stats:    counters{lastPingRtt: -1},
 	}
 	if cfg.Lazy {
 		c.state = StateIdle
@@ -121,6 +130,14 @@ func (c *Client) Poll() (Output, bool) {
 
 func (c *Client) emit(o Output) { c.out = append(c.out, o) }
 
+// note emits an OutNote when Config.Events is set.
+func (c *Client) note(o Output) {
+	if c.cfg.Events {
+		o.Kind = OutNote
+		c.emit(o)
+	}
+}
+
 func (c *Client) setState(s State, err error) {
 	c.state = s
 	c.emit(Output{Kind: OutState, State: s, Err: err})
@@ -136,6 +153,25 @@ func (c *Client) enter(now int64) { c.now = now }
 func (c *Client) settle() {
 	c.lazyIdle()
 	c.maybeFinishClose()
+}
+
+// byWire finds the live request sent under wire id w.
+func (c *Client) byWire(w int64) *request {
+	if r := c.wire[w]; r != nil {
+		return r
+	}
+	if r := c.reqs[w]; r != nil && r.ID == w {
+		return r
+	}
+	return nil
+}
+
+// track records r as live.
+func (c *Client) track(r *request) {
+	c.reqs[r.id] = r
+	if r.ID != r.id {
+		c.wire[r.ID] = r
+	}
 }
 
 // usable reports whether k is open and not closing.

@@ -15,7 +15,11 @@ func (c *Client) Close(now int64) {
 }
 
 func (c *Client) close(now int64) {
-	c.link.stop()
+	c.link.wanted = false
+	c.link.phase = linkIdle
+	c.link.pendingErr = nil
+	c.link.cause = nil
+	c.connectBy.stop()
 	c.retired = nil
 	c.lazy.off()
 	c.retryAt.stop()

@@ -22,6 +22,35 @@ type Config struct {
 	// ExponentialBackoff(attempt) itself: set it when the user gave a retry
 	// function, which the driver then calls outside the core.
 	AskRetry bool
+
+	// The connection policies beyond the reference client; zero values
+	// keep the reference's behaviour.
+
+	// MaxAttempts gives up once this many connection attempts in a row have
+	// failed (the first connect counts as one; so does a socket that was
+	// rejected by the server or closed within MinUptimeMs): the client goes
+	// idle with a *GaveUpError, queued calls fail with it and live
+	// subscriptions end with it. The next request starts again from
+	// attempt 0. 0 retries forever.
+	MaxAttempts int
+	// MinUptimeMs is how long a socket must stay open before the attempt
+	// index goes back to 0: a server that accepts and closes at once is
+	// then retried with a growing delay. 0: any open socket resets it.
+	MinUptimeMs int64
+	// ConnectTimeoutMs abandons an attempt not opened (connection params
+	// resolved) within this time: the socket is dropped and the attempt
+	// counts as failed, with a *TimeoutError. 0: no limit.
+	ConnectTimeoutMs int64
+	// RequestTimeoutMs fails a query or mutation with no answer within
+	// this time (from Start) with a *TimeoutError; Call.TimeoutMs overrides
+	// it per call. Subscriptions have none. 0: no limit.
+	RequestTimeoutMs int64
+	// MaxQueued bounds the calls waiting for a socket: StartCall beyond it
+	// fails at once with ErrQueueFull. Calls made while a socket is open
+	// are never refused. 0: no bound.
+	MaxQueued int
+	// Events turns on OutNote outputs: what happened, for logs.
+	Events bool
 }
 
 // The reference client's defaults, taken for zero Config durations.

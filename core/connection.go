@@ -14,6 +14,7 @@ func (c *Client) open(now int64) {
 	if c.state == StateIdle {
 		c.setState(StateConnecting, nil)
 	}
+	c.note(Output{Note: NoteAttempt})
 	c.dial()
 }
 
@@ -24,6 +25,9 @@ func (c *Client) dial() {
 	c.conns = append(c.conns, k)
 	c.next = k
 	c.link.rejected = false
+	if c.cfg.ConnectTimeoutMs > 0 {
+		c.connectBy.set(c.now + c.cfg.ConnectTimeoutMs)
+	}
 	c.emit(Output{Kind: OutDial, Sock: k.id})
 }
 
@@ -38,6 +42,8 @@ func (c *Client) Opened(now int64, sock SocketID, params []byte) {
 		return
 	}
 	k.ready = true
+	c.stats.socketsOpened++
+	c.note(Output{Note: NoteOpen, Sock: k.id})
 	if params != nil {
 		k.ctrl = append(k.ctrl, AppendConnectionParams(nil, params))
 		c.wantWrite(k)
@@ -52,6 +58,7 @@ func (c *Client) Opened(now int64, sock SocketID, params []byte) {
 		return
 	}
 	c.next = nil
+	c.connectBy.stop()
 	if !c.link.wanted {
 		c.closeConn(k, CloseNormal)
 		return
@@ -62,7 +69,7 @@ func (c *Client) Opened(now int64, sock SocketID, params []byte) {
 	if c.usable(previous) {
 		c.retired = previous
 	}
-	c.link.connected()
+	c.connected(now)
 	c.handOff(previous)
 	if len(c.outgoing) > 0 {
 		c.wantWrite(k)
@@ -134,9 +141,11 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 		code = CloseAbnormal
 	}
 	closedErr := &ClosedError{Message: "WebSocket closed", Code: code, Cause: cause}
+	c.note(Output{Note: NoteClose, Sock: k.id, Code: code, Err: cause})
 
 	if k == c.next {
 		c.next = nil
+		c.connectBy.stop()
 		if !wasReady && !wasClosing {
 			c.attemptFailed(now, cause)
 		}
@@ -185,7 +194,7 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 		// The active socket itself was lost: its subscriptions wait for the
 		// next socket, which handOff re-sends them on.
 		if c.active == nil && !wasClosing && (!c.cfg.Lazy || c.hasPendingSubs()) {
-			c.reconnect(now, closedErr)
+			c.reconnect(now, closedErr, c.nextAttempt(now, true))
 		}
 		return
 	}
@@ -193,7 +202,7 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 		c.resend(now, r)
 	}
 	if restored {
-		c.reconnect(now, nil)
+		c.reconnect(now, nil, c.nextAttempt(now, false))
 	}
 }
 
@@ -202,7 +211,9 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 // refuses a duplicate. The old incarnation keeps draining the sockets r
 // moved from under its wire id.
 func (c *Client) resend(now int64, r *request) {
-	delete(c.wire, r.ID)
+	if r.ID != r.id {
+		delete(c.wire, r.ID)
+	}
 	n := &request{Request: r.Request, id: r.id, order: r.order, earlier: r.earlier}
 	r.earlier = nil
 	if len(r.movedFrom) > 0 {
@@ -211,7 +222,6 @@ func (c *Client) resend(now int64, r *request) {
 	}
 	c.lastWire++
 	n.ID = c.lastWire
-	c.reqs[n.id] = n
-	c.wire[n.ID] = n
+	c.track(n)
 	c.enqueue(now, n)
 }

@@ -17,6 +17,7 @@
 //   - [Client.Cancel] abandons a request: nothing more is output for its id.
 //   - [Client.Close] ends everything gracefully; [Client.Abort] stops a Close
 //     that still waits for calls in flight.
+//   - [Client.Reconnect] asks for a new connection now.
 //
 // Inputs, from a socket the core asked for with OutDial:
 //   - [Client.Opened] once it is open and its connection params (if any) are
@@ -28,6 +29,10 @@
 // Inputs, from the driver itself:
 //   - [Client.Tick] when the time given by [Client.Deadline] has come.
 //   - [Client.Retry] to answer an OutRetry (only with Config.AskRetry).
+//   - [Client.Online], [Client.Offline], [Client.Wake]: what the host knows
+//     of the network and of sleeping (browser events); optional.
+//
+// [Client.State] and [Client.Stats] read the client without changing it.
 //
 // After every input, the driver calls [Client.Poll] until it reports no
 // more output, and carries out each [Output] in order (see [OutputKind]);
@@ -52,9 +57,13 @@
 //
 // With Config.AskRetry unset the core waits [ExponentialBackoff] before
 // each reconnect attempt on its own. With it set, it emits OutRetry{Attempt,
-// Err} and waits: the driver calls the user's function outside the core
-// (and outside any lock), then answers [Client.Retry](now, attempt,
-// delayMs). Answers to an attempt the core no longer waits for are ignored.
+// Err} and waits: the driver calls the user's functions (retry delay,
+// should-retry) outside the core and outside any lock, then answers
+// [Client.Retry] with a [RetryAnswer] (a delay, or GiveUp). Answers to an
+// attempt the core no longer waits for are ignored. Config.MaxAttempts,
+// MinUptimeMs, ConnectTimeoutMs, RequestTimeoutMs and MaxQueued are
+// enforced by the core itself; their zero values keep the reference
+// client's behaviour.
 //
 // # Policy lives here
 //
@@ -62,5 +71,7 @@
 // [CloseNoPong], [CloseSetupFailed]), what a socket that ended without a
 // close frame reports ([CloseAbnormal]), why a subscription completed
 // (Output.Stopped), and the defaults of the options. Drivers carry these
-// out and never decide them.
+// out and never decide them. With Config.Events the core also reports what
+// happened (OutNote: attempts, opens, closes, give-up, timeouts, refused
+// calls) for the driver's logger.
 package core

@@ -50,6 +50,54 @@ func (e *ClosedError) Is(target error) bool { return target == ErrConnectionClos
 // Unwrap returns the cause.
 func (e *ClosedError) Unwrap() error { return e.Cause }
 
+// ErrQueueFull fails a call started while Config.MaxQueued calls already
+// wait for a socket.
+var ErrQueueFull = errors.New("trpcws: too many calls waiting for a connection")
+
+// ErrTimeout is matched (with errors.Is) by every *TimeoutError.
+var ErrTimeout = errors.New("trpcws: timeout")
+
+// TimeoutError ends a call (Config.RequestTimeoutMs) or a connection
+// attempt (Config.ConnectTimeoutMs) that took too long.
+type TimeoutError struct {
+	// What timed out: "request" or "connect".
+	What string
+	// Ms is the limit that was exceeded.
+	Ms int64
+}
+
+func (e *TimeoutError) Error() string {
+	return "trpcws: " + e.What + " timed out after " + strconv.FormatInt(e.Ms, 10) + " ms"
+}
+
+// Is makes errors.Is(err, ErrTimeout) true.
+func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
+
+// GaveUpError is why the client stopped reconnecting (Config.MaxAttempts,
+// or the driver answered OutRetry with GiveUp): the state error, and the
+// error of every call and subscription it ended.
+// errors.Is(err, ErrConnectionClosed) is true.
+type GaveUpError struct {
+	// Attempts is how many attempts in a row failed.
+	Attempts int
+	// Cause is what ended the last socket or attempt, when known.
+	Cause error
+}
+
+func (e *GaveUpError) Error() string {
+	msg := "trpcws: gave up reconnecting after " + strconv.Itoa(e.Attempts) + " failed attempts"
+	if e.Cause != nil {
+		msg += ": " + e.Cause.Error()
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrConnectionClosed) true.
+func (e *GaveUpError) Is(target error) bool { return target == ErrConnectionClosed }
+
+// Unwrap returns the cause.
+func (e *GaveUpError) Unwrap() error { return e.Cause }
+
 // TRPCError is an error sent by the server: the "error" object of a response
 // frame. Use errors.As to get it from a failed call.
 type TRPCError struct {

@@ -240,8 +240,29 @@ func FuzzClient(f *testing.F) {
 		case 3:
 			cfg.AskRetry, retry = true, func(i int) int64 { return int64(i%3) * 7 }
 		}
+		// The policies of issue 10, in any combination.
+		p := prog[0] >> 2
+		if p&1 != 0 {
+			cfg.MaxAttempts = 3
+		}
+		if p&2 != 0 {
+			cfg.ConnectTimeoutMs = 40
+		}
+		if p&4 != 0 {
+			cfg.RequestTimeoutMs = 60
+		}
+		if p&8 != 0 {
+			cfg.MaxQueued = 2
+		}
+		if p&16 != 0 {
+			cfg.MinUptimeMs = 30
+		}
+		cfg.Events = p&32 != 0
 		h := newHarness(t, cfg)
 		h.retry = retry
+		if p&1 != 0 && cfg.AskRetry {
+			h.shouldRetry = func(o Output) bool { return o.Attempt < 4 }
+		}
 		runProgram(h, prog[1:])
 		h.finish()
 	})
@@ -277,7 +298,7 @@ func runProgram(h *harness, prog []byte) {
 	}
 	opened := map[SocketID]bool{}
 	for i := 0; i+1 < len(prog); i += 2 {
-		op, arg := prog[i]%16, prog[i+1]
+		op, arg := prog[i]%20, prog[i+1]
 		switch op {
 		case 0:
 			ids = append(ids, h.query("q"))
@@ -350,6 +371,18 @@ func runProgram(h *harness, prog []byte) {
 			h.drain()
 		case 15:
 			h.advance(int64(arg) * 100)
+		case 16:
+			h.c.Reconnect(h.now)
+			h.drain()
+		case 17:
+			h.c.Offline(h.now)
+			h.drain()
+		case 18:
+			h.c.Online(h.now)
+			h.drain()
+		case 19:
+			h.c.Wake(h.now)
+			h.drain()
 		}
 	}
 }
@@ -359,12 +392,13 @@ func TestRunProgramSmoke(t *testing.T) {
 	// A fixed program through every op, so that the fuzz helpers are
 	// exercised by go test too.
 	prog := []byte{}
-	for op := range 16 {
+	for op := range 20 {
 		for _, arg := range []byte{0, 1, 2, 17, 130} {
 			prog = append(prog, byte(op), arg)
 		}
 	}
-	for _, cfg := range []Config{{}, {Lazy: true, LazyCloseMs: 50}, {KeepAlive: true, KeepAliveIntervalMs: 100, PongTimeoutMs: 30}} {
+	for _, cfg := range []Config{{}, {Lazy: true, LazyCloseMs: 50}, {KeepAlive: true, KeepAliveIntervalMs: 100, PongTimeoutMs: 30},
+		{MaxAttempts: 2, ConnectTimeoutMs: 40, RequestTimeoutMs: 60, MaxQueued: 2, MinUptimeMs: 30, Events: true}} {
 		h := newHarness(t, cfg)
 		runProgram(h, prog)
 		h.finish()

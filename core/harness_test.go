@@ -20,6 +20,8 @@ type harness struct {
 	// retry answers OutRetry (Config.AskRetry), as a driver calling the
 	// user's retry function would; nil answers ExponentialBackoff.
 	retry func(attempt int) int64
+	// shouldRetry, when set, may answer OutRetry with GiveUp.
+	shouldRetry func(o Output) bool
 
 	outs   []Output              // every output, in order (Data copied)
 	cursor int                   // start of the outputs take() has not returned
@@ -94,7 +96,8 @@ func (h *harness) drain() {
 			if h.retry != nil {
 				d = h.retry(o.Attempt)
 			}
-			h.c.Retry(h.now, o.Attempt, d)
+			give := h.shouldRetry != nil && !h.shouldRetry(o)
+			h.c.Retry(h.now, RetryAnswer{Attempt: o.Attempt, DelayMs: d, GiveUp: give})
 		case OutWrite:
 			h.transmit(o.Sock)
 		case OutCloseSocket:
@@ -528,6 +531,8 @@ func kindName(k OutputKind) string {
 		return "closed"
 	case OutRetry:
 		return "retry"
+	case OutNote:
+		return "note"
 	}
 	return fmt.Sprintf("kind(%d)", k)
 }
@@ -573,6 +578,8 @@ func render(o Output) string {
 		return "closed"
 	case OutRetry:
 		return fmt.Sprintf("retry %d", o.Attempt)
+	case OutNote:
+		return renderNote(o)
 	}
 	return kindName(o.Kind)
 }
@@ -641,3 +648,24 @@ func started(id int64) string { return fmt.Sprintf(`{"id":%d,"result":{"type":"s
 func stopped(id int64) string { return fmt.Sprintf(`{"id":%d,"result":{"type":"stopped"}}`, id) }
 
 func batch(frames ...string) string { return "[" + strings.Join(frames, ",") + "]" }
+
+func renderNote(o Output) string {
+	s := "note " + o.Note.String()
+	switch o.Note {
+	case NoteAttempt:
+		s += fmt.Sprintf(" %d in %d", o.Attempt, o.DelayMs)
+	case NoteOpen:
+		s += fmt.Sprintf(" %d", o.Sock)
+	case NoteClose:
+		s += fmt.Sprintf(" %d %d", o.Sock, o.Code)
+	case NoteTimeout:
+		if o.ID != 0 {
+			s += fmt.Sprintf(" request %d", o.ID)
+		} else {
+			s += fmt.Sprintf(" socket %d", o.Sock)
+		}
+	case NoteQueueFull:
+		s += fmt.Sprintf(" %d", o.ID)
+	}
+	return s
+}

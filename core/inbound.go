@@ -12,6 +12,8 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 	if k == nil {
 		return
 	}
+	c.stats.framesIn++
+	c.stats.bytesIn += int64(len(frame))
 	c.resetLazy(now)
 	if c.cfg.KeepAlive && k.ready {
 		k.ping.set(now + c.cfg.KeepAliveIntervalMs)
@@ -30,6 +32,8 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 				k.pongWaiters = k.pongWaiters[1:]
 				if r != nil {
 					c.releaseMovedFrom(r, k)
+				} else {
+					c.stats.lastPingRtt = now - k.pingSentAt
 				}
 			}
 			return
@@ -42,7 +46,7 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 	}
 	if resp.Method != "" {
 		if k == c.active && resp.Method == "reconnect" {
-			c.reconnect(now, nil)
+			c.reconnect(now, nil, c.nextAttempt(now, false))
 		}
 		return
 	}
@@ -63,7 +67,7 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 }
 
 func (c *Client) handleResponse(resp *Response, k *conn) {
-	r := c.wire[resp.ID]
+	r := c.byWire(resp.ID)
 	if r == nil {
 		// A subscription re-sent under a new id may still drain old sockets
 		// under its earlier one.

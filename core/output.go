@@ -72,9 +72,53 @@ const (
 	// OutRetry: only with Config.AskRetry. The retry loop is about to make
 	// attempt number Attempt (from 0); Err is what ended the last socket or
 	// attempt (a *ClosedError), nil for a reconnect the server asked for.
-	// Answer with Retry(now, Attempt, delayMs) once the delay is known.
+	// Answer with Retry once the driver's policy has decided.
 	OutRetry
+	// OutNote: something happened that a log may want (only with
+	// Config.Events); Note says what. Nothing to carry out.
+	OutNote
 )
+
+// Note says what an OutNote reports.
+type Note uint8
+
+// The notes.
+const (
+	// NoteAttempt: connection attempt Attempt starts in DelayMs; Err is
+	// what ended the last socket or attempt (nil for the first connect or
+	// a reconnect asked for).
+	NoteAttempt Note = iota + 1
+	// NoteOpen: socket Sock opened.
+	NoteOpen
+	// NoteClose: socket Sock closed with Code; Err is why, when known.
+	NoteClose
+	// NoteGiveUp: the client stopped reconnecting; Err is a *GaveUpError.
+	NoteGiveUp
+	// NoteTimeout: Err (a *TimeoutError) ended request ID, or the
+	// connection attempt on socket Sock.
+	NoteTimeout
+	// NoteQueueFull: call ID was refused (Config.MaxQueued).
+	NoteQueueFull
+)
+
+// String names n: "attempt", "open", "close", "giveUp", "timeout", "queueFull".
+func (n Note) String() string {
+	switch n {
+	case NoteAttempt:
+		return "attempt"
+	case NoteOpen:
+		return "open"
+	case NoteClose:
+		return "close"
+	case NoteGiveUp:
+		return "giveUp"
+	case NoteTimeout:
+		return "timeout"
+	case NoteQueueFull:
+		return "queueFull"
+	}
+	return "unknown"
+}
 
 // Output is one thing the driver must do or deliver, returned by Poll.
 // Data slices point into the frame given to Message: they are valid as
@@ -93,4 +137,6 @@ type Output struct {
 	Abort      bool
 	Stopped    bool
 	Attempt    int
+	DelayMs    int64
+	Note       Note
 }

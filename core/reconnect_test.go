@@ -531,15 +531,15 @@ func TestRetryAskedAndAnswered(t *testing.T) {
 	if h.deadlineIn() != -1 {
 		t.Fatal("timer armed before the answer")
 	}
-	h.c.Retry(h.now, 5, 0) // not the attempt asked: ignored
+	h.c.Retry(h.now, RetryAnswer{Attempt: 5, DelayMs: 0}) // not the attempt asked: ignored
 	h.drain()
 	eq(t, "stale answer", h.takeKinds(), []string{})
-	h.c.Retry(h.now, 0, 250)
+	h.c.Retry(h.now, RetryAnswer{Attempt: 0, DelayMs: 250})
 	h.drain()
 	if h.deadlineIn() != 250 {
 		t.Fatalf("deadline %d", h.deadlineIn())
 	}
-	h.c.Retry(h.now, 0, 0) // answered already: ignored
+	h.c.Retry(h.now, RetryAnswer{Attempt: 0, DelayMs: 0}) // answered already: ignored
 	h.drain()
 	h.advance(250)
 	if h.lastDial() != 2 {
@@ -551,7 +551,7 @@ func TestRetryAskedAndAnswered(t *testing.T) {
 	h.c.Close(h.now)
 	h.drain()
 	n := len(h.dials())
-	h.c.Retry(h.now, 1, 0)
+	h.c.Retry(h.now, RetryAnswer{Attempt: 1, DelayMs: 0})
 	h.drain()
 	if len(h.dials()) != n {
 		t.Error("dialled after close")

@@ -1,6 +1,9 @@
 package core
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Requests: starting, queueing, batching into frames, cancelling, finishing.
 
@@ -18,6 +21,9 @@ type Call struct {
 	// after that event.
 	LastEventID    string
 	HasLastEventID bool
+	// TimeoutMs overrides Config.RequestTimeoutMs for a query or mutation:
+	// 0 keeps it, a negative value means no timeout.
+	TimeoutMs int64
 }
 
 // Start queues a request and returns its id. For a subscription, a non-nil
@@ -51,8 +57,16 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 		id:    id,
 		order: c.lastWire,
 	}
-	c.reqs[id] = r
-	c.wire[r.ID] = r
+	if c.cfg.MaxQueued > 0 && len(c.outgoing) >= c.cfg.MaxQueued && (c.closing || !c.usable(c.active)) {
+		c.note(Output{Note: NoteQueueFull, ID: id})
+		c.emit(Output{Kind: OutError, ID: id, Err: ErrQueueFull})
+		return id
+	}
+	c.track(r)
+	if ms := cmp.Or(call.TimeoutMs, c.cfg.RequestTimeoutMs); ms > 0 && call.Method != Subscription {
+		r.timeoutMs = ms
+		c.timeouts.add(r, now+ms)
+	}
 	c.resetLazy(now)
 	c.enqueue(now, r)
 	return id
@@ -61,7 +75,10 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 // forget drops r from the live requests.
 func (c *Client) forget(r *request) {
 	delete(c.reqs, r.id)
-	delete(c.wire, r.ID)
+	if r.ID != r.id {
+		delete(c.wire, r.ID)
+	}
+	c.timeouts.remove(r)
 }
 
 // enqueue puts r on the outgoing queue and makes sure a socket will carry it.
@@ -94,7 +111,7 @@ func (c *Client) Cancel(now int64, id int64) {
 	}
 	c.forget(r)
 	if r.state == reqOutgoing {
-		c.outgoing = slices.DeleteFunc(c.outgoing, func(o *request) bool { return o == r })
+		c.outgoing = deleteRequest(c.outgoing, r)
 		c.forgetDraining(r)
 		return
 	}
@@ -170,13 +187,25 @@ func (c *Client) PollTransmit(sock SocketID) ([]byte, bool) {
 		if isPong(f) {
 			k.pongQueued = false
 		}
+		c.sent(f)
 		return f, true
 	}
 	if k == c.active && c.usable(k) && !c.closing && len(c.outgoing) > 0 {
-		return c.flush(k), true
+		f := c.flush(k)
+		c.sent(f)
+		return f, true
 	}
 	k.wantWrite = false
 	return nil, false
+}
+
+func (c *Client) sent(f []byte) {
+	c.stats.framesOut++
+	c.stats.bytesOut += int64(len(f))
+}
+
+func deleteRequest(rs []*request, r *request) []*request {
+	return slices.DeleteFunc(rs, func(o *request) bool { return o == r })
 }
 
 // flush encodes every outgoing request into one frame for k.

@@ -36,7 +36,11 @@ func (l *lazyDoor) off()         { l.stop(); l.busy = false }
 func (c *Client) Deadline() (int64, bool) {
 	var next timer
 	next.min(c.retryAt)
+	next.min(c.connectBy)
 	next.min(c.lazy.timer)
+	if len(c.timeouts) > 0 {
+		next.min(timer{at: c.timeouts[0].at, on: true})
+	}
 	for _, k := range c.conns {
 		if k.ready && !k.closing {
 			next.min(k.ping)
@@ -51,6 +55,24 @@ func (c *Client) Tick(now int64) {
 	c.enter(now)
 	defer c.settle()
 	c.retryDue(now)
+	if c.connectBy.due(now) {
+		c.connectBy.stop()
+		if k := c.next; k != nil && !k.ready {
+			err := &TimeoutError{What: "connect", Ms: c.cfg.ConnectTimeoutMs}
+			c.note(Output{Note: NoteTimeout, Sock: k.id, Err: err})
+			c.emit(Output{Kind: OutCloseSocket, Sock: k.id, Code: CloseNormal, Abort: true})
+			c.lost(now, k, 0, err)
+		}
+	}
+	for len(c.timeouts) > 0 && c.timeouts[0].at <= now {
+		r := c.timeouts[0].r
+		err := &TimeoutError{What: "request", Ms: r.timeoutMs}
+		c.note(Output{Note: NoteTimeout, ID: r.id, Err: err})
+		if r.state == reqOutgoing {
+			c.outgoing = deleteRequest(c.outgoing, r)
+		}
+		c.finish(r, Output{Kind: OutError, ID: r.id, Err: err}) // removes it from c.timeouts
+	}
 	for _, k := range slices.Clone(c.conns) {
 		if !k.ready || k.closing {
 			continue
@@ -63,13 +85,7 @@ func (c *Client) Tick(now int64) {
 			continue
 		}
 		if k.ping.due(now) {
-			k.ping.stop()
-			if !k.pong.on {
-				// A PING sent while another PONG is due keeps that deadline.
-				k.pong.set(now + c.cfg.PongTimeoutMs)
-			}
-			k.pongWaiters = append(k.pongWaiters, nil)
-			c.queueFrame(k, Ping)
+			c.sendPing(now, k)
 		}
 	}
 	if c.lazy.due(now) {
@@ -83,6 +99,90 @@ func (c *Client) Tick(now int64) {
 			c.lazy.stop()
 			c.close(now)
 		}
+	}
+}
+
+// sendPing checks k with a keepAlive PING.
+func (c *Client) sendPing(now int64, k *conn) {
+	k.ping.stop()
+	if !k.pong.on {
+		// A PING sent while another PONG is due keeps that deadline.
+		k.pong.set(now + c.cfg.PongTimeoutMs)
+	}
+	k.pingSentAt = now
+	k.pongWaiters = append(k.pongWaiters, nil)
+	c.queueFrame(k, Ping)
+}
+
+// reqTimers is a binary min-heap of requests by their timeout
+// (Config.RequestTimeoutMs); each request knows its place (heapAt).
+type reqTimers []reqTimer
+
+type reqTimer struct {
+	at int64
+	r  *request
+}
+
+func (h reqTimers) less(i, j int) bool {
+	return h[i].at < h[j].at || h[i].at == h[j].at && h[i].r.order < h[j].r.order
+}
+
+func (h reqTimers) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].r.heapAt, h[j].r.heapAt = i+1, j+1
+}
+
+func (h reqTimers) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			return
+		}
+		h.swap(i, p)
+		i = p
+	}
+}
+
+func (h reqTimers) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			return
+		}
+		h.swap(i, m)
+		i = m
+	}
+}
+
+func (h *reqTimers) add(r *request, at int64) {
+	*h = append(*h, reqTimer{at: at, r: r})
+	r.heapAt = len(*h)
+	h.up(len(*h) - 1)
+}
+
+func (h *reqTimers) remove(r *request) {
+	i := r.heapAt - 1
+	if i < 0 {
+		return
+	}
+	old := *h
+	last := len(old) - 1
+	if i != last {
+		old.swap(i, last)
+	}
+	old[last] = reqTimer{}
+	*h = old[:last]
+	r.heapAt = 0
+	if i != last {
+		h.down(i)
+		h.up(i)
 	}
 }
 

@@ -17,14 +17,11 @@ type Bridge struct {
 	in      []byte
 	out     output
 	header  [4]int32
-	// retry asks JavaScript for a retry delay: (cid, attempt) → ms, or
-	// ok=false to use the default.
-	retry func(cid int32, attempt int) (ms float64, ok bool)
 }
 
-// NewBridge returns an empty bridge. retry may be nil.
-func NewBridge(retry func(cid int32, attempt int) (float64, bool)) *Bridge {
-	return &Bridge{clients: make(map[int32]*client), retry: retry}
+// NewBridge returns an empty bridge.
+func NewBridge() *Bridge {
+	return &Bridge{clients: make(map[int32]*client)}
 }
 
 // client is one JS client and its core. Requests are named by their JS
@@ -58,9 +55,6 @@ func (b *Bridge) arg(n int32) []byte {
 	}
 	return b.in[:n]
 }
-
-// Output returns the records and text of the last call.
-func (b *Bridge) Output() ([]float64, []byte) { return b.out.nums, b.out.bytes }
 
 // Call runs fn as one exported call: it clears the output, recovers any
 // panic, and returns the number of float64s in the output, or -1 with the
@@ -105,10 +99,10 @@ func (b *Bridge) New(now int64, n int32) {
 	opts := decodeOptions(b.arg(n))
 	b.last++
 	cid := b.last
+	// With a retryDelayMs the core asks (cfg.AskRetry: core.OutRetry →
+	// recRetry) and JavaScript answers through Retry, after running the
+	// user's function outside any Go call.
 	cfg := opts.cfg
-	// With a retryDelayMs the core asks (core.OutRetry) and drain answers
-	// from the retry hook, outside the core.
-	cfg.AskRetry = opts.retry && b.retry != nil
 	c := &client{
 		id:     cid,
 		params: opts.params,
@@ -221,6 +215,28 @@ func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int6
 	b.drain(c, now)
 }
 
+// Retry answers recRetry: attempt number attempt waits delayMs (the user's
+// retryDelayMs; NaN and negatives give 0, huge values 2^31-1). An answer for
+// an attempt the core no longer asks about is ignored.
+func (b *Bridge) Retry(cid int32, now int64, attempt int32, delayMs float64) {
+	c := b.client(cid)
+	c.core.Retry(now, core.RetryAnswer{Attempt: int(attempt), DelayMs: clampMs(delayMs)})
+	b.drain(c, now)
+}
+
+// SetupFailed reports that socket sock opened but its connection params
+// failed; cause is as for Closed. The core closes the socket (a recCloseSock
+// with its code) and ignores a later Closed for it.
+func (b *Bridge) SetupFailed(cid int32, now int64, sock int32, cause int64) {
+	c := b.client(cid)
+	var err error
+	if cause != 0 {
+		err = &jsCause{handle: cause}
+	}
+	c.core.SetupFailed(now, core.SocketID(sock), err)
+	b.drain(c, now)
+}
+
 // Transmit records every frame socket sock has to send now, as recFrame.
 func (b *Bridge) Transmit(cid int32, now int64, sock int32) {
 	c := b.client(cid)
@@ -253,8 +269,8 @@ func (b *Bridge) Close(cid int32, now int64) {
 	b.drain(c, now)
 }
 
-// drain turns the core's outputs into records, answering the core's retry
-// questions from the retry hook, then reports the deadline if it changed.
+// drain turns the core's outputs into records, then reports the deadline
+// if it changed.
 func (b *Bridge) drain(c *client, now int64) {
 	o := &b.out
 	for {
@@ -287,7 +303,11 @@ func (b *Bridge) drain(c *client, now int64) {
 				o.rec(refNone, 0, 0)
 			}
 		case core.OutComplete:
-			o.rec(recComplete, float64(out.ID))
+			stopped := 0.0
+			if out.Stopped {
+				stopped = 1
+			}
+			o.rec(recComplete, float64(out.ID), stopped)
 		case core.OutError:
 			o.rec(recError, float64(out.ID))
 			o.textRef(appendError(nil, out.Err, 0))
@@ -304,11 +324,7 @@ func (b *Bridge) drain(c *client, now int64) {
 		case core.OutClosed:
 			o.rec(recClosed)
 		case core.OutRetry:
-			delay := core.ExponentialBackoff(out.Attempt)
-			if ms, ok := b.retry(c.id, out.Attempt); ok {
-				delay = clampMs(ms)
-			}
-			c.core.Retry(now, out.Attempt, delay)
+			o.rec(recRetry, float64(out.Attempt))
 		}
 	}
 	at, ok := c.core.Deadline()

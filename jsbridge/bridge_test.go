@@ -4,12 +4,11 @@ package jsbridge
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf16"
 	"unsafe"
-
-	"github.com/hack-pad/safejs"
 )
 
 // record is one decoded output record.
@@ -18,7 +17,7 @@ type record struct {
 	f    []float64
 }
 
-// records decodes b's last output, as web/index.js does.
+// records decodes b's last output, as web/lib/client.js does.
 func records(t *testing.T, b *Bridge, n int32) []record {
 	t.Helper()
 	if n < 0 {
@@ -103,7 +102,7 @@ func writeOptions(t testing.TB, b *Bridge, o opts) int32 {
 }
 
 func newHarness(t *testing.T, o opts) (*harness, []record) {
-	h := &harness{t: t, b: NewBridge(nil), now: 100}
+	h := &harness{t: t, b: NewBridge(), now: 100}
 	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o)) })
 	if rs[0].kind != recClient {
 		t.Fatalf("first record %v, want recClient", rs[0])
@@ -315,7 +314,7 @@ func TestCancelAndClose(t *testing.T) {
 
 func TestDeadlineRecords(t *testing.T) {
 	t.Parallel()
-	h := &harness{t: t, b: NewBridge(nil), now: 100}
+	h := &harness{t: t, b: NewBridge(), now: 100}
 	o := opts{"keepAlive.enabled": 1, "keepAlive.intervalMs": 250, "keepAlive.pongTimeoutMs": 50}
 	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o)) })
 	h.cid = int32(rs[0].f[0])
@@ -341,7 +340,7 @@ func TestDeadlineRecords(t *testing.T) {
 
 func TestBadCalls(t *testing.T) {
 	t.Parallel()
-	b := NewBridge(nil)
+	b := NewBridge()
 	for name, fn := range map[string]func(){
 		"unknown client": func() { b.Tick(42, 1) },
 		"bad method":     func() { b.New(1, writeOptions(t, b, nil)); b.Start(1, 1, 1, 9, 0, 0, 0) },
@@ -422,83 +421,34 @@ func TestExportsThroughHeader(t *testing.T) {
 	}
 }
 
-func TestRetryHookJSFakes(t *testing.T) {
+// TestRetryAsked: with retryDelayMs the core asks through recRetry and waits
+// for trpcws_retry's answer; a stale answer is ignored; bad numbers clamp.
+func TestRetryAsked(t *testing.T) {
 	t.Parallel()
-	fn := func(body string) safejs.Value {
-		ctor, err := safejs.Global().Get("Function")
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := ctor.New("cid", "attempt", body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	cases := []struct {
-		body string
-		ms   float64
-		ok   bool
-	}{
-		{"return attempt * 100 + cid", 201, true},
-		{"throw new Error('user bug')", 0, false},
-		{"return 'soon'", 0, false},
-		{"return NaN", 0, false},
-		{"return undefined", 0, false},
-	}
-	for _, c := range cases {
-		ms, ok := RetryHook(fn(c.body))(1, 2)
-		if ms != c.ms || ok != c.ok {
-			t.Errorf("%s: got %v %v, want %v %v", c.body, ms, ok, c.ms, c.ok)
-		}
-	}
-	// Through a client: the hook decides the delay before a reconnect.
-	b := NewBridge(RetryHook(fn("return 5000")))
+	b := NewBridge()
 	records(t, b, b.Call(func() { b.New(1, writeOptions(t, b, opts{"retryDelayMs": 1})) }))
 	records(t, b, b.Call(func() { b.Opened(1, 10, 1, false) }))
 	rs := records(t, b, b.Call(func() { b.Closed(1, 20, 1, 1006, 0) }))
-	if len(find(rs, recDial)) != 0 {
-		t.Fatalf("dialled at once despite retryDelay 5000: %v", rs)
+	ask := find(rs, recRetry)
+	if len(ask) != 1 || ask[0].f[0] != 0 || len(find(rs, recDial)) != 0 {
+		t.Fatalf("want recRetry(0) and no dial yet: %v", rs)
 	}
-	if d := find(rs, recDeadline); len(d) != 1 || d[0].f[0] != 5020 {
-		t.Fatalf("want a retry deadline at 5020: %v", rs)
+	if rs = records(t, b, b.Call(func() { b.Retry(1, 25, 7, 0) })); len(find(rs, recDial)) != 0 {
+		t.Fatalf("an answer for another attempt dialled: %v", rs)
 	}
-}
-
-func TestStartTakesHooks(t *testing.T) {
-	obj, err := safejs.Global().Get("Object")
-	if err != nil {
-		t.Fatal(err)
+	rs = records(t, b, b.Call(func() { b.Retry(1, 30, 0, 5000) }))
+	if d := find(rs, recDeadline); len(d) != 1 || d[0].f[0] != 5030 || len(find(rs, recDial)) != 0 {
+		t.Fatalf("want a retry deadline at 5030: %v", rs)
 	}
-	hooks, err := obj.New()
-	if err != nil {
-		t.Fatal(err)
+	// NaN waits 0: the next attempt is dialled at once.
+	records(t, b, b.Call(func() { b.Tick(1, 5030) }))
+	rs = records(t, b, b.Call(func() { b.Closed(1, 5040, 2, 1006, 0) }))
+	if ask = find(rs, recRetry); len(ask) != 1 || ask[0].f[0] != 1 {
+		t.Fatalf("want recRetry(1): %v", rs)
 	}
-	ctor, _ := safejs.Global().Get("Function")
-	retry, _ := ctor.New("cid", "attempt", "return 7")
-	if err := hooks.Set("retryDelay", retry); err != nil {
-		t.Fatal(err)
-	}
-	if err := safejs.Global().Set("__trpcwsTestHooks", hooks); err != nil {
-		t.Fatal(err)
-	}
-	saved := std.retry
-	defer func() { std.retry = saved }()
-	if err := Start([]string{"x", "--hooks=__trpcwsTestHooks"}); err != nil {
-		t.Fatal(err)
-	}
-	if std.retry == nil {
-		t.Fatal("retry hook not taken")
-	}
-	if ms, ok := std.retry(1, 0); !ok || ms != 7 {
-		t.Fatalf("hook gave %v %v", ms, ok)
-	}
-	left, _ := safejs.Global().Get("__trpcwsTestHooks")
-	if !left.IsUndefined() {
-		t.Fatal("hooks left on globalThis")
-	}
-	if err := Start([]string{"--hooks=__trpcwsMissing"}); err == nil {
-		t.Fatal("want an error for missing hooks")
+	rs = records(t, b, b.Call(func() { b.Retry(1, 5041, 1, math.NaN()) }))
+	if len(find(rs, recDial)) != 1 {
+		t.Fatalf("NaN delay should dial at once: %v", rs)
 	}
 }
 
@@ -519,5 +469,46 @@ func TestHelpers(t *testing.T) {
 	}
 	if !json.Valid(appendError(nil, &jsCause{handle: 3}, 0)) || !json.Valid(appendError(nil, bridgeError("x\"y"), 0)) {
 		t.Error("appendError gives invalid JSON")
+	}
+}
+
+// TestCompleteReason: the core says why a subscription completed: stopped
+// by the server (stopped=1), or by Close (stopped=0).
+func TestCompleteReason(t *testing.T) {
+	t.Parallel()
+	h, _ := newHarness(t, nil)
+	h.open(1)
+	h.start(1, 3, "events", false)
+	h.start(2, 3, "events", false)
+	h.transmit(1)
+	rs := h.message(1, `{"id":1,"result":{"type":"stopped"}}`)
+	if c := find(rs, recComplete); len(c) != 1 || c[0].f[0] != 1 || c[0].f[1] != 1 {
+		t.Fatalf("want complete(1, stopped), got %v", rs)
+	}
+	rs = h.call(func() { h.b.Close(h.cid, h.now) })
+	if c := find(rs, recComplete); len(c) != 1 || c[0].f[0] != 2 || c[0].f[1] != 0 {
+		t.Fatalf("want complete(2, not stopped) on close, got %v", rs)
+	}
+}
+
+// TestSetupFailed: failed connection params make the core close the socket
+// with its code and count a failed attempt; a later Closed is ignored.
+func TestSetupFailed(t *testing.T) {
+	t.Parallel()
+	h, _ := newHarness(t, opts{"connectionParams": 1})
+	rs := h.call(func() { h.b.SetupFailed(h.cid, h.now, 1, 5) })
+	cs := find(rs, recCloseSock)
+	if len(cs) != 1 || cs[0].f[0] != 1 || cs[0].f[1] != 3000 || cs[0].f[2] != 0 {
+		t.Fatalf("want close(1, 3000), got %v", rs)
+	}
+	st := find(rs, recState)
+	if len(st) != 1 || st[0].f[0] != 1 {
+		t.Fatalf("want state connecting with the cause, got %v", rs)
+	}
+	if desc, _ := ref(t, h.b, "", st[0].f[1:]); !strings.Contains(desc, `"h":5`) {
+		t.Fatalf("state error %q does not carry the JavaScript cause", desc)
+	}
+	if rs = h.call(func() { h.b.Closed(h.cid, h.now, 1, 3000, 0) }); len(find(rs, recState)) != 0 {
+		t.Fatalf("Closed after SetupFailed changed the state: %v", rs)
 	}
 }

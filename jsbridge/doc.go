@@ -2,7 +2,7 @@
 
 // Package jsbridge drives the sans-I/O [core.Client] from JavaScript: it is
 // the WebAssembly build's driver, the counterpart of the native driver in
-// the root package. web/index.js is its only caller.
+// the root package. web/lib/client.js is its only caller.
 //
 // # The boundary
 //
@@ -29,15 +29,14 @@
 //     JSON text into the frame just before ws.send (the connection params
 //     likewise, as "\x00p<socket>\x00"). JSON text never holds a raw NUL, so
 //     the marker cannot collide with real content;
-//   - a short inbound frame crosses into Go once (Go must route it); the
-//     result data it carries comes back as UTF-16 offsets into the frame
-//     string JavaScript still holds, so JavaScript calls JSON.parse on a
-//     slice of its own string;
-//   - a long result frame (256 UTF-16 units or more) is parsed by
-//     JavaScript (JSON.parse, as the reference client does) and Go gets only
-//     its envelope, rebuilt with 0 where the data was: scanning a long
-//     payload in wasm costs more than the JSON.parse it saves. Either way
-//     Go never parses a user payload.
+//   - an inbound frame crosses into Go once (Go must route it); the result
+//     data it carries comes back as UTF-16 offsets into the frame string
+//     JavaScript still holds, so JavaScript calls JSON.parse on a slice of
+//     its own string. Go only finds where the data is, never decodes it.
+//     Every frame takes this one path, whatever its length;
+//   - with experimental_encoder, JavaScript decodes the frame and Go gets
+//     the message's envelope as JSON text with 0 where result.data was; the
+//     data the user sees is the decoded value.
 //
 // # Rules every exported function follows
 //
@@ -48,11 +47,10 @@
 //     the message in bytes), which web/index.js turns into a thrown Error
 //     or a rejected request; the instance keeps working (trpcws_panic
 //     exists to prove it).
-//   - The only call back into JavaScript is the user's retryDelayMs, through
-//     a hook function JavaScript registers at start-up (see [Start]), made
-//     with github.com/hack-pad/safejs so that a bad value or a throw becomes
-//     an error instead of a panic. JavaScript defers any call into Go made
-//     while Go is running, so Go is never re-entered.
+//   - Go never calls JavaScript: user code (retryDelayMs included: the core
+//     asks with recRetry and JavaScript answers with trpcws_retry) runs
+//     between Go calls. JavaScript defers any call into Go made while it
+//     carries out a call's records, so Go is never re-entered.
 //
 // No js.Func is ever created, so there is nothing to release when a client
 // ends; [Bridge.Free] drops its state.

@@ -11,8 +11,8 @@ import (
 // (the message is then the output bytes). Times are milliseconds on
 // JavaScript's monotonic clock (performance.now, floored); 0 is a valid time.
 
-// std is the bridge of this instance; [Start] sets its retry hook.
-var std = NewBridge(nil)
+// std is the bridge of this instance.
+var std = NewBridge()
 
 func ptr[T any](s []T) int32 {
 	if cap(s) == 0 {
@@ -72,6 +72,16 @@ func wasmMessage(cid int32, now float64, sock int32, n int32, ascii int32) int32
 //go:wasmexport trpcws_closed
 func wasmClosed(cid int32, now float64, sock int32, code int32, cause float64) int32 {
 	return std.Call(func() { std.Closed(cid, int64(now), sock, code, int64(cause)) })
+}
+
+//go:wasmexport trpcws_retry
+func wasmRetry(cid int32, now float64, attempt int32, delayMs float64) int32 {
+	return std.Call(func() { std.Retry(cid, int64(now), attempt, delayMs) })
+}
+
+//go:wasmexport trpcws_setup_failed
+func wasmSetupFailed(cid int32, now float64, sock int32, cause float64) int32 {
+	return std.Call(func() { std.SetupFailed(cid, int64(now), sock, int64(cause)) })
 }
 
 //go:wasmexport trpcws_transmit

@@ -26,7 +26,7 @@ const (
 	recResult    = 5  // [5, handle, dataRef]: query/mutation answer (final)
 	recStarted   = 6  // [6, handle]
 	recEvent     = 7  // [7, handle, dataRef, eventIdRef]
-	recComplete  = 8  // [8, handle]: subscription ended (final)
+	recComplete  = 8  // [8, handle, stopped]: subscription ended (final); stopped=1: by the server (a "stopped" result first)
 	recError     = 9  // [9, handle, errRef]: request failed (final)
 	recState     = 10 // [10, state, errRef]: see core.State
 	recFrameErr  = 11 // [11, sock, errRef]: an undecodable server frame was dropped
@@ -34,13 +34,15 @@ const (
 	recFrame     = 13 // [13, sock, a, b]: send bytes[a:b] (after splicing markers) on sock
 	recDeadline  = 14 // [14, at]: call trpcws_tick at time at (-1: no timer)
 	recURL       = 15 // [15, a, b]: answer of trpcws_url
+	recRetry     = 16 // [16, attempt]: call retryDelayMs(attempt), answer with trpcws_retry
 )
 
 // recSizes is how many numbers each record kind holds, its kind included.
 var recSizes = [...]int{
 	recClient: 2, recDial: 2, recWrite: 2, recCloseSock: 4, recResult: 5,
-	recStarted: 2, recEvent: 8, recComplete: 2, recError: 5, recState: 5,
+	recStarted: 2, recEvent: 8, recComplete: 3, recError: 5, recState: 5,
 	recFrameErr: 5, recClosed: 1, recFrame: 4, recDeadline: 2, recURL: 3,
+	recRetry: 2,
 }
 
 // Ref kinds.
@@ -60,7 +62,6 @@ const (
 // validated options.
 type options struct {
 	cfg    core.Config
-	retry  bool // retryDelayMs given: ask the retry hook
 	params bool // connectionParams given: add connectionParams=1 to the URL
 }
 
@@ -78,7 +79,7 @@ var optionFields = [...]struct {
 	{"keepAlive.enabled", func(o *options, v float64) { o.cfg.KeepAlive = v != 0 }},
 	{"keepAlive.intervalMs", func(o *options, v float64) { o.cfg.KeepAliveIntervalMs = clampMs(v) }},
 	{"keepAlive.pongTimeoutMs", func(o *options, v float64) { o.cfg.PongTimeoutMs = clampMs(v) }},
-	{"retryDelayMs", func(o *options, v float64) { o.retry = v != 0 }},
+	{"retryDelayMs", func(o *options, v float64) { o.cfg.AskRetry = v != 0 }},
 	{"connectionParams", func(o *options, v float64) { o.params = v != 0 }},
 }
 
@@ -137,6 +138,7 @@ func constantsJS() []byte {
 		{"REC_EVENT", recEvent}, {"REC_COMPLETE", recComplete}, {"REC_ERROR", recError},
 		{"REC_STATE", recState}, {"REC_FRAME_ERR", recFrameErr}, {"REC_CLOSED", recClosed},
 		{"REC_FRAME", recFrame}, {"REC_DEADLINE", recDeadline}, {"REC_URL", recURL},
+		{"REC_RETRY", recRetry},
 	} {
 		num(r.name, r.v)
 	}

@@ -64,15 +64,15 @@ func TestOptionsLayout(t *testing.T) {
 	}
 	o := decodeOptions(b)
 	want := options{
-		cfg:   core.Config{Lazy: true, LazyCloseMs: 250, KeepAlive: true, KeepAliveIntervalMs: 300, PongTimeoutMs: 40},
-		retry: true, params: true,
+		cfg:    core.Config{Lazy: true, LazyCloseMs: 250, KeepAlive: true, KeepAliveIntervalMs: 300, PongTimeoutMs: 40, AskRetry: true},
+		params: true,
 	}
 	if o.cfg.Lazy != want.cfg.Lazy || o.cfg.LazyCloseMs != want.cfg.LazyCloseMs || o.cfg.KeepAlive != want.cfg.KeepAlive ||
 		o.cfg.KeepAliveIntervalMs != want.cfg.KeepAliveIntervalMs || o.cfg.PongTimeoutMs != want.cfg.PongTimeoutMs ||
-		o.retry != want.retry || o.params != want.params {
+		o.cfg.AskRetry != want.cfg.AskRetry || o.params != want.params {
 		t.Fatalf("decoded %+v, want %+v", o, want)
 	}
-	if z := decodeOptions(make([]byte, 8*len(vals))); z.cfg.Lazy || z.retry || z.params || z.cfg.LazyCloseMs != 0 {
+	if z := decodeOptions(make([]byte, 8*len(vals))); z.cfg.Lazy || z.cfg.AskRetry || z.params || z.cfg.LazyCloseMs != 0 {
 		t.Fatalf("zero record decoded as %+v", z)
 	}
 }

@@ -3,8 +3,13 @@
 // applyWSSHandler, plus plain-HTTP control endpoints for tests.
 //
 //   node testserver/server.mjs [--port N] [--host 127.0.0.1]
-//        [--transformer superjson] [--static DIR]
+//        [--transformer superjson] [--encoder json|msgpack] [--static DIR]
 //        [--server-keepalive pingMs,pongWaitMs] [--ignore-stdin]
+//
+// --encoder: applyWSSHandler's experimental_encoder. json: @trpc/server's
+// stock jsonEncoder, passed explicitly; msgpack: @msgpack/msgpack in binary
+// frames (the frame logs of /control/stats show binary frames decoded, as
+// JSON text). Default: none given (the server's own default, JSON text).
 //
 // After listening it prints exactly one line `LISTENING <port>` on stdout;
 // everything else goes to stderr. See README.md for procedures and controls.
@@ -16,6 +21,8 @@ import path from 'node:path';
 import { initTRPC, TRPCError, tracked } from '@trpc/server';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
+import { jsonEncoder } from '@trpc/server/adapters/ws';
+import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 
 // ---------------------------------------------------------------- CLI
 
@@ -24,6 +31,7 @@ function parseArgs(argv) {
     port: 0,
     host: '127.0.0.1',
     transformer: '',
+    encoder: '',
     static: '',
     keepAlive: null,
     ignoreStdin: false,
@@ -58,6 +66,10 @@ function parseArgs(argv) {
         }
         if (o.transformer === 'none') o.transformer = '';
         break;
+      case '--encoder':
+        o.encoder = val();
+        if (o.encoder !== 'json' && o.encoder !== 'msgpack') die(`unknown encoder ${o.encoder} (json or msgpack)`);
+        break;
       case '--static':
         o.static = path.resolve(val());
         break;
@@ -79,7 +91,7 @@ function parseArgs(argv) {
       case '-h':
       case '--help':
         process.stderr.write(
-          'usage: node server.mjs [--port N] [--host H] [--transformer superjson] [--static DIR]\n' +
+          'usage: node server.mjs [--port N] [--host H] [--transformer superjson] [--encoder json|msgpack] [--static DIR]\n' +
             '                       [--server-keepalive pingMs,pongWaitMs] [--ignore-stdin] [--quiet] [--no-stack]\n',
         );
         process.exit(0);
@@ -97,6 +109,26 @@ function die(msg) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+
+/** The experimental_encoder the server is given (--encoder), or undefined. */
+const encoder =
+  opts.encoder === 'json'
+    ? jsonEncoder
+    : opts.encoder === 'msgpack'
+      ? { encode: (data) => msgpackEncode(data, { ignoreUndefined: true }), decode: (data) => msgpackDecode(data) }
+      : undefined;
+
+/** A binary frame as the logs show it: decoded to JSON text with msgpack, else its size. */
+function binaryFrameText(data) {
+  if (opts.encoder === 'msgpack') {
+    try {
+      return JSON.stringify(msgpackDecode(data));
+    } catch {
+      // not msgpack: shown by size
+    }
+  }
+  return `<binary ${data?.length ?? 0} bytes>`;
+}
 
 function log(...args) {
   if (opts.quiet) return;
@@ -496,18 +528,17 @@ function onRawConnection(ws, req) {
     } else if (data === 'PING') {
       stats.pingsSent++;
     }
-    recordFrame(id, 'out', typeof data === 'string' ? data : `<binary ${data?.length ?? 0} bytes>`);
+    recordFrame(id, 'out', typeof data === 'string' ? data : binaryFrameText(data));
     return origSend.call(this, data, ...rest);
   };
 
   ws.on('message', (raw, isBinary) => {
-    if (isBinary) {
-      const s = `<binary ${raw?.length ?? 0} bytes>`;
+    const s = isBinary ? binaryFrameText(raw) : raw.toString();
+    if (isBinary && !s.startsWith('{') && !s.startsWith('[')) {
       pushBounded(stats.framesIn, s, FRAME_KEEP);
       recordFrame(id, 'in', s);
       return;
     }
-    const s = raw.toString();
     pushBounded(stats.framesIn, s, FRAME_KEEP);
     recordFrame(id, 'in', s);
     if (s === 'PING') {
@@ -553,6 +584,7 @@ function makeServers() {
     wss: w,
     router,
     createContext,
+    ...(encoder ? { experimental_encoder: encoder } : {}),
     ...(opts.keepAlive ? { keepAlive: opts.keepAlive } : {}),
     onError({ error, path, type }) {
       log(`trpc error ${type} ${path ?? '-'} ${error.code}: ${error.message}`);
@@ -742,6 +774,16 @@ async function handleControl(req, res, url) {
       }
       log(`close ${n} code=${code}`);
       return sendJSON(res, 200, { ok: true, closed: n });
+    }
+    case 'send': {
+      // Sends `frame` as it is to every open client: a text frame, or its
+      // UTF-8 bytes in a binary frame with binary=1 (malformed-frame tests).
+      const frame = q.get('frame') ?? '';
+      const data = flag(q.get('binary')) ? Buffer.from(frame, 'utf8') : frame;
+      const n = openClients().length;
+      for (const ws of openClients()) ws.send(data);
+      log(`send ${frame.length} chars to ${n}`);
+      return sendJSON(res, 200, { ok: true, sent: n });
     }
     case 'reconnect': {
       const n = openClients().length;

@@ -6,16 +6,9 @@
 package main
 
 import (
-	"os"
-
-	"github.com/trpcws/trpcws/jsbridge"
+	_ "github.com/trpcws/trpcws/jsbridge" // the exported functions
 )
 
 func main() {
-	if err := jsbridge.Start(os.Args[1:]); err != nil {
-		// web/index.js sees the missing hooks and falls back to the
-		// default retry delays; there is nothing else to report to.
-		println(err.Error())
-	}
 	select {} // serve exported calls until the page or process ends
 }

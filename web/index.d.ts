@@ -32,8 +32,14 @@ export type WasmSource =
  */
 export declare function init(source?: WasmSource): Promise<void>;
 
-/** createTRPCWebSocket's options: @trpc/client's createWSClient options (JSON frames only). */
-export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'experimental_encoder'>;
+/**
+ * createTRPCWebSocket's options: @trpc/client's createWSClient options,
+ * `experimental_encoder` included. `onError` also receives a
+ * TRPCWebSocketFrameError for each server frame that was dropped.
+ */
+export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
+  onError?: (evt?: Event | TRPCWebSocketFrameError) => void;
+};
 
 /** The connection state a client reports. */
 export type TRPCWebSocketConnectionState = TRPCConnectionState<TRPCClientError<AnyRouter>>;
@@ -59,7 +65,11 @@ export interface TRPCWebSocket {
    * flight, then closes the socket. The client stays usable.
    */
   close(): Promise<void>;
-  /** The newest socket and its state, or null before the first one. */
+  /**
+   * The socket in use and its state, as @trpc/client reports it: null while
+   * there is no WebSocket (before the first, while the URL resolves, after
+   * the last one closed).
+   */
   readonly connection: {
     id: number;
     state: 'open' | 'closed' | 'connecting';
@@ -87,6 +97,17 @@ export declare function wsLink<TRouter extends AnyRouter>(opts: TRPCWebSocketLin
 
 /** The reference client's retry delay: 0, then min(1000·2^attempt, 30000) ms. */
 export declare function exponentialBackoff(attemptIndex: number): number;
+
+/**
+ * A server frame the client dropped (malformed, or one experimental_encoder
+ * could not decode), given to the onError option; the connection carries on.
+ */
+export declare class TRPCWebSocketFrameError extends Error {
+  readonly name: 'TRPCWebSocketFrameError';
+  /** The frame as it arrived: text, or binary data with an encoder. */
+  readonly frame: string | ArrayBuffer | ArrayBufferView | Blob;
+  readonly cause?: unknown;
+}
 
 /** The cause of the errors a lost or unusable socket gives (as @trpc/client's). */
 export declare class TRPCWebSocketClosedError extends Error {

@@ -384,7 +384,7 @@ func execute(cfg *config, stdout, stderr io.Writer, terminal bool) int {
 				lastErr.Store(err)
 			}
 			if cfg.verbose {
-				logf("error: %v", err)
+				logf("error: %s", text(err))
 			}
 		},
 		OnStateChange: func(st trpcws.ConnectionState) {
@@ -393,7 +393,7 @@ func execute(cfg *config, stdout, stderr io.Writer, terminal bool) int {
 			}
 			msg := stateName(st.State)
 			if st.Err != nil {
-				msg += " (" + st.Err.Error() + ")"
+				msg += " (" + text(st.Err) + ")"
 			}
 			logf("%s", msg)
 		},
@@ -493,13 +493,13 @@ func fail(ctx context.Context, cfg *config, err error, logf func(string, ...any)
 			logf("%s", describe(tErr))
 			return exitServer
 		}
-		logf("cannot connect to %s: %v", cfg.url, cf.err)
+		logf("cannot connect to %s: %v", cfg.url, text(cf.err))
 		return exitConnection
 	case errors.Is(err, trpcws.ErrConnectionClosed):
-		logf("connection lost: %v", err)
+		logf("connection lost: %s", text(err))
 		return exitConnection
 	}
-	logf("%v", err)
+	logf("%s", text(err))
 	return exitConnection
 }
 
@@ -522,4 +522,10 @@ func stateName(s trpcws.State) string {
 		return "idle"
 	}
 	return s.String()
+}
+
+// text is err's message without the library's "trpcws: " prefix, which
+// every line on stderr already carries.
+func text(err error) string {
+	return strings.TrimPrefix(err.Error(), "trpcws: ")
 }

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -76,17 +77,42 @@ func run(say func(string, ...any)) error {
 	}
 	say("error %s %d", tErr.Code, tErr.HTTPStatus)
 
-	// Tracked events; the test drops the socket after event 3 and the
-	// subscription resumes after the last id seen.
-	for ev, err := range trpcws.Events[tick](ctx, client, "events", map[string]int{"max": 8, "intervalMs": 50}, "") {
+	// A tracked subscription, ended by the loop after event 8. With ?drop in
+	// the page's URL (the e2e test), the test server drops every socket
+	// after event 3: the subscription resumes after the last id it saw.
+	dropAt3 := strings.Contains(js.Global().Get("location").Get("search").String(), "drop")
+	for ev, err := range trpcws.Events[tick](ctx, client, "events", map[string]int{"intervalMs": 20}, "") {
 		if err != nil {
 			return err
 		}
 		say("event %s %d", ev.ID, ev.Data.N)
+		if ev.ID == "3" && dropAt3 {
+			if err := fetch("/control/drop"); err != nil {
+				return err
+			}
+		}
+		if ev.ID == "8" {
+			break
+		}
 	}
 	if err := client.Close(ctx); err != nil {
 		return err
 	}
 	say("closed %s", client.State().State)
 	return nil
+}
+
+// fetch GETs url with the browser's fetch and waits for the response; the
+// JavaScript callbacks only hand the outcome to this goroutine.
+func fetch(url string) error {
+	done := make(chan error, 1)
+	ok := js.FuncOf(func(js.Value, []js.Value) any { done <- nil; return nil })
+	defer ok.Release()
+	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- errors.New("fetch " + url + ": " + args[0].Call("toString").String())
+		return nil
+	})
+	defer fail.Release()
+	js.Global().Call("fetch", url).Call("then", ok, fail)
+	return <-done
 }

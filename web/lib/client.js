@@ -15,18 +15,21 @@ import {
   REC_RESULT,
   REC_STARTED,
   REC_STATE,
+  REC_RETRY,
   REC_URL,
   REC_WRITE,
   START_INPUT,
   START_LAST_EVENT_ID,
+  REF_FRAME,
   STATES,
 } from './constants.js';
-import { clientError, errorFromDesc, loadFailure, TransformResultError } from './errors.js';
+import { envelopeOf, messageOf } from './encoder.js';
+import { clientError, errorFromDesc, TRPCWebSocketFrameError, loadFailure, TransformResultError } from './errors.js';
 import { callUserCallback, now, reportInternal } from './host.js';
 import { getTransformer } from './link.js';
 import { autoInit, loadError, registerClient, schedule, wasm, whenLoadFails } from './load.js';
 import { behaviorSubject, observable } from './observable.js';
-import { checkOptions, NO_WEBSOCKET } from './options.js';
+import { checkOptions, exponentialBackoff, NO_WEBSOCKET } from './options.js';
 import { Socket } from './socket.js';
 
 let handleSeq = 0;
@@ -43,23 +46,28 @@ export class TRPCWebSocketClient {
   #socks = new Map(); // Go socket id → Socket
   #timer = undefined;
   #closeWaiters = [];
-  #inClose = false;
-  #lastSock = null;
+  #withWs = new Set(); // Sockets whose WebSocket exists and has not fired close, oldest first
   #failed = null;
   #owner; // what this client's sockets see of it (see Socket)
+  #encoder; // experimental_encoder, or undefined: JSON text frames
+  #decoded = undefined; // with an encoder: the decoded message of the running Message call
 
   constructor(opts) {
     const cfg = checkOptions(opts);
     if (opts.WebSocket === undefined && typeof globalThis.WebSocket !== 'function') throw new Error(NO_WEBSOCKET);
     this.#cfg = cfg;
+    this.#encoder = cfg.encoder;
     this.#owner = {
       opts,
+      encoder: cfg.encoder,
       fullURL: (url) => this.#fullURL(url),
       socketOpened: (sock, hasParams) => this.#socketOpened(sock, hasParams),
-      socketMessage: (sock, text) => this.#socketMessage(sock, text),
+      socketMessage: (sock, data) => this.#socketMessage(sock, data),
       socketEnded: (sock, code, cause) => this.#socketEnded(sock, code, cause),
+      socketSetupFailed: (sock, cause) => this.#socketSetupFailed(sock, cause),
+      wsCreated: (sock) => this.#withWs.add(sock),
+      wsClosed: (sock) => this.#withWs.delete(sock),
     };
-    this._retryDelayMs = opts.retryDelayMs;
     /** The connection state: {type:'state', state, error}. */
     this.connectionState = behaviorSubject({
       type: 'state',
@@ -112,10 +120,12 @@ export class TRPCWebSocketClient {
         observer.error(clientError(new TypeError(`trpcws: unknown operation type ${String(type)}`)));
         return;
       }
+      let serialized;
       let inputJSON;
       try {
-        const serialized = transformer.input.serialize(input);
-        inputJSON = serialized === undefined ? undefined : JSON.stringify(serialized);
+        serialized = transformer.input.serialize(input);
+        // With an encoder the value itself is encoded, as the reference does.
+        if (!this.#encoder) inputJSON = serialized === undefined ? undefined : JSON.stringify(serialized);
       } catch (err) {
         observer.error(clientError(err));
         return;
@@ -129,6 +139,8 @@ export class TRPCWebSocketClient {
         type,
         path: String(path),
         inputJSON,
+        input: this.#encoder ? serialized : undefined,
+        hasInput: serialized !== undefined,
         lastEventId: lastEventId === undefined || lastEventId === null ? undefined : String(lastEventId),
         transformer,
         observer,
@@ -155,7 +167,7 @@ export class TRPCWebSocketClient {
       this.#reqs.delete(req.handle);
       return;
     }
-    let flags = req.inputJSON === undefined ? 0 : START_INPUT;
+    let flags = req.hasInput ? START_INPUT : 0;
     let out;
     try {
       // One buffer for both strings: a second allocation would lose the first.
@@ -206,23 +218,24 @@ export class TRPCWebSocketClient {
         return;
       }
       this.#closeWaiters.push(resolve);
-      schedule(() => {
-        this.#inClose = true;
-        try {
-          this.#call(wasm.x.trpcws_close(this.#cid, now()));
-        } finally {
-          this.#inClose = false;
-        }
-      });
+      schedule(() => this.#call(wasm.x.trpcws_close(this.#cid, now())));
     });
   }
 
-  /** The newest socket and its state, or null (the reference's shape). */
+  /**
+   * The socket in use and its state, as the reference reports it: null
+   * while there is no WebSocket (before the first, while the URL resolves,
+   * after the last one closed), else {id, state, ws} of the newest socket
+   * that opened, or of the newest one while none has.
+   */
   get connection() {
-    const sock = this.#lastSock;
-    if (!sock?.ws) return null;
-    const rs = sock.ws.readyState;
-    return { id: sock.id, state: rs === 1 ? 'open' : rs >= 2 ? 'closed' : 'connecting', ws: sock.ws };
+    let newest = null;
+    let open = null;
+    for (const sock of this.#withWs) {
+      newest = sock;
+      if (sock.phase === 'open') open = sock;
+    }
+    return (open ?? newest)?.view() ?? null;
   }
 
   // ---------------------------------------------------------- records
@@ -260,7 +273,9 @@ export class TRPCWebSocketClient {
         case REC_COMPLETE: {
           const req = this.#final(wasm.num(i + 1));
           if (req) {
-            if (!this.#inClose) callUserCallback(() => req.observer.next({ result: { type: 'stopped' } }));
+            // The core says why it ended: stopped by the server (the reference passes a
+            // "stopped" result first), or completed by close().
+            if (wasm.num(i + 2) === 1) callUserCallback(() => req.observer.next({ result: { type: 'stopped' } }));
             callUserCallback(() => req.observer.complete());
           }
           break;
@@ -280,9 +295,12 @@ export class TRPCWebSocketClient {
           this.connectionState.next({ type: 'state', state, error });
           break;
         }
-        case REC_FRAME_ERR:
+        case REC_FRAME_ERR: {
           // An undecodable frame is dropped; the connection carries on.
+          const desc = JSON.parse(wasm.ref(i + 2, frame));
+          this.#frameError(new TRPCWebSocketFrameError(desc?.message ?? 'trpcws: malformed server frame', frame));
           break;
+        }
         case REC_CLOSED: {
           // Resolved a task later: the promises of the calls settled above
           // (through @trpc/client's chains of microtasks) settle first.
@@ -297,6 +315,9 @@ export class TRPCWebSocketClient {
           this.#arm(wasm.num(i + 1));
           break;
         case REC_URL:
+          break;
+        case REC_RETRY:
+          this.#retry(wasm.num(i + 1));
           break;
       }
     }
@@ -325,6 +346,7 @@ export class TRPCWebSocketClient {
    * absent (a void result).
    */
   #data(i, frame) {
+    if (this.#decoded !== undefined && wasm.num(i) === REF_FRAME) return this.#decoded.result.data;
     const text = wasm.ref(i, frame);
     return text === undefined ? undefined : JSON.parse(text);
   }
@@ -358,6 +380,25 @@ export class TRPCWebSocketClient {
     callUserCallback(() => req.observer.next({ result }));
   }
 
+  /**
+   * The core asks how long attempt number attempt waits: the user's
+   * retryDelayMs answers (run here, outside any Go call); a throw gives
+   * the default backoff and is rethrown asynchronously, as the reference
+   * does with a throwing callback; NaN waits 0.
+   */
+  #retry(attempt) {
+    let ms;
+    try {
+      ms = Number(this.#owner.opts.retryDelayMs(attempt));
+    } catch (err) {
+      callUserCallback(() => {
+        throw err;
+      });
+      ms = exponentialBackoff(attempt);
+    }
+    schedule(() => this.#call(wasm.x.trpcws_retry(this.#cid, now(), attempt, ms)));
+  }
+
   #arm(at) {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -373,7 +414,6 @@ export class TRPCWebSocketClient {
   #dial(id) {
     const sock = new Socket(id, this.#owner);
     this.#socks.set(id, sock);
-    this.#lastSock = sock;
     sock.start();
   }
 
@@ -391,8 +431,41 @@ export class TRPCWebSocketClient {
 
   #socketMessage(sock, text) {
     if (sock.ended) return;
+    if (this.#encoder && text !== 'PING' && text !== 'PONG') {
+      this.#decodedMessage(sock, text);
+      return;
+    }
     const n = wasm.write(text);
     this.#call(wasm.x.trpcws_message(this.#cid, now(), sock.id, n, n === text.length ? 1 : 0), text);
+  }
+
+  /** With an encoder: decodes data and gives Go its envelope; the data refs mean the decoded data. */
+  #decodedMessage(sock, data) {
+    let envelope;
+    try {
+      this.#decoded = this.#encoder.decode(data);
+      envelope = envelopeOf(this.#decoded) ?? 'null';
+    } catch (err) {
+      this.#decoded = undefined;
+      this.#frameError(new TRPCWebSocketFrameError('trpcws: experimental_encoder could not decode a server frame', data, err));
+      return;
+    }
+    try {
+      const n = wasm.write(envelope);
+      this.#call(wasm.x.trpcws_message(this.#cid, now(), sock.id, n, n === envelope.length ? 1 : 0), envelope);
+    } finally {
+      this.#decoded = undefined;
+    }
+  }
+
+  /** A server frame was dropped: the app hears of it through onError; the connection carries on. */
+  #frameError(err) {
+    const onError = this.#owner.opts.onError;
+    if (onError) callUserCallback(() => onError(err));
+  }
+
+  #socketSetupFailed(sock, cause) {
+    this.#call(wasm.x.trpcws_setup_failed(this.#cid, now(), sock.id, cause));
   }
 
   #socketEnded(sock, code, cause) {
@@ -417,8 +490,28 @@ export class TRPCWebSocketClient {
   #send(id, frame) {
     const sock = this.#socks.get(id);
     if (!sock?.ws || sock.ended) return;
+    if (this.#encoder && frame !== 'PING' && frame !== 'PONG') {
+      // As the reference: PING and PONG stay text, the rest is encoded.
+      let encoded;
+      try {
+        encoded = this.#encoder.encode(messageOf(frame, (key) => this.#markerValue(key)));
+      } catch (err) {
+        callUserCallback(() => {
+          throw err;
+        });
+        return;
+      }
+      sock.send(encoded);
+      return;
+    }
     if (frame.includes('\0')) frame = this.#splice(frame);
     sock.send(frame);
+  }
+
+  /** With an encoder: the value a marker stands for (an input, or a socket's connection params). */
+  #markerValue(key) {
+    if (key[0] === 'p') return this.#socks.get(Number(key.slice(1)))?.paramsValue;
+    return this.#reqs.get(Number(key))?.input;
   }
 
   /** Replaces the markers Go left with the JSON text they stand for. */

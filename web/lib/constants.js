@@ -17,8 +17,9 @@ export const REC_CLOSED = 12;
 export const REC_FRAME = 13;
 export const REC_DEADLINE = 14;
 export const REC_URL = 15;
+export const REC_RETRY = 16;
 // Numbers per record, its kind included, by kind.
-export const REC_SIZE = [0, 2, 2, 2, 4, 5, 2, 8, 2, 5, 5, 5, 1, 4, 2, 3];
+export const REC_SIZE = [0, 2, 2, 2, 4, 5, 2, 8, 3, 5, 5, 5, 1, 4, 2, 3, 2];
 // Where a ref points.
 export const REF_NONE = 0;
 export const REF_FRAME = 1;

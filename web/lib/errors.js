@@ -64,6 +64,20 @@ export class TRPCWebSocketClosedError extends Error {
   }
 }
 
+/**
+ * A server frame that was dropped (malformed, or one experimental_encoder
+ * could not decode), reported through the onError option; the connection
+ * carries on. frame is the frame as received (text, or binary with an
+ * encoder), cause the decoder's error, if any.
+ */
+export class TRPCWebSocketFrameError extends Error {
+  constructor(message, frame, cause) {
+    super(message, { cause });
+    this.name = 'TRPCWebSocketFrameError';
+    this.frame = frame;
+  }
+}
+
 /** A result or error the transformer could not deserialize (the reference's message). */
 export class TransformResultError extends Error {
   constructor() {

@@ -24,23 +24,17 @@ export let wasm = null;
 let loading = null; // Promise of the running or finished load
 /** Why the last load failed, or null. */
 export let loadError = null;
-let hooksSeq = 0;
 
-/** Clients by Go id, for the retry hook (weakly, when WeakRef exists). */
-const clientsById = new Map();
+// Go forgets a client once the JavaScript client is collected.
 const finalizer =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry((cid) => {
-        clientsById.delete(cid);
-        schedule(() => wasm?.x.trpcws_free(cid));
-      })
+    ? new FinalizationRegistry((cid) => schedule(() => wasm?.x.trpcws_free(cid)))
     : null;
 const weak = (v) => (typeof WeakRef === 'function' ? new WeakRef(v) : v);
 const deref = (ref) => (typeof WeakRef === 'function' && ref instanceof WeakRef ? ref.deref() : ref);
 
-/** Registers client under its Go id: the retry hook finds it; Go forgets it once it is collected. */
+/** Registers client under its Go id: Go forgets it once it is collected. */
 export function registerClient(cid, client) {
-  clientsById.set(cid, weak(client));
   finalizer?.register(client, cid);
 }
 
@@ -88,39 +82,20 @@ async function compile(source) {
 async function instantiate(source) {
   const module = await compile(source);
   const go = new GoClass();
-  const hooksName = `__trpcwsHooks${++hooksSeq}_${Math.random().toString(36).slice(2)}`;
-  go.argv = ['trpcws', `--hooks=${hooksName}`];
+  go.argv = ['trpcws'];
   go.env = {};
   go.exit = (code) => {
     if (code !== 0) reportInternal(new Error(`trpcws: the Go instance exited with code ${code}`));
   };
   const instance = await WebAssembly.instantiate(module, go.importObject);
-  globalThis[hooksName] = { retryDelay };
   for (const [name, value] of Object.entries(standIns)) globalThis[name] = value;
   try {
     go.run(instance).catch(reportInternal);
   } finally {
     for (const name of Object.keys(standIns)) delete globalThis[name];
-    delete globalThis[hooksName];
   }
   if (go.exited) throw new Error('trpcws: the Go instance exited during start-up');
   return new Instance(instance, go);
-}
-
-/** The hook Go calls for a client's retryDelayMs (inside a Go call). */
-function retryDelay(cid, attempt) {
-  const client = deref(clientsById.get(cid));
-  const fn = client?._retryDelayMs;
-  if (typeof fn !== 'function') return undefined;
-  try {
-    const ms = Number(fn(attempt));
-    return Number.isNaN(ms) ? 0 : ms;
-  } catch (err) {
-    setTimeout(() => {
-      throw err;
-    });
-    return undefined; // the default backoff
-  }
 }
 
 /**

@@ -80,8 +80,8 @@ export function checkOptions(opts) {
     throw typeError('WebSocket', 'a WebSocket constructor', opts.WebSocket);
   }
   const encoder = opts.experimental_encoder;
-  if (encoder !== undefined) {
-    throw new TypeError('createTRPCWebSocket: option `experimental_encoder` is not supported (frames are always JSON text)');
+  if (encoder !== undefined && !isEncoder(encoder)) {
+    throw typeError('experimental_encoder', 'an object with encode and decode functions', encoder);
   }
   for (const name of ['retryDelayMs', 'onOpen', 'onError', 'onClose']) optFunction(opts, name);
   const lazy = optObject(opts, 'lazy');
@@ -98,6 +98,3 @@ export function checkOptions(opts) {
   const record = OPTION_FIELDS.map((name) => Number(values[name]));
   return { lazy: values['lazy.enabled'], encoder, record };
 }
-
-/** Close codes a client may send; others become 1000. */
-export const validCloseCode = (code) => code === 1000 || (code >= 3000 && code <= 4999);

@@ -4,9 +4,14 @@
 import { keepCause, TRPCWebSocketClosedError } from './errors.js';
 import { callUserCallback, isThenable } from './host.js';
 import { schedule } from './load.js';
-import { NO_WEBSOCKET, validCloseCode } from './options.js';
+import { NO_WEBSOCKET } from './options.js';
 
 const binaryDecoder = new TextDecoder();
+
+/** Awaits the URL (a value or a promise), taking as many steps as the reference's prepareUrl. */
+async function prepareUrl(url) {
+  return await url;
+}
 
 /**
  * A socket's phases. It moves forward only:
@@ -33,7 +38,22 @@ export class Socket {
     this.closeAfterWrite = 0; // a close asked for while a write was queued
     this.writeQueued = false;
     this.params = undefined; // connection params as JSON text, once resolved
+    this.paramsValue = undefined; // with an encoder: the resolved value itself
     this.chain = null; // set while a Blob frame is being read: keeps the order
+    this.wsClosed = false; // the WebSocket's close event has fired
+  }
+
+  /**
+   * The reference's view of this socket for client.connection: null when
+   * there is no WebSocket (not constructed yet, or its close event fired),
+   * else its id, state and ws. 'open' once Go has been told (connection
+   * params resolved), 'closed' while closing.
+   */
+  view() {
+    if (!this.ws || this.wsClosed) return null;
+    const rs = this.ws.readyState;
+    const state = rs >= 2 ? 'closed' : rs === 1 && (this.phase === 'open' || this.phase === 'closed') ? 'open' : 'connecting';
+    return { id: this.id, state, ws: this.ws };
   }
 
   get ended() {
@@ -50,14 +70,13 @@ export class Socket {
       schedule(() => this.fail(err));
       return;
     }
-    if (isThenable(url)) {
-      Promise.resolve(url).then(
-        (u) => schedule(() => this.connect(u)),
-        (err) => schedule(() => this.fail(err)),
-      );
-    } else {
-      schedule(() => this.connect(url));
-    }
+    // As the reference (prepareUrl(...).then(url => new WebSocket(url))):
+    // the WebSocket is constructed after the call that asked for it has
+    // returned, even for a plain string.
+    prepareUrl(url).then(
+      (u) => schedule(() => this.connect(u)),
+      (err) => schedule(() => this.fail(err)),
+    );
   }
 
   connect(url) {
@@ -84,6 +103,7 @@ export class Socket {
     }
     this.ws = ws;
     this.phase = 'connecting';
+    this.owner.wsCreated(this);
     try {
       ws.binaryType = 'arraybuffer';
     } catch {
@@ -104,12 +124,16 @@ export class Socket {
       if (this.ended) return;
       const data = event?.data;
       if (typeof data === 'string') this.inOrder(() => this.owner.socketMessage(this, data));
+      else if (this.owner.encoder && (data instanceof ArrayBuffer || ArrayBuffer.isView(data))) {
+        // The encoder decodes binary frames as they came.
+        this.inOrder(() => this.owner.socketMessage(this, data));
+      }
       else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
         const text = binaryDecoder.decode(data);
         this.inOrder(() => this.owner.socketMessage(this, text));
       } else if (data && typeof data.text === 'function') {
         // A Blob (binaryType could not be set): keep the order.
-        const text = data.text();
+        const text = this.owner.encoder ? data.arrayBuffer() : data.text();
         this.chain = (this.chain ?? Promise.resolve()).then(() => text).then(
           (t) => schedule(() => this.owner.socketMessage(this, t)),
           () => {},
@@ -117,6 +141,8 @@ export class Socket {
       }
     });
     on('close', (event) => {
+      this.wsClosed = true;
+      this.owner.wsClosed(this);
       const cause = keepCause(event);
       this.inOrder(() => this.ended_(typeof event?.code === 'number' ? event.code : 0, cause));
       callUserCallback(() => opts.onClose?.(event));
@@ -154,7 +180,8 @@ export class Socket {
     }
     const done = (v) => {
       try {
-        this.params = JSON.stringify(v ?? null);
+        if (this.owner.encoder) this.paramsValue = v;
+        else this.params = JSON.stringify(v ?? null);
       } catch (err) {
         this.paramsFailed(err);
         return;
@@ -165,13 +192,11 @@ export class Socket {
     else done(value);
   }
 
+  /** The connection params failed: Go closes the socket (with its code) and counts a failed attempt. */
   paramsFailed(err) {
-    try {
-      this.ws.close(3000);
-    } catch {
-      // already closing
-    }
-    schedule(() => this.fail(err));
+    schedule(() => {
+      if (this.phase === 'opening') this.owner.socketSetupFailed(this, keepCause(err));
+    });
   }
 
   opened(hasParams) {
@@ -206,20 +231,22 @@ export class Socket {
     }
   }
 
-  /** Closes with code (1000 unless valid); abort: Go has given it up already. */
+  /** Closes with code (Go's choice); abort: Go has given it up already. */
   close(code, abort) {
-    if (!validCloseCode(code)) code = 1000;
     if (abort) this.abandon();
     if (!this.ws) {
       this.closeCode = code;
       return;
     }
-    if (!abort && this.writeQueued) {
-      // Frames announced before the close (e.g. subscription.stop) leave first.
-      this.closeAfterWrite = code;
+    if (abort) {
+      this.closeNow(code, true);
       return;
     }
-    this.closeNow(code, abort);
+    // Frames announced before the close (e.g. subscription.stop) leave
+    // first; and, as the reference's async close, the WebSocket is closed
+    // after the call that asked for it has returned.
+    this.closeAfterWrite = code;
+    if (!this.writeQueued) queueMicrotask(() => this.closeAfterWrite && this.closeNow(this.closeAfterWrite, false));
   }
 
   closeNow(code, abort) {

@@ -87,6 +87,24 @@ describe(`wsLink with createTRPCClient (${wsMode})`, () => {
     await Promise.all(queued);
   });
 
+  test('malformed server frames reach onError as TRPCWebSocketFrameError; the connection carries on', async () => {
+    const errors = [];
+    const { client, trpc } = connect(server, { onError: (e) => errors.push(e) });
+    assert.equal(await trpc.echo.query('a'), 'a');
+    const bad = ['not json', '{"id":1,"result":', '[1,2', '{"id":{"x":1},"result":{"type":"data"}}'];
+    for (const frame of bad) await server.control(`/control/send?frame=${encodeURIComponent(frame)}`);
+    await server.control(`/control/send?binary=1&frame=${encodeURIComponent('binary garbage')}`);
+    await waitFor(() => errors.length === bad.length + 1, 5000, `onError for each frame (got ${errors.length})`);
+    for (const [i, err] of errors.entries()) {
+      assert.equal(err.name, 'TRPCWebSocketFrameError', String(err));
+      assert.ok(err instanceof Error && err.message.length > 0);
+      assert.equal(err.frame, i < bad.length ? bad[i] : 'binary garbage');
+    }
+    assert.equal(await trpc.echo.query('b'), 'b', 'still connected');
+    assert.equal((await server.stats()).totalConnections >= 1, true);
+    await client.close();
+  });
+
   test('query, mutation, void mutation', async () => {
     const { client, trpc } = connect(server);
     assert.deepEqual(await trpc.echo.query({ a: 'ü😀', n: [1, null] }), { a: 'ü😀', n: [1, null] });
@@ -285,11 +303,18 @@ describe(`wsLink with createTRPCClient (${wsMode})`, () => {
     const firstConn = frames.find((f) => f.dir === 'in' && f.data.includes('"events"'))?.conn;
     assert.ok(unsentConn && unsentConn !== firstConn, 'sent on a new socket');
     await client.close();
-    // Unsent when close() runs: fails with the reference's message.
+    // Unsent when close() runs: fails with the reference's message, before
+    // close() resolves. close() resolves a task later (as the reference's does
+    // here, once the socket it dials has opened), so the handler goes on
+    // first: added after `await close()` it would come too late, and Node
+    // would report the rejection as unhandled.
     const lazy = connect(server, { lazy: { enabled: true } });
-    const p = lazy.trpc.echo.query('queued');
+    let failedFirst = false;
+    const failed = assert.rejects(lazy.trpc.echo.query('queued'), /Closed before connection was established/);
+    failed.then(() => (failedFirst = true));
     await lazy.client.close();
-    await assert.rejects(p, /Closed before connection was established/);
+    assert.ok(failedFirst, 'the unsent call had failed when close() resolved');
+    await failed;
     assert.equal(await lazy.trpc.echo.query('again'), 'again', 'usable after close');
     await lazy.client.close();
   });

@@ -92,10 +92,14 @@ describe('option checks', () => {
     [{ url: 'ws://x', onClose: 'x' }, /`onClose`/],
     [{ url: 'ws://x', onError: {} }, /`onError`/],
     [{ url: 'ws://x', connectionParams: 'token' }, /`connectionParams`/],
-    [{ url: 'ws://x', experimental_encoder: {} }, /experimental_encoder/],
+    [{ url: 'ws://x', experimental_encoder: {} }, /`experimental_encoder`/],
+    [{ url: 'ws://x', experimental_encoder: { encode: JSON.stringify } }, /`experimental_encoder`/],
+    [{ url: 'ws://x', WebSocket: () => FakeWS }, /`WebSocket` must be a WebSocket constructor, got a function/],
+    [{ url: 'ws://x', WebSocket: { method() {} }.method }, /`WebSocket`/],
   ];
+  const show = (opts) => JSON.stringify(opts, (_, v) => (typeof v === 'function' ? `<${v.name || 'arrow'} function>` : v));
   for (const [opts, re] of cases) {
-    test(`${JSON.stringify(opts)} → TypeError`, () => {
+    test(`${show(opts)} → TypeError`, () => {
       assert.throws(() => createTRPCWebSocket({ WebSocket: FakeWS, ...opts }), (err) => err instanceof TypeError && re.test(err.message));
     });
   }

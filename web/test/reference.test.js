@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { createTRPCClient, createWSClient as refCreateWSClient, wsLink as refWsLink } from '@trpc/client';
 import superjson from 'superjson';
 import { createTRPCWebSocket, wsLink } from '../index.js';
+import { calls, outcome, subscriptionLog } from './compare.js';
 import { startServer, waitFor, WebSocketImpl, wsMode } from './helpers.js';
 
 const implementations = {
@@ -21,68 +22,6 @@ function clients(server, opts = {}, linkOpts = {}) {
   }
   return out;
 }
-
-function withoutStack(v) {
-  if (!v || typeof v !== 'object') return v;
-  const { stack, ...rest } = v;
-  if (rest.data && typeof rest.data === 'object') rest.data = withoutStack(rest.data);
-  return rest;
-}
-
-/** What a caller can observe of a settled call. */
-async function outcome(promise) {
-  try {
-    return { ok: true, value: await promise };
-  } catch (err) {
-    return {
-      ok: false,
-      name: err.name,
-      ctor: err.constructor?.name,
-      message: err.message,
-      shape: withoutStack(err.shape),
-      data: withoutStack(err.data),
-      cause: err.cause === undefined ? undefined : { name: err.cause?.name, message: err.cause?.message },
-    };
-  }
-}
-
-/** Every callback of a subscription, in order, until it ends. */
-function subscriptionLog(trpc, path, input) {
-  return new Promise((resolve) => {
-    const log = [];
-    trpc[path].subscribe(input, {
-      onStarted: (o) => log.push(['started', Object.keys(o)]),
-      onData: (d) => log.push(['data', d]),
-      onStopped: () => log.push(['stopped']),
-      onConnectionStateChange: (s) => log.push(['state', s.type, s.state, s.error]),
-      onError: (err) => {
-        log.push(['error', err.name, err.message, withoutStack(err.shape), withoutStack(err.data)]);
-        setTimeout(() => resolve(log), 20); // nothing may follow an error
-      },
-      onComplete: () => {
-        log.push(['complete']);
-        resolve(log);
-      },
-    });
-  });
-}
-
-const calls = [
-  ['echo object', (t) => t.echo.query({ a: 1, b: ['x', null, { c: true }], s: 'ü😀' })],
-  ['echo undefined', (t) => t.echo.query()],
-  ['echo null', (t) => t.echo.query(null)],
-  ['echo string', (t) => t.echo.query('str')],
-  ['add', (t) => t.add.mutate({ a: 20, b: 22 })],
-  ['void mutation', (t) => t.voidMutation.mutate()],
-  ['fail NOT_FOUND', (t) => t.fail.query({ code: 'NOT_FOUND', message: 'nope' })],
-  ['fail UNAUTHORIZED', (t) => t.fail.query({ code: 'UNAUTHORIZED' })],
-  ['fail TOO_MANY_REQUESTS', (t) => t.fail.query({ code: 'TOO_MANY_REQUESTS', message: 'slow down' })],
-  ['crash', (t) => t.crash.query()],
-  ['bad input', (t) => t.add.mutate({ a: 'x' })],
-  ['unknown procedure', (t) => t.nope.query()],
-  ['large echo', (t) => t.echo.query({ s: 'ü😀x'.repeat(3000), n: Array.from({ length: 300 }, (_, i) => i * 1.5) })],
-  ['large error message', (t) => t.fail.query({ code: 'BAD_REQUEST', message: 'é'.repeat(2000) })],
-];
 
 describe(`same results as @trpc/client's wsLink (${wsMode})`, () => {
   let server;
@@ -139,6 +78,49 @@ describe(`same results as @trpc/client's wsLink (${wsMode})`, () => {
     };
     assert.deepEqual(await unsent(lazy.trpcws), await unsent(lazy.reference), 'closed before connection');
     await Promise.all([lazy.reference.client.close(), lazy.trpcws.client.close()]);
+  });
+
+  test('connection and when the WebSocket is constructed, in every state', async () => {
+    const Base = WebSocketImpl ?? globalThis.WebSocket;
+    const seen = {};
+    for (const name of Object.keys(implementations)) {
+      const constructed = [];
+      const Counting = class extends Base {
+        constructor(...args) {
+          super(...args);
+          constructed.push(this);
+        }
+      };
+      const c = clients(server, { lazy: { enabled: true, closeMs: 30 }, WebSocket: Counting })[name];
+      const log = (seen[name] = []);
+      const view = () => {
+        const conn = c.client.connection;
+        return conn === null ? null : { state: conn.state, ws: conn.ws === constructed.at(-1) };
+      };
+      log.push(['created', view()]);
+      const q = c.trpc.echo.query('x');
+      log.push(['inside the call', view(), constructed.length]);
+      await Promise.resolve();
+      log.push(['a microtask later', constructed.length]);
+      await waitFor(() => c.client.connection !== null, 3000, 'a connection');
+      // (connecting or already open: polled, so the timing decides)
+      log.push(['first non-null', c.client.connection.ws === constructed.at(-1), constructed.length]);
+      await q;
+      log.push(['answered', view()]);
+      await waitFor(() => c.client.connectionState.get().state === 'idle', 3000, 'lazy close');
+      await waitFor(() => c.client.connection === null, 3000, `${name}: connection null after the lazy close`);
+      log.push(['after the lazy close', view()]);
+      const q2 = c.trpc.echo.query('y');
+      log.push(['second call', view(), constructed.length]);
+      await q2;
+      log.push(['second answer', view(), constructed.length]);
+      const closing = c.client.close();
+      log.push(['close() called', view()]);
+      await closing;
+      await waitFor(() => c.client.connection === null, 3000, `${name}: connection null after close()`);
+      log.push(['after close()', view()]);
+    }
+    assert.deepEqual(seen.trpcws, seen.reference);
   });
 
   test('connection states seen by a subscription across close() and reconnect', async () => {

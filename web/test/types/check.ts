@@ -7,6 +7,7 @@ import {
   createWSClient,
   exponentialBackoff,
   init,
+  TRPCWebSocketFrameError,
   wsLink,
   type TRPCWebSocket,
   type TRPCWebSocketConnectionState,
@@ -45,7 +46,11 @@ export async function main(module: WebAssembly.Module) {
   void client.connection?.ws;
   await client.close();
 
-  const other = createWSClient({ url: 'ws://x' });
+  const other = createWSClient({
+    url: 'ws://x',
+    experimental_encoder: { encode: (m) => JSON.stringify(m), decode: (d) => JSON.parse(String(d)) },
+    onError: (e) => void (e instanceof TRPCWebSocketFrameError ? e.frame : e?.type),
+  });
   const t2 = createTRPCClient<TransformedRouter>({ links: [wsLink<TransformedRouter>({ client: other, transformer: superjson })] });
   const p: 'pong' = await t2.ping.query();
 
