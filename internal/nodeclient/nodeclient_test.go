@@ -59,7 +59,7 @@ func node22(t *testing.T) (string, string) {
 func runNode(t *testing.T, script string, args ...string) (io.WriteCloser, func(out any)) {
 	t.Helper()
 	node, root := node22(t)
-	cmd := exec.Command(node, append([]string{filepath.Join(root, "internal", "nodeclient", script)}, args...)...)
+	cmd := exec.Command(node, append([]string{"--expose-gc", filepath.Join(root, "internal", "nodeclient", script)}, args...)...)
 	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -148,7 +148,7 @@ func TestWasmFaultSoak(t *testing.T) {
 	io.WriteString(stdin, "stop\n")
 	var r soakResult
 	wait(&r)
-	t.Logf("wasm soak %v: faults %d %v, sockets opened %d, events %d, lost %d, duplicated %d, queries ok %d / closed %d / timed out %d, Node heap %.1f MB, rss %.1f MB",
+	t.Logf("wasm soak %v: faults %d %v, sockets opened %d, events %d, lost %d, duplicated %d, queries ok %d / closed %d / timed out %d, Node heap %.1f MB, rss %.1f MB after a forced GC",
 		dur, chaos.Total(counts), counts, r.Opened, r.Events, r.Lost, r.Duplicated, r.OK, r.Closed, r.TimedOut,
 		float64(r.Memory["heapUsed"])/(1<<20), float64(r.Memory["rss"])/(1<<20))
 	if r.Lost != 0 || r.Duplicated != 0 {
