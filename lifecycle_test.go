@@ -196,7 +196,7 @@ func TestRestartResumesWithBackoff(t *testing.T) {
 	}
 	r.waitFor(t, "events", func(r *recorder) bool { return len(r.data) >= 3 })
 	srv.Restart(t, 500*time.Millisecond)
-	srv.WaitUp(t, 10*time.Second)
+	srv.WaitUp(t, 30*time.Second)
 	r.mu.Lock()
 	n := len(r.data)
 	r.mu.Unlock()

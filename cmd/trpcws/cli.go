@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -156,7 +157,7 @@ func parse(cmd string, args []string, stdin io.Reader, stdout io.Writer) (*confi
 	fs.DurationVar(&cfg.timeout, "timeout", defTimeout, timeoutHelp)
 	fs.DurationVar(&cfg.keepAlive, "keepalive", 0, "send PING after this long without a frame from the server and reconnect when no PONG comes within 1s (0: off)")
 	fs.BoolVar(&cfg.lazy, "lazy", false, "lazy mode: connect on the first request, close after 10s of inactivity")
-	fs.BoolVar(&cfg.verbose, "v", false, "print the connection's debug events on stderr (open, close, errors, states)")
+	fs.BoolVar(&cfg.verbose, "v", false, "print the client's debug events on stderr (connection attempts, opens, closes, states, errors), through Options.Logger")
 	if cmd == "subscribe" {
 		fs.StringVar(&cfg.lastEventID, "last-event-id", "", "resume after this tracked event id")
 	}
@@ -346,31 +347,20 @@ func execute(cfg *config, stdout, stderr io.Writer, terminal bool) int {
 		defer stop()
 	}
 
-	var errMu sync.Mutex
+	errOut := &lockedWriter{w: stderr}
 	logf := func(format string, args ...any) {
-		errMu.Lock()
-		defer errMu.Unlock()
-		fmt.Fprintf(stderr, "trpcws: "+format+"\n", args...)
+		fmt.Fprintf(errOut, "trpcws: "+format+"\n", args...)
 	}
 	var opened atomic.Bool
 	var lastErr atomic.Value // error: the last one before the first open
-	showStates := cfg.verbose || cfg.cmd == "subscribe"
 	opts := trpcws.Options{
 		URL:              cfg.url,
 		ConnectionParams: cfg.params,
 		HTTPHeader:       cfg.headers,
 		Lazy:             trpcws.LazyOptions{Enabled: cfg.lazy, CloseAfter: 10 * time.Second},
 		KeepAlive:        trpcws.KeepAliveOptions{Enabled: cfg.keepAlive > 0, Interval: cfg.keepAlive},
-		OnOpen: func() {
-			opened.Store(true)
-			if cfg.verbose {
-				logf("open %s", cfg.url)
-			}
-		},
+		OnOpen:           func() { opened.Store(true) },
 		OnClose: func(code int) {
-			if cfg.verbose {
-				logf("close (code %d)", code)
-			}
 			if !opened.Load() {
 				err, _ := lastErr.Load().(error)
 				if err == nil {
@@ -387,16 +377,26 @@ func execute(cfg *config, stdout, stderr io.Writer, terminal bool) int {
 				logf("error: %s", text(err))
 			}
 		},
-		OnStateChange: func(st trpcws.ConnectionState) {
-			if !showStates {
-				return
-			}
+	}
+	if cfg.verbose {
+		// The library's debug events: states, attempts, opens, closes.
+		opts.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{
+			Level: slog.LevelDebug,
+			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if len(groups) == 0 && a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			},
+		}))
+	} else if cfg.cmd == "subscribe" {
+		opts.OnStateChange = func(st trpcws.ConnectionState) {
 			msg := stateName(st.State)
 			if st.Err != nil {
 				msg += " (" + text(st.Err) + ")"
 			}
 			logf("%s", msg)
-		},
+		}
 	}
 	client, err := trpcws.NewClient(opts)
 	if err != nil {
@@ -522,6 +522,18 @@ func stateName(s trpcws.State) string {
 		return "idle"
 	}
 	return s.String()
+}
+
+// lockedWriter serialises the writes of the client's goroutines to stderr.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // text is err's message without the library's "trpcws: " prefix, which

@@ -115,7 +115,13 @@ func TestQueryAndMutate(t *testing.T) {
 
 func TestVerboseShowsDebugEvents(t *testing.T) {
 	r := cli(t, "", "query", "-v", shared.URL, "echo", `"v"`)
-	r.expect(t, 0, `"v"`+"\n", "trpcws: open "+shared.URL, "trpcws: connected", "trpcws: close (code 1000)")
+	r.expect(t, 0, `"v"`+"\n", `msg="trpcws: attempt" attempt=0`, `msg="trpcws: open" socket=1`,
+		`msg="trpcws: state" state=pending`, `msg="trpcws: close" socket=1 code=1000`)
+	// Without -v, nothing on stderr.
+	cli(t, "", "query", shared.URL, "echo", `"q"`).expect(t, 0, `"q"`+"\n")
+	if r := cli(t, "", "query", shared.URL, "echo", `"q"`); r.stderr != "" {
+		t.Fatalf("stderr without -v: %q", r.stderr)
+	}
 }
 
 func TestServerErrors(t *testing.T) {

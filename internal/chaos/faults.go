@@ -46,7 +46,7 @@ func Inject(ctx context.Context, tb testing.TB, srv *testserver.Server, proxy *P
 			if err := srv.Control(context.Background(), "restart", q, nil); err != nil {
 				tb.Errorf("restart: %v", err)
 			}
-			srv.WaitUp(tb, 10*time.Second)
+			srv.WaitUp(tb, 30*time.Second)
 		}
 		counts[kind]++
 	}

@@ -71,7 +71,7 @@ type Server struct {
 }
 
 // StartTimeout bounds how long Start and Run wait for the LISTENING line.
-const StartTimeout = 10 * time.Second
+const StartTimeout = 30 * time.Second
 
 // RepoRoot returns the nearest directory at or above the working directory
 // that holds go.mod.
@@ -197,7 +197,7 @@ func Run(ctx context.Context, opts Options) (*Server, func(), error) {
 		done:     make(chan struct{}),
 		stopping: make(chan struct{}),
 		client: &http.Client{
-			Timeout: 10 * time.Second,
+			Timeout: 30 * time.Second,
 			// Fresh connections: the server drops them all on restart.
 			Transport: &http.Transport{DisableKeepAlives: true},
 		},
@@ -327,7 +327,7 @@ func (s *Server) Control(ctx context.Context, what string, q url.Values, out any
 
 func (s *Server) control(tb testing.TB, what string, q url.Values, out any) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.Control(ctx, what, q, out); err != nil {
 		tb.Fatalf("testserver: %v", err)
