@@ -7,7 +7,7 @@ SHELL := /bin/bash
 GO    ?= go
 export PATH := $(shell $(GO) env GOROOT)/bin:$(PATH)
 
-.PHONY: all deps deps-go deps-node build test test-go test-fuzz test-wasm test-size test-web test-e2e vet fmt-check bench demo clean
+.PHONY: all deps deps-go deps-node build test test-go test-fuzz test-wasm test-size test-web test-e2e vet fmt-check bench demo soak clean
 
 all: build
 
@@ -37,14 +37,27 @@ vet:
 test: deps fmt-check vet test-go test-fuzz test-wasm test-size test-web test-e2e
 	@echo "make test: all suites passed"
 
-# Native Go: core state machine, native driver against the real @trpc/server, race detector, leak check.
-test-go:
+# Native Go: core state machine, native driver against the real @trpc/server, race detector, leak check,
+# the fault soak and the hostile-server suite (native, and the wasm build in Node 22: hence the build).
+test-go: build
 	$(GO) test -race -count=1 ./...
 
-# A short fuzz run of the frame decoder (longer by hand: make fuzz FUZZTIME=5m).
+# Short fuzz runs: the frame decoder, the client driven by random programs,
+# and the client against a model server (longer by hand: make test-fuzz FUZZTIME=5m).
 FUZZTIME ?= 10s
+FUZZTIME_MODEL ?= 5s
 test-fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./core
+	$(GO) test -run='^$$' -fuzz='^FuzzClient$$' -fuzztime=$(FUZZTIME_MODEL) ./core
+	$(GO) test -run='^$$' -fuzz='^FuzzServerModel$$' -fuzztime=$(FUZZTIME_MODEL) ./core
+
+# The fault soak for SOAK_DURATION (default 10 minutes; make test runs it
+# for 20 s) and the issue's subscription flood (400,000 × 400 B events),
+# printing faults, events, lost, duplicated, memory and goroutines.
+SOAK_DURATION ?= 10m
+soak: deps build
+	set -o pipefail; SOAK_DURATION=$(SOAK_DURATION) TRPCWS_FLOOD_EVENTS=400000 $(GO) test -count=1 -v -timeout=0 \
+	  -run='^(TestFaultSoak|TestSlowSubscriberIsBounded|TestWasmFaultSoak)$$' . ./internal/nodeclient | grep -E '^(---|ok|FAIL|PASS)|soak|flood'
 
 # The wasm driver's own tests, run in Node.
 test-wasm:

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trpcws/trpcws/core"
 )
@@ -24,9 +27,19 @@ type Client struct {
 	sockets map[core.SocketID]*socket
 	timer   *time.Timer
 	timerAt int64
-	waiters []chan struct{} // Close calls waiting for core.OutClosed
-	live    int             // goroutines the client started that are still running
-	idle    chan struct{}   // closed when live drops to 0
+	closed  bool          // Close began: every later call fails with ErrClientClosed
+	closeCh chan struct{} // closed at core.OutClosed, under c.mu
+
+	// gone is set when Close gave up waiting: no further user callback starts.
+	gone atomic.Bool
+
+	// Goroutines the client started, which Close waits for; own lock, so
+	// that they can be started from anywhere.
+	lmu  sync.Mutex
+	live int           // still running
+	idle chan struct{} // closed when live drops to 0
+
+	notes notifier // the client-wide callbacks, run in order off every lock
 }
 
 type callResult struct {
@@ -49,6 +62,7 @@ func NewClient(opts Options) (*Client, error) {
 		idle:    make(chan struct{}),
 	}
 	close(c.idle)
+	c.notes.c = c
 	cfg := core.Config{
 		Lazy:                opts.Lazy.Enabled,
 		LazyCloseMs:         opts.Lazy.CloseAfter.Milliseconds(),
@@ -85,7 +99,8 @@ func (c *Client) retryDelay(attempt int) (ms int64) {
 	return c.opts.RetryDelay(attempt).Milliseconds()
 }
 
-// State returns the current connection state.
+// State returns the current connection state. It never blocks on the
+// network and may be called from any callback.
 func (c *Client) State() ConnectionState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -104,7 +119,6 @@ type effect struct {
 	call chan callResult
 	sub  *Subscription
 	subs []*Subscription
-	done []chan struct{}
 }
 
 // do runs fn on the core under the lock, then carries out what the core
@@ -141,6 +155,9 @@ func (c *Client) drain(effects []effect) []effect {
 				e.sock.markClosing(o.Abort)
 			}
 		case core.OutResult, core.OutError:
+			if o.Kind == core.OutError && c.closed && errors.Is(o.Err, ErrConnectionClosed) {
+				e.out.Err = &closedByClose{err: o.Err}
+			}
 			if ch, ok := c.calls[o.ID]; ok {
 				delete(c.calls, o.ID)
 				e.call = ch
@@ -164,8 +181,13 @@ func (c *Client) drain(effects []effect) []effect {
 				e.subs = append(e.subs, s)
 			}
 		case core.OutClosed:
-			e.done = c.waiters
-			c.waiters = nil
+			if c.closeCh != nil {
+				close(c.closeCh)
+				c.closeCh = nil
+			}
+			c.timer.Stop()
+			c.timerAt = 0
+			continue
 		}
 		effects = append(effects, e)
 	}
@@ -222,15 +244,16 @@ func (c *Client) apply(e *effect) {
 	case core.OutEvent:
 		e.sub.push(subItem{kind: itemData, ev: Event{Data: o.Data, ID: o.EventID, Tracked: o.HasEventID}})
 	case core.OutComplete:
-		e.sub.push(subItem{kind: itemComplete})
+		// Completed by Close: what is still queued is not delivered.
+		e.sub.push(subItem{kind: itemComplete, final: c.isClosed()})
 	case core.OutState:
 		st := ConnectionState{State: o.State, Err: o.Err}
 		c.logNote(o)
 		for _, s := range e.subs {
 			s.push(subItem{kind: itemState, state: st})
 		}
-		if f := c.opts.OnStateChange; f != nil {
-			c.guard("OnStateChange", func() { f(st) })
+		if c.opts.OnStateChange != nil {
+			c.notes.add(note{kind: noteState, state: st})
 		}
 	case core.OutFrameError:
 		c.report(o.Err)
@@ -238,44 +261,50 @@ func (c *Client) apply(e *effect) {
 		c.askRetry(o)
 	case core.OutNote:
 		c.logNote(o)
-	case core.OutClosed:
-		for _, ch := range e.done {
-			close(ch)
-		}
 	}
+}
+
+func (c *Client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }
 
 // goLive runs fn on a goroutine that Close waits for.
 func (c *Client) goLive(fn func()) {
-	c.mu.Lock()
+	c.lmu.Lock()
 	if c.live == 0 {
 		c.idle = make(chan struct{})
 	}
 	c.live++
-	c.mu.Unlock()
+	c.lmu.Unlock()
 	go func() {
 		defer func() {
-			c.mu.Lock()
+			c.lmu.Lock()
 			c.live--
 			if c.live == 0 {
 				close(c.idle)
 			}
-			c.mu.Unlock()
+			c.lmu.Unlock()
 		}()
 		fn()
 	}()
 }
 
-// report passes err to Options.OnError.
+// report passes err to Options.OnError, on the callbacks' goroutine.
 func (c *Client) report(err error) {
-	if f := c.opts.OnError; f != nil {
-		c.guard("OnError", func() { f(err) })
+	if c.opts.OnError != nil {
+		c.notes.add(note{kind: noteError, err: err})
 	}
 }
 
 // guard calls a user callback, turning a panic into a *PanicError for
-// OnError (a panicking OnError is dropped).
+// OnError (a panicking OnError is dropped). Once Close has given up
+// waiting, callbacks are no longer called.
 func (c *Client) guard(name string, fn func()) {
+	if c.gone.Load() {
+		return
+	}
 	defer func() {
 		if r := recover(); r != nil && name != "OnError" {
 			c.report(&PanicError{Callback: name, Value: r})
@@ -286,7 +315,8 @@ func (c *Client) guard(name string, fn func()) {
 
 // Query calls a query procedure. input is sent as JSON: nil leaves it out,
 // a json.RawMessage is sent as is, anything else goes through
-// json.Marshal. The result is the raw JSON of the procedure's return value
+// json.Marshal. A path or a json.RawMessage that is not valid UTF-8 is an
+// error, and nothing is sent. The result is the raw JSON of the procedure's return value
 // (nil when it returned nothing). Cancelling ctx abandons the call without
 // touching the socket: a call not yet sent is never sent.
 //
@@ -304,19 +334,25 @@ func (c *Client) Mutation(ctx context.Context, path string, input any) (json.Raw
 }
 
 func (c *Client) call(ctx context.Context, m core.Method, path string, input any) (json.RawMessage, error) {
-	raw, err := marshalInput(input)
-	if err != nil {
+	if err := checkPath(path); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
+	raw, err := marshalInput(input)
+	if err != nil {
 		return nil, err
 	}
 	ch := make(chan callResult, 1)
 	var id int64
 	c.do(func(now int64) {
+		if err = c.refuse(ctx); err != nil {
+			return
+		}
 		id = c.core.Start(now, m, path, raw, nil)
 		c.calls[id] = ch
 	})
+	if err != nil {
+		return nil, err
+	}
 	select {
 	case r := <-ch:
 		return r.data, r.err
@@ -347,6 +383,9 @@ func marshalInput(input any) ([]byte, error) {
 		if !core.Valid(v) {
 			return nil, errors.New("trpcws: input is not valid JSON")
 		}
+		if !utf8.Valid(v) {
+			return nil, errors.New("trpcws: input is not valid UTF-8")
+		}
 		return v, nil
 	}
 	b, err := json.Marshal(input)
@@ -356,35 +395,66 @@ func marshalInput(input any) ([]byte, error) {
 	return b, nil
 }
 
-// Close stops reconnecting, completes every subscription (telling the
-// server), fails calls not yet sent, and waits for calls in flight and for
-// every goroutine the client started. ctx bounds the wait: when it ends,
-// calls still in flight fail with an error matching ErrConnectionClosed,
-// sockets are dropped, and Close returns ctx's error.
+// refuse returns why a call cannot start: the client is closed, or ctx
+// has ended; c.mu is held.
+func (c *Client) refuse(ctx context.Context) error {
+	if c.closed {
+		return ErrClientClosed
+	}
+	return ctx.Err()
+}
+
+// checkPath rejects a procedure path the server would close the socket
+// for (a text frame must be UTF-8).
+func checkPath(path string) error {
+	if !utf8.ValidString(path) {
+		return errors.New("trpcws: path " + strconv.Quote(path) + " is not valid UTF-8")
+	}
+	return nil
+}
+
+// Close closes the client for good, as sql.DB.Close does: calls made once
+// Close has begun fail at once with ErrClientClosed (as does a second
+// Close). It stops reconnecting, completes every subscription (telling the
+// server; events not yet delivered are dropped), fails calls not yet sent,
+// and waits for calls in flight and for every goroutine the client started,
+// user callbacks included.
 //
-// The client stays usable: a later call connects again.
+// ctx bounds the wait, and Close returns by ctx's deadline whatever the
+// socket or a callback is doing: when ctx ends, calls still in flight fail
+// with ErrClientClosed, sockets are dropped, no further callback is
+// started, and Close returns ctx's error. A callback still running then
+// returns on its own time. A callback that calls Close waits for itself:
+// give that Close a deadline, or call it on a new goroutine.
 func (c *Client) Close(ctx context.Context) error {
 	done := make(chan struct{})
+	first := false
 	c.do(func(now int64) {
-		c.waiters = append(c.waiters, done)
+		if c.closed {
+			return
+		}
+		c.closed, first = true, true
+		c.closeCh = done
 		c.core.Close(now)
 	})
-	var err error
+	if !first {
+		return ErrClientClosed
+	}
 	select {
 	case <-done:
 	case <-ctx.Done():
-		err = ctx.Err()
+		// Fails the calls in flight; the close then finishes at once.
 		c.do(func(now int64) { c.core.Abort(now) })
-		<-done
 	}
-	c.mu.Lock()
+	c.lmu.Lock()
 	idle := c.idle
-	c.mu.Unlock()
+	c.lmu.Unlock()
 	select {
 	case <-idle:
-		return err
+		return ctx.Err()
 	case <-ctx.Done():
 	}
+	c.gone.Store(true)
 	c.mu.Lock()
 	sockets := make([]*socket, 0, len(c.sockets))
 	for _, s := range c.sockets {
@@ -394,6 +464,5 @@ func (c *Client) Close(ctx context.Context) error {
 	for _, s := range sockets { // dropped without c.mu: closing may wait on the socket
 		s.close(0, true)
 	}
-	<-idle
 	return ctx.Err()
 }

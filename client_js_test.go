@@ -65,7 +65,7 @@ func newClient(t *testing.T, opts trpcws.Options) *trpcws.Client {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := c.Close(ctx); err != nil {
+		if err := c.Close(ctx); err != nil && !errors.Is(err, trpcws.ErrClientClosed) {
 			t.Errorf("Close: %v", err)
 		}
 	})

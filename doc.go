@@ -33,9 +33,19 @@
 // # Concurrency
 //
 // A Client is safe for concurrent use. Subscription callbacks for one
-// subscription run one at a time, in order, on a goroutine of their own; a
-// callback that panics is recovered and reported through Options.OnError.
-// Close waits for in-flight calls and every goroutine the client started.
+// subscription run one at a time, in order, on a goroutine of their own;
+// the client-wide callbacks (OnOpen, OnClose, OnError, OnStateChange) run
+// in order on another. No callback runs under the client's lock or on the
+// goroutine that reads a socket, so a callback may call any method of the
+// client. A callback that panics is recovered and reported through
+// Options.OnError. A subscription buffers at most
+// SubscribeOptions.BufferSize events for a slow consumer, then ends with
+// [ErrSlowConsumer].
+//
+// A call returns when its context ends, whatever the socket is doing.
+// [Client.Close] is final: calls made after it began fail with
+// [ErrClientClosed]. It waits for in-flight calls and every goroutine the
+// client started, and returns by its context's deadline in every case.
 //
 // The core state machine lives in package [github.com/trpcws/trpcws/core];
 // this package drives it with goroutines and Go's clock. On every platform

@@ -35,3 +35,30 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string { return "trpcws: " + e.Callback + " panicked" }
+
+// ErrClientClosed is matched by errors.Is for every call made after Close
+// began (it fails at once, nothing is sent), for calls Close abandoned when
+// its deadline passed, and for a second Close. It also matches
+// ErrConnectionClosed.
+var ErrClientClosed error = clientClosed{}
+
+type clientClosed struct{}
+
+func (clientClosed) Error() string { return "trpcws: client closed" }
+
+// Is makes errors.Is(ErrClientClosed, ErrConnectionClosed) true.
+func (clientClosed) Is(target error) bool { return target == ErrConnectionClosed }
+
+// closedByClose wraps the error that ended a call because Close ran, so that
+// it matches ErrClientClosed and still unwraps to the core's *ClosedError.
+type closedByClose struct{ err error }
+
+func (e *closedByClose) Error() string        { return e.err.Error() }
+func (e *closedByClose) Unwrap() error        { return e.err }
+func (e *closedByClose) Is(target error) bool { return target == ErrClientClosed }
+
+// ErrSlowConsumer ends a subscription whose callbacks (or Events loop) fell
+// SubscribeOptions.BufferSize events behind the server. The events received
+// before it are delivered first; resubscribe with the last tracked event's
+// id to resume where it stopped.
+var ErrSlowConsumer = errors.New("trpcws: subscription ended: the consumer fell too far behind (buffer full)")

@@ -357,12 +357,12 @@ func TestCloseSemantics(t *testing.T) {
 	srv.WaitFor(t, "the stop and the close", 5*time.Second, func(st testserver.Stats) bool {
 		return st.StopFrames == 1 && st.Connections == 0
 	})
-	// Still usable.
-	if res, err := c.Query(ctx, "echo", 3); err != nil || string(res) != "3" {
-		t.Fatalf("after Close: %s %v", res, err)
+	// Closed for good.
+	if res, err := c.Query(ctx, "echo", 3); !errors.Is(err, trpcws.ErrClientClosed) {
+		t.Fatalf("after Close: %s %v, want ErrClientClosed", res, err)
 	}
-	if err := c.Close(ctx); err != nil {
-		t.Fatal(err)
+	if err := c.Close(ctx); !errors.Is(err, trpcws.ErrClientClosed) {
+		t.Fatalf("second Close: %v, want ErrClientClosed", err)
 	}
 }
 
@@ -396,16 +396,18 @@ func TestCloseDeadlineAbortsInFlight(t *testing.T) {
 	ctx := ctxT(t)
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.Query(ctx, "slow", map[string]any{"ms": 10000})
+		_, err := c.Query(ctx, "slow", map[string]any{"ms": 10000, "value": "abort-in-flight"})
 		errc <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	shared.WaitFor(t, "the slow query", 10*time.Second, func(st testserver.Stats) bool {
+		return slices.ContainsFunc(st.FramesIn, func(f string) bool { return strings.Contains(f, "abort-in-flight") })
+	})
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	if err := c.Close(short); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Close = %v, want DeadlineExceeded", err)
 	}
-	if err := <-errc; !errors.Is(err, trpcws.ErrConnectionClosed) {
+	if err := <-errc; !errors.Is(err, trpcws.ErrConnectionClosed) || !errors.Is(err, trpcws.ErrClientClosed) {
 		t.Errorf("in-flight call after Close's deadline: %v", err)
 	}
 }

@@ -3,11 +3,14 @@
 package trpcws
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/trpcws/trpcws/core"
@@ -68,12 +71,12 @@ func (s *socket) run() {
 		// Given up while dialling (e.g. the client was closed).
 		s.close(code, abort)
 	}
-	if f := c.opts.OnOpen; f != nil {
-		c.guard("OnOpen", f)
+	if c.opts.OnOpen != nil {
+		c.notes.add(note{kind: noteOpen})
 	}
 	c.do(func(now int64) { c.core.Opened(now, s.id, params) })
 	for {
-		_, data, err := conn.Read(s.ctx)
+		typ, data, err := conn.Read(s.ctx)
 		if err != nil {
 			code := int(websocket.CloseStatus(err))
 			if code < 0 {
@@ -86,9 +89,29 @@ func (s *socket) run() {
 			s.finish(code, err)
 			return
 		}
+		if typ == websocket.MessageText && !utf8.Valid(data) {
+			// A browser would fail the connection (1007); the frame is
+			// dropped and reported, as any malformed frame.
+			c.report(&FrameError{Offset: invalidUTF8At(data), Reason: "text frame is not valid UTF-8"})
+			continue
+		}
 		c.do(func(now int64) { c.core.Message(now, s.id, data) })
 	}
 }
+
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// handshakeFloor is the shortest time a handshake is given with keep-alive on.
+const handshakeFloor = 10 * time.Second
 
 // dial resolves the URL, opens the WebSocket and resolves the connection
 // params, as the reference client does for every attempt.
@@ -105,7 +128,18 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 	if withParams {
 		url = core.URLWithConnectionParams(url)
 	}
-	conn, _, err := websocket.Dial(s.ctx, url, &websocket.DialOptions{
+	dialCtx := s.ctx
+	if ka := o.KeepAlive; ka.Enabled {
+		// A handshake that stalls (a half-open network) is given up after
+		// the patience keep-alive has for a silent open socket, and never
+		// before handshakeFloor (a busy server may be slow to answer).
+		patience := cmp.Or(ka.Interval, core.DefaultKeepAliveIntervalMs*time.Millisecond) +
+			cmp.Or(ka.PongTimeout, core.DefaultPongTimeoutMs*time.Millisecond)
+		var cancel context.CancelFunc
+		dialCtx, cancel = context.WithTimeout(s.ctx, max(patience, handshakeFloor))
+		defer cancel()
+	}
+	conn, _, err := websocket.Dial(dialCtx, url, &websocket.DialOptions{
 		HTTPHeader: o.HTTPHeader,
 		HTTPClient: o.HTTPClient,
 	})
@@ -166,8 +200,8 @@ func (s *socket) finish(code int, err error) {
 		delete(c.sockets, s.id)
 		c.core.Closed(now, s.id, code, err)
 	})
-	if f := c.opts.OnClose; f != nil {
-		c.guard("OnClose", func() { f(code) })
+	if c.opts.OnClose != nil {
+		c.notes.add(note{kind: noteClose, code: code})
 	}
 }
 
@@ -195,10 +229,10 @@ func (s *socket) close(code int, abort bool) {
 	conn := s.conn
 	s.mu.Unlock()
 	if conn == nil {
-		if abort {
-			s.cancel()
-		}
-		return // run closes it once dialled
+		// Still dialling: nothing to close gracefully, and a handshake
+		// may never end. run sees closing if the dial won the race.
+		s.cancel()
+		return
 	}
 	if abort {
 		s.cancel()
@@ -209,18 +243,27 @@ func (s *socket) close(code int, abort bool) {
 	s.c.goLive(func() { conn.Close(websocket.StatusCode(code), "") })
 }
 
-// kick writes every frame the core has for this socket. The caller becomes
-// the writer unless another goroutine already is, in which case that one
-// picks the frames up: requests made while a frame is being written leave
-// together in the next one.
+// kick makes sure a writer goroutine sends every frame the core has for
+// this socket. The caller never writes: it can leave when its ctx ends
+// while a frame is on its way (the socket finishes it, or is dropped).
+// Requests made while a frame is being written leave together in the next
+// one.
 func (s *socket) kick() {
 	s.dirty.Store(true)
-	for s.writing.CompareAndSwap(false, true) {
+	if s.writing.CompareAndSwap(false, true) {
+		s.c.goLive(s.writeLoop)
+	}
+}
+
+func (s *socket) writeLoop() {
+	for {
 		for s.dirty.Swap(false) {
 			s.writeAll()
 		}
 		s.writing.Store(false)
-		if !s.dirty.Load() {
+		// A kick between the last Swap and the Store found writing set
+		// and left the frames to us.
+		if !s.dirty.Load() || !s.writing.CompareAndSwap(false, true) {
 			return
 		}
 	}

@@ -133,8 +133,8 @@ func (s *socket) run() {
 			s.mu.Lock()
 			s.open = true
 			s.mu.Unlock()
-			if f := c.opts.OnOpen; f != nil {
-				c.guard("OnOpen", f)
+			if c.opts.OnOpen != nil {
+				c.notes.add(note{kind: noteOpen})
 			}
 			c.do(func(now int64) { c.core.Opened(now, s.id, params) })
 		case hostMessage:
@@ -349,8 +349,8 @@ func (s *socket) finish(code int, err error) {
 		delete(c.sockets, s.id)
 		c.core.Closed(now, s.id, code, err)
 	})
-	if f := c.opts.OnClose; f != nil {
-		c.guard("OnClose", func() { f(code) })
+	if c.opts.OnClose != nil {
+		c.notes.add(note{kind: noteClose, code: code})
 	}
 }
 

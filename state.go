@@ -18,7 +18,10 @@ type LazyOptions struct {
 
 // KeepAliveOptions configures keep-alive pings.
 type KeepAliveOptions struct {
-	// Enabled turns keep-alive on.
+	// Enabled turns keep-alive on. The native driver then also gives up a
+	// WebSocket handshake that has not finished after Interval +
+	// PongTimeout (at least 10 s), so a half-open network cannot hold the
+	// client in "connecting" for ever.
 	Enabled bool
 	// Interval is how long the server may stay silent before the client
 	// sends PING; 0 means 5 s.

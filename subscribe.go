@@ -3,8 +3,12 @@ package trpcws
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"iter"
+	"slices"
 	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/trpcws/trpcws/core"
 )
@@ -21,13 +25,26 @@ type Event struct {
 	Tracked bool
 }
 
+// DefaultBufferSize is the number of events a subscription holds for a
+// consumer that is behind, when SubscribeOptions.BufferSize is 0.
+const DefaultBufferSize = 1024
+
 // SubscribeOptions holds a subscription's callbacks. They run one at a
 // time, in order, on a goroutine started while events wait, so they may
 // block or call the client; a panic in one is recovered and reported to
 // Options.OnError.
 type SubscribeOptions struct {
-	// LastEventID, when set, resumes the subscription after that event.
+	// LastEventID, when set, resumes the subscription after that event. It
+	// must be valid UTF-8.
 	LastEventID string
+	// BufferSize bounds the events received but not yet delivered to the
+	// callbacks (about twice that while a batch is being delivered). 0
+	// means DefaultBufferSize; -1 means no bound. When the buffer is full
+	// the subscription ends with ErrSlowConsumer (after the buffered
+	// events) and the server is told to stop it: the socket goes on
+	// serving every other call, where waiting for the consumer would stall
+	// them all.
+	BufferSize int
 	// OnStarted is called when the server has started the subscription,
 	// and again after it was re-sent on a new socket following a lost one.
 	OnStarted func()
@@ -51,9 +68,15 @@ type Subscription struct {
 	id   int64
 	opts SubscribeOptions
 	stop func() bool // ends the context.AfterFunc
+	max  int         // buffered events allowed, -1 for no bound
+
+	// stopped is set by Unsubscribe, ctx's end or Close: events already
+	// taken for delivery are not delivered either.
+	stopped atomic.Bool
 
 	mu      sync.Mutex
 	items   []subItem
+	events  int  // itemData in items
 	ended   bool // a terminal item was queued
 	pushed  bool // callbacks mode: items are run by a goroutine started on demand
 	running bool // that goroutine is running
@@ -74,15 +97,18 @@ const (
 
 type subItem struct {
 	kind  itemKind
+	final bool // itemComplete: drop what is still queued (Unsubscribe, Close)
 	ev    Event
 	err   error
 	state ConnectionState
 }
 
 // Subscribe starts a subscription to path with input (encoded as for
-// Query). The subscription lives until the server stops it, it fails,
-// Unsubscribe is called, ctx is cancelled, or the client is closed; it
-// survives lost sockets, resuming after the last tracked event.
+// Query; the path must be valid UTF-8). The subscription lives until the
+// server stops it, it fails, its consumer falls opts.BufferSize events
+// behind (ErrSlowConsumer), Unsubscribe is called, ctx is cancelled, or
+// the client is closed; it survives lost sockets, resuming after the last
+// tracked event.
 func (c *Client) Subscribe(ctx context.Context, path string, input any, opts SubscribeOptions) (*Subscription, error) {
 	s, err := c.subscribe(ctx, path, input, opts.LastEventID, opts)
 	if err != nil {
@@ -96,30 +122,49 @@ func (c *Client) Subscribe(ctx context.Context, path string, input any, opts Sub
 }
 
 func (c *Client) subscribe(ctx context.Context, path string, input any, lastEventID string, opts SubscribeOptions) (*Subscription, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	if !utf8.ValidString(lastEventID) {
+		return nil, errors.New("trpcws: LastEventID is not valid UTF-8")
+	}
 	raw, err := marshalInput(input)
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	s := &Subscription{c: c, opts: opts, max: opts.BufferSize, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	if s.max == 0 {
+		s.max = DefaultBufferSize
 	}
-	s := &Subscription{c: c, opts: opts, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	var last *string
 	if lastEventID != "" {
 		last = &lastEventID
 	}
 	c.do(func(now int64) {
+		if err = c.refuse(ctx); err != nil {
+			return
+		}
 		s.items = append(s.items, subItem{kind: itemState, state: c.state})
 		s.id = c.core.Start(now, core.Subscription, path, raw, last)
 		c.subs[s.id] = s
 	})
+	if err != nil {
+		return nil, err
+	}
 	s.stop = context.AfterFunc(ctx, s.Unsubscribe)
 	return s, nil
 }
 
 // Unsubscribe ends the subscription, telling the server; OnComplete is
-// called if it had not ended already.
+// called if it had not ended already. Once it returns no event is
+// delivered, except the one whose OnData may be running.
 func (s *Subscription) Unsubscribe() {
+	s.cancel()
+	s.push(subItem{kind: itemComplete, final: true})
+}
+
+// cancel forgets the subscription in the client and stops it on the server.
+func (s *Subscription) cancel() {
 	c := s.c
 	c.do(func(now int64) {
 		if c.subs[s.id] == s {
@@ -127,7 +172,6 @@ func (s *Subscription) Unsubscribe() {
 			c.core.Cancel(now, s.id)
 		}
 	})
-	s.push(subItem{kind: itemComplete})
 }
 
 // Done is closed once the subscription has ended and its last callback
@@ -142,12 +186,30 @@ func (s *Subscription) Err() error {
 	return s.err
 }
 
-// push queues an item for delivery; items after the terminal one are dropped.
+// push queues an item for delivery; items after the terminal one are
+// dropped. An event that finds the buffer full ends the subscription with
+// ErrSlowConsumer.
 func (s *Subscription) push(it subItem) {
 	s.mu.Lock()
+	if it.final {
+		// Nothing queued is delivered any more, only the terminal item.
+		s.stopped.Store(true)
+		s.items = slices.DeleteFunc(s.items, func(it subItem) bool {
+			return it.kind != itemError && it.kind != itemComplete
+		})
+		s.events = 0
+	}
 	if s.ended {
 		s.mu.Unlock()
 		return
+	}
+	overflow := false
+	switch {
+	case it.kind == itemData && s.max >= 0 && s.events >= s.max:
+		overflow = true
+		it = subItem{kind: itemError, err: ErrSlowConsumer}
+	case it.kind == itemData:
+		s.events++
 	}
 	if it.kind == itemError || it.kind == itemComplete {
 		s.ended = true
@@ -156,6 +218,9 @@ func (s *Subscription) push(it subItem) {
 	start := s.pushed && !s.running
 	s.running = s.running || start
 	s.mu.Unlock()
+	if overflow {
+		s.cancel()
+	}
 	if start {
 		s.c.goLive(s.deliver)
 		return
@@ -178,18 +243,22 @@ func (s *Subscription) take(buf []subItem) ([]subItem, bool) {
 	}
 	buf = append(buf[:0], s.items...)
 	clear(s.items)
-	s.items = s.items[:0]
+	s.items, s.events = s.items[:0], 0
 	return buf, true
 }
 
-// next waits for queued items and takes them all.
+// next waits for queued items and takes them all; once ctx has ended it
+// returns ctx's error whatever is queued.
 func (s *Subscription) next(ctx context.Context, buf []subItem) ([]subItem, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		s.mu.Lock()
 		if len(s.items) > 0 {
 			buf = append(buf[:0], s.items...)
 			clear(s.items)
-			s.items = s.items[:0]
+			s.items, s.events = s.items[:0], 0
 			s.mu.Unlock()
 			return buf, nil
 		}
@@ -221,6 +290,9 @@ func (s *Subscription) deliver() {
 			return
 		}
 		for _, it := range buf {
+			if s.stopped.Load() && it.kind != itemComplete && it.kind != itemError {
+				continue // unsubscribed while this batch was delivered
+			}
 			switch it.kind {
 			case itemStarted:
 				s.call("OnStarted", s.opts.OnStarted)
@@ -255,8 +327,9 @@ func (s *Subscription) call(name string, f func()) {
 
 // Events subscribes to path and returns the events as an iterator. The
 // iteration ends when the server stops the subscription; an error from the
-// server or ctx's error is yielded once, last. Breaking out of the loop
-// unsubscribes.
+// server, ErrSlowConsumer (the loop fell DefaultBufferSize events behind),
+// ErrClientClosed or ctx's error is yielded once, last. Once ctx has ended
+// no further event is yielded. Breaking out of the loop unsubscribes.
 //
 //	for ev, err := range c.Events(ctx, "onMessage", nil, "") {
 //		if err != nil { return err }
@@ -281,6 +354,10 @@ func (c *Client) Events(ctx context.Context, path string, input any, lastEventID
 				return
 			}
 			for _, it := range buf {
+				if err := ctx.Err(); err != nil {
+					yield(Event{}, err)
+					return
+				}
 				switch it.kind {
 				case itemData:
 					if !yield(it.ev, nil) {
@@ -290,8 +367,8 @@ func (c *Client) Events(ctx context.Context, path string, input any, lastEventID
 					yield(Event{}, it.err)
 					return
 				case itemComplete:
-					if err := ctx.Err(); err != nil {
-						yield(Event{}, err)
+					if it.final && s.c.isClosed() {
+						yield(Event{}, ErrClientClosed)
 					}
 					return
 				}

@@ -11,6 +11,8 @@
 //   reference    @trpc/client 11.25.2: createWSClient + wsLink + createTRPCClient
 //   wasm-link    ../web/index.js: createTRPCWebSocket + its wsLink + createTRPCClient
 //   wasm-direct  ../web/index.js: createTRPCWebSocket().request(...) without links
+//   minimal-link createTRPCClient over the smallest terminating link (minimal-link.mjs):
+//                one frame per operation on a bare host WebSocket, the limit for any link
 //   hello        (startup only) a bare Go wasm hello built like web/trpcws.wasm
 //   wasm         (startup only) import ../web/index.js, then init()
 //   wasm-bare    (startup only) web/trpcws.wasm loaded by hand like hello
@@ -311,6 +313,15 @@ async function makeClient() {
       info.import_ms = performance.now() - t;
       const wsClient = createWSClient({ url: cfg.url });
       d = new Linked(createTRPCClient({ links: [wsLink({ client: wsClient })] }), () => wsClient.close());
+      break;
+    }
+    case 'minimal-link': {
+      if (typeof globalThis.WebSocket !== 'function') throw new Error('no global WebSocket: run node with --experimental-websocket');
+      const { createTRPCClient } = await import('@trpc/client');
+      const { minimalLink, openSocket } = await import('./minimal-link.mjs');
+      info.import_ms = performance.now() - t;
+      const ws = await openSocket(cfg.url);
+      d = new Linked(createTRPCClient({ links: [minimalLink(ws)] }), () => ws.close());
       break;
     }
     case 'wasm-link':

@@ -9,7 +9,7 @@
 //   node --no-warnings bench/overhead.mjs KIND [--n 5000] [--warm 1500] [--wasm FILE]
 //
 // KIND: js-floor, reference, reference-direct (createWSClient().request()
-// without createTRPCClient), wasm-link, wasm-direct. --wasm loads another
+// without createTRPCClient), minimal-link, wasm-link, wasm-direct. --wasm loads another
 // build of web/trpcws.wasm, e.g. an unstripped one whose Go function names
 // show up in `node --cpu-prof`.
 const MessageEventCtor = globalThis.MessageEvent;
@@ -178,6 +178,11 @@ export async function make(kind) {
       const transformer = { input: { serialize: identity, deserialize: identity }, output: { serialize: identity, deserialize: identity } };
       return direct({ request: (o) => wsc.request({ ...o, transformer }) });
     }
+    case 'minimal-link': {
+      const { createTRPCClient } = await import('@trpc/client');
+      const { minimalLink, openSocket } = await import('./minimal-link.mjs');
+      return linked(createTRPCClient({ links: [minimalLink(await openSocket(url, FakeWebSocket))] }));
+    }
     case 'wasm-link':
     case 'wasm-direct': {
       const m = await import(webIndex);
@@ -272,6 +277,6 @@ if (isMain) {
       process.exit(1);
     }
   }
-  process.stderr.write('usage: node --expose-gc bench/overhead.mjs KIND [--n N] [--warm MS] [--wasm FILE]  (KIND: js-floor reference reference-direct wasm-link wasm-direct)\n');
+  process.stderr.write('usage: node --expose-gc bench/overhead.mjs KIND [--n N] [--warm MS] [--wasm FILE]  (KIND: js-floor reference reference-direct minimal-link wasm-link wasm-direct)\n');
   process.exit(2);
 }

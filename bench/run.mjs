@@ -60,6 +60,7 @@ const KINDS = [
   { id: 'js-floor', label: 'JS floor: bare loop, host WebSocket (undici)', lang: 'js' },
   { id: 'js-floor-ws', label: 'JS bare loop on npm ws', lang: 'js' },
   { id: 'reference', label: '@trpc/client 11.25.2 wsLink (reference)', lang: 'js' },
+  { id: 'minimal-link', label: 'limit: createTRPCClient over a minimal link (one frame per op, bare WebSocket)', lang: 'js' },
   { id: 'wasm-link', label: 'wasm client via createTRPCClient + our wsLink', lang: 'js' },
   { id: 'wasm-direct', label: 'wasm client, client.request() directly', lang: 'js' },
   { id: 'go-floor', label: 'Go floor: bare loop, coder/websocket', lang: 'go' },
@@ -320,7 +321,7 @@ async function main() {
   const log = (s) => process.stderr.write(`${s}\n`);
   log(`bench: server pid ${server.pid} at ${server.url}; kinds ${kinds.map((k) => k.id).join(', ')}; ${P.rounds} rounds${quick ? ' (quick)' : ''}`);
   const START_KINDS = ['hello', 'wasm', 'wasm-bare', 'peer'];
-  const OVERHEAD_KINDS = ['js-floor', 'reference', 'reference-direct', 'wasm-link', 'wasm-direct'].filter(
+  const OVERHEAD_KINDS = ['js-floor', 'reference', 'reference-direct', 'minimal-link', 'wasm-link', 'wasm-direct'].filter(
     (id) => (wasmUsable || !wasmKinds.has(id)) && (!process.env.BENCH_KINDS || kinds.some((k) => k.id === id || `${k.id}-direct` === id)),
   );
   const raw = { main: {}, mem: {}, overhead: Object.fromEntries(OVERHEAD_KINDS.map((k) => [k, []])), startup: Object.fromEntries(START_KINDS.map((k) => [k, []])) };
@@ -475,6 +476,17 @@ async function main() {
     });
     addRatio(`${id} RSS for ${SUBS} subs / reference`, ratio(w.mem_rss_delta, ref?.mem_rss_delta));
   }
+  // Against the limit for any link under createTRPCClient.
+  const lim = M['minimal-link'];
+  const wl = M['wasm-link'];
+  if (lim && wl) {
+    addRatio('wasm-link seq latency / minimal link', ratio(wl.seq_us, lim.seq_us));
+    addRatio('wasm-link CPU per query (sequential) / minimal link', ratio(wl.seq_cpu_us, lim.seq_cpu_us));
+    addRatio('wasm-link CPU per query (100 in flight) / minimal link', ratio(wl.tput_cpu_us, lim.tput_cpu_us));
+    addRatio('wasm-link throughput / minimal link', ratio(wl.tput_qps, lim.tput_qps));
+    P.floods.forEach((f, i) => addRatio(`wasm-link flood ${f.size} B msgs/s / minimal link`, ratio(wl.floods[i].msgs_per_s, lim.floods[i].msgs_per_s)));
+    addRatio('reference seq latency / minimal link', ratio(ref?.seq_us, lim.seq_us));
+  }
   addRatio('reference seq latency / JS floor', ratio(ref?.seq_us, js?.seq_us));
   addRatio('reference throughput / JS floor', ratio(ref?.tput_qps, js?.tput_qps));
   addRatio('native seq latency / Go floor', ratio(nat?.seq_us, gof?.seq_us));
@@ -488,6 +500,9 @@ async function main() {
   const O = overhead;
   addRatio('fake socket: wasm-link CPU per query (100 in flight) / reference', ratio(O['wasm-link']?.inflight_cpu_us, O.reference?.inflight_cpu_us));
   addRatio('fake socket: wasm-direct CPU per query (100 in flight) / reference-direct', ratio(O['wasm-direct']?.inflight_cpu_us, O['reference-direct']?.inflight_cpu_us));
+  addRatio('fake socket: wasm-link CPU per query (sequential) / minimal link', ratio(O['wasm-link']?.seq_cpu_us, O['minimal-link']?.seq_cpu_us));
+  addRatio('fake socket: wasm-link CPU per query (100 in flight) / minimal link', ratio(O['wasm-link']?.inflight_cpu_us, O['minimal-link']?.inflight_cpu_us));
+  addRatio('fake socket: wasm-link CPU per 0 B msg / minimal link', ratio(O['wasm-link']?.flood0_cpu_us, O['minimal-link']?.flood0_cpu_us));
   addRatio('fake socket: wasm-link CPU per 0 B msg / reference', ratio(O['wasm-link']?.flood0_cpu_us, O.reference?.flood0_cpu_us));
   addRatio('fake socket: wasm-link CPU per 1 KiB msg / reference', ratio(O['wasm-link']?.flood1024_cpu_us, O.reference?.flood1024_cpu_us));
 
@@ -504,6 +519,12 @@ async function main() {
   target('throughput (100 in flight): wasm ≥ 0.95× JS floor', r[`${W} throughput / JS floor`], '>=', 0.95);
   target('throughput (100 in flight): native ≥ 0.95× Go floor', r['native throughput / Go floor'], '>=', 0.95);
   P.floods.forEach((f) => target(`subscription delivery (flood ${f.size} B): wasm ≥ 1.5× reference`, r[`${W} flood ${f.size} B msgs/s / reference`], '>=', 1.5));
+  const L = 'minimal link';
+  target(`sequential latency: wasm ≤ 1.1× ${L}`, r[`${W} seq latency / ${L}`], '<=', 1.1, 'both through createTRPCClient');
+  target(`CPU per query (sequential): wasm ≤ 1.05× ${L}`, r[`${W} CPU per query (sequential) / ${L}`], '<=', 1.05);
+  target(`CPU per query (100 in flight): wasm ≤ 1.05× ${L}`, r[`${W} CPU per query (100 in flight) / ${L}`], '<=', 1.05);
+  target(`throughput (100 in flight): wasm ≥ 0.95× ${L}`, r[`${W} throughput / ${L}`], '>=', 0.95);
+  P.floods.forEach((f) => target(`subscription msgs/s (flood ${f.size} B): wasm ≥ 0.95× ${L}`, r[`${W} flood ${f.size} B msgs/s / ${L}`], '>=', 0.95));
   target('wasm size ≤ 850,000 bytes gzip -9', sizes.wasm?.gzip9 ?? null, '<=', 850000);
   target('start-up: wasm init ≤ 1.25× bare Go wasm hello', r['wasm start-up (init) / bare Go wasm hello'], '<=', 1.25);
 

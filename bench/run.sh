@@ -2,12 +2,15 @@
 # `make bench`: installs what the benchmarks need, builds the Go pieces, and
 # runs bench/run.mjs, which starts one real test server, runs every client
 # kind in its own process over interleaved rounds, prints a Markdown table
-# with ratios and PASS/MISS per target, and writes artifacts/bench.{json,md}.
+# with ratios and PASS/MISS per target, and writes artifacts/bench.{json,md};
+# then bench/browser.mjs, the page-load and latency part in headless Chromium
+# (artifacts/bench-browser.{json,md}).
 # A missed target never fails the command; a broken harness does.
 #
 #   bash bench/run.sh              # full run, ~5 minutes
 #   BENCH_QUICK=1 bash bench/run.sh  # ~1 minute
 #   BENCH_KINDS=js-floor,wasm-link BENCH_ROUNDS=3 bash bench/run.sh
+#   BENCH_BROWSER=0 (Node and Go only) | BENCH_BROWSER=only (the Chromium part only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -42,4 +45,19 @@ $GO build -o bench/.build/gobench ./bench/gobench
 GOOS=js GOARCH=wasm $GO build -trimpath -ldflags='-s -w' -o bench/.build/hello.wasm ./bench/hello
 cp "$($GO env GOROOT)/lib/wasm/wasm_exec.js" bench/.build/wasm_exec.js
 
-exec "$NODE" bench/run.mjs
+if [ "${BENCH_BROWSER:-1}" != only ]; then
+  "$NODE" bench/run.mjs
+fi
+
+# The browser part: headless Chromium (Debian's package, installed here when missing, as
+# e2e/run.sh does). BENCH_BROWSER=0 leaves it out, BENCH_BROWSER=only runs nothing else.
+if [ "${BENCH_BROWSER:-1}" != 0 ]; then
+  if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    echo "bench: installing chromium (apt-get)" >&2
+    SUDO=
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    { $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium; } >&2
+  fi
+  echo >&2
+  "$NODE" bench/browser.mjs
+fi

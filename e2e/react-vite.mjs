@@ -24,6 +24,9 @@ const wasmFiles = fs.readdirSync(path.join(dist, 'assets')).filter((f) => f.ends
 check(wasmFiles.length === 1 && /^trpcws-[\w-]+\.wasm$/.test(wasmFiles[0]),
   `vite emitted exactly one content-hashed trpcws-<hash>.wasm (got ${JSON.stringify(wasmFiles)})`);
 log(`vite emitted assets/${wasmFiles[0]}`);
+const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+check(html.includes(`<link rel="preload" href="/assets/${wasmFiles[0]}" as="fetch" type="application/wasm" crossorigin>`),
+  'index.html preloads the .wasm (vite.config.js plugin)');
 
 const statics = await startStatic(dist);
 const wsUrl = base.replace(/^http/, 'ws');
@@ -75,6 +78,8 @@ try {
   await control(base, 'reset');
   page = await context.newPage();
   const noPageErrors = watchPage(page, log);
+  const preloadWarnings = [];
+  page.on('console', (m) => { if (/preload/i.test(m.text())) preloadWarnings.push(m.text()); });
   const wasmResponse = page.waitForResponse((r) => r.url().endsWith('.wasm'));
   await page.goto(pageUrl);
 
@@ -90,6 +95,8 @@ try {
   const a0 = await until(page, 'connected, subscription started', (a) => a.state === 'pending' && a.starts >= 1);
   checkEqual(await text(page, 'conn-state'), 'pending', 'connection state shown');
   checkEqual(await page.evaluate(() => window.__wasmCompiles), ['compileStreaming'], 'the module was compiled by compileStreaming');
+  checkEqual(statics.requests.filter((r) => r.path.endsWith('.wasm')).length, 1, 'the .wasm was downloaded once (the preload was used)');
+  checkEqual(preloadWarnings, [], 'no console warning about the preload');
   log(`useQuery echo → "hello from React"; states ${a0.states.join(' → ')}; subscription ${a0.subStatus}`);
 
   // useMutation ×3 → useSubscription feed

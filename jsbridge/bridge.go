@@ -121,7 +121,10 @@ func (b *Bridge) Free(cid int32) { delete(b.clients, cid) }
 // path; with StartLastEventID the remaining n-pathLen are lastEventId.
 // handle is JavaScript's name for the request in every later record; the
 // input itself stays in JavaScript (see the package doc on markers).
-func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen, n int32, flags int32) {
+//
+// timeoutMs is the call's own request timeout (the operation context's
+// timeoutMs): 0 keeps the client's requestTimeoutMs, negative means none.
+func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen, n int32, flags int32, timeoutMs float64) {
 	c := b.client(cid)
 	if method < int32(core.Query) || method > int32(core.Subscription) {
 		panic(bridgeError("trpcws: bad method"))
@@ -135,6 +138,11 @@ func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen
 	}
 	path := string(arg[:pathLen])
 	call := core.Call{ID: handle, Method: core.Method(method), Path: path}
+	if timeoutMs < 0 {
+		call.TimeoutMs = -1
+	} else {
+		call.TimeoutMs = clampMs(timeoutMs)
+	}
 	if flags&StartLastEventID != 0 {
 		call.LastEventID, call.HasLastEventID = string(arg[pathLen:]), true
 	}
@@ -216,12 +224,51 @@ func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int6
 }
 
 // Retry answers recRetry: attempt number attempt waits delayMs (the user's
-// retryDelayMs; NaN and negatives give 0, huge values 2^31-1). An answer for
-// an attempt the core no longer asks about is ignored.
-func (b *Bridge) Retry(cid int32, now int64, attempt int32, delayMs float64) {
+// retryDelayMs; NaN and negatives give 0, huge values 2^31-1), or the
+// client gives up (giveUp: the user's shouldRetry said no). An answer for an
+// attempt the core no longer asks about is ignored.
+func (b *Bridge) Retry(cid int32, now int64, attempt int32, delayMs float64, giveUp bool) {
 	c := b.client(cid)
-	c.core.Retry(now, core.RetryAnswer{Attempt: int(attempt), DelayMs: clampMs(delayMs)})
+	c.core.Retry(now, core.RetryAnswer{Attempt: int(attempt), DelayMs: clampMs(delayMs), GiveUp: giveUp})
 	b.drain(c, now)
+}
+
+// Reconnect asks for a new connection now (see core.Client.Reconnect).
+func (b *Bridge) Reconnect(cid int32, now int64) {
+	c := b.client(cid)
+	c.core.Reconnect(now)
+	b.drain(c, now)
+}
+
+// Network reports what the host knows: 0 offline, 1 online, 2 woke up (a
+// page shown again); see core.Client.Offline, Online and Wake.
+func (b *Bridge) Network(cid int32, now int64, what int32) {
+	c := b.client(cid)
+	switch what {
+	case 0:
+		c.core.Offline(now)
+	case 1:
+		c.core.Online(now)
+	default:
+		c.core.Wake(now)
+	}
+	b.drain(c, now)
+}
+
+// Stats fills dst with client cid's counters, in the order of recStats's
+// fields, and reports whether the client exists. It leaves the output of
+// the last call alone: JavaScript may ask while it still reads those
+// records (from a user callback).
+func (b *Bridge) Stats(cid int32, dst *[statsLen]float64) bool {
+	c := b.clients[cid]
+	if c == nil {
+		return false
+	}
+	s := c.core.Stats()
+	*dst = [statsLen]float64{float64(s.State), float64(s.SocketsOpened), float64(s.Reconnects), float64(s.Attempt),
+		float64(s.Queued), float64(s.InFlight), float64(s.Subscriptions), float64(s.FramesIn), float64(s.FramesOut),
+		float64(s.BytesIn), float64(s.BytesOut), float64(s.LastPingRttMs), float64(s.ConnectedAt)}
+	return true
 }
 
 // SetupFailed reports that socket sock opened but its connection params
@@ -313,11 +360,7 @@ func (b *Bridge) drain(c *client, now int64) {
 			o.textRef(appendError(nil, out.Err, 0))
 		case core.OutState:
 			o.rec(recState, float64(out.State))
-			if out.Err != nil {
-				o.textRef(appendError(nil, out.Err, 0))
-			} else {
-				o.rec(refNone, 0, 0)
-			}
+			o.errRef(out.Err)
 		case core.OutFrameError:
 			o.rec(recFrameErr, float64(out.Sock))
 			o.textRef(appendError(nil, out.Err, 0))
@@ -325,6 +368,10 @@ func (b *Bridge) drain(c *client, now int64) {
 			o.rec(recClosed)
 		case core.OutRetry:
 			o.rec(recRetry, float64(out.Attempt))
+			o.errRef(out.Err)
+		case core.OutNote:
+			o.rec(recNote, float64(out.Note), float64(out.Sock), float64(out.ID), float64(out.Attempt), float64(out.DelayMs), float64(out.Code))
+			o.errRef(out.Err)
 		}
 	}
 	at, ok := c.core.Deadline()

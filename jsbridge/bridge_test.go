@@ -4,11 +4,14 @@ package jsbridge
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"unicode/utf16"
 	"unsafe"
+
+	"github.com/trpcws/trpcws/core"
 )
 
 // record is one decoded output record.
@@ -131,7 +134,7 @@ func (h *harness) start(handle int64, method int32, path string, input bool) []r
 	if input {
 		flags |= StartInput
 	}
-	return h.call(func() { h.b.Start(h.cid, h.now, handle, method, n, n, flags) })
+	return h.call(func() { h.b.Start(h.cid, h.now, handle, method, n, n, flags, 0) })
 }
 
 func (h *harness) transmit(sock int32) []string {
@@ -343,7 +346,7 @@ func TestBadCalls(t *testing.T) {
 	b := NewBridge()
 	for name, fn := range map[string]func(){
 		"unknown client": func() { b.Tick(42, 1) },
-		"bad method":     func() { b.New(1, writeOptions(t, b, nil)); b.Start(1, 1, 1, 9, 0, 0, 0) },
+		"bad method":     func() { b.New(1, writeOptions(t, b, nil)); b.Start(1, 1, 1, 9, 0, 0, 0, 0) },
 		"bad options":    func() { b.New(1, 8) },
 		"bad length":     func() { b.URL(1, 1<<30) },
 	} {
@@ -433,10 +436,10 @@ func TestRetryAsked(t *testing.T) {
 	if len(ask) != 1 || ask[0].f[0] != 0 || len(find(rs, recDial)) != 0 {
 		t.Fatalf("want recRetry(0) and no dial yet: %v", rs)
 	}
-	if rs = records(t, b, b.Call(func() { b.Retry(1, 25, 7, 0) })); len(find(rs, recDial)) != 0 {
+	if rs = records(t, b, b.Call(func() { b.Retry(1, 25, 7, 0, false) })); len(find(rs, recDial)) != 0 {
 		t.Fatalf("an answer for another attempt dialled: %v", rs)
 	}
-	rs = records(t, b, b.Call(func() { b.Retry(1, 30, 0, 5000) }))
+	rs = records(t, b, b.Call(func() { b.Retry(1, 30, 0, 5000, false) }))
 	if d := find(rs, recDeadline); len(d) != 1 || d[0].f[0] != 5030 || len(find(rs, recDial)) != 0 {
 		t.Fatalf("want a retry deadline at 5030: %v", rs)
 	}
@@ -446,7 +449,7 @@ func TestRetryAsked(t *testing.T) {
 	if ask = find(rs, recRetry); len(ask) != 1 || ask[0].f[0] != 1 {
 		t.Fatalf("want recRetry(1): %v", rs)
 	}
-	rs = records(t, b, b.Call(func() { b.Retry(1, 5041, 1, math.NaN()) }))
+	rs = records(t, b, b.Call(func() { b.Retry(1, 5041, 1, math.NaN(), false) }))
 	if len(find(rs, recDial)) != 1 {
 		t.Fatalf("NaN delay should dial at once: %v", rs)
 	}
@@ -469,6 +472,16 @@ func TestHelpers(t *testing.T) {
 	}
 	if !json.Valid(appendError(nil, &jsCause{handle: 3}, 0)) || !json.Valid(appendError(nil, bridgeError("x\"y"), 0)) {
 		t.Error("appendError gives invalid JSON")
+	}
+	// The policies' errors are described by kind for JavaScript.
+	for err, want := range map[error]string{
+		&core.TimeoutError{What: "request", Ms: 50}:                `{"t":"timeout","what":"request","ms":50,"message":"trpcws: request timed out after 50 ms"}`,
+		&core.GaveUpError{Attempts: 2, Cause: &jsCause{handle: 4}}: `{"t":"gaveUp","attempts":2,"message":"trpcws: gave up reconnecting after 2 failed attempts: trpcws: JavaScript cause #4","cause":{"t":"js","h":4}}`,
+		fmt.Errorf("wrapped: %w", core.ErrQueueFull):               `{"t":"queueFull","message":"wrapped: trpcws: too many calls waiting for a connection"}`,
+	} {
+		if got := string(appendError(nil, err, 0)); got != want {
+			t.Errorf("appendError(%v) = %s, want %s", err, got, want)
+		}
 	}
 }
 
@@ -510,5 +523,28 @@ func TestSetupFailed(t *testing.T) {
 	}
 	if rs = h.call(func() { h.b.Closed(h.cid, h.now, 1, 3000, 0) }); len(find(rs, recState)) != 0 {
 		t.Fatalf("Closed after SetupFailed changed the state: %v", rs)
+	}
+}
+
+// TestStatsLeavesOutputAlone: trpcws_stats answers through its own buffer,
+// so JavaScript can call it while it reads the records of a call.
+func TestStatsLeavesOutputAlone(t *testing.T) {
+	n := wasmNew(1, writeOptions(t, std, opts{"lazy.enabled": 1}))
+	cid := int32(headerNums(n)[1])
+	defer wasmFree(cid)
+	before := append([]float64(nil), headerNums(n)...)
+	p := wasmStats(cid)
+	if p == nil {
+		t.Fatal("no stats for a live client")
+	}
+	st := (*[statsLen]float64)(p)
+	if st[0] != float64(core.StateIdle) || st[1] != 0 {
+		t.Fatalf("stats of a fresh lazy client: %v", st)
+	}
+	if after := headerNums(n); len(after) != len(before) || after[0] != before[0] || after[1] != before[1] {
+		t.Fatalf("stats changed the output: %v → %v", before, after)
+	}
+	if wasmStats(9999) != nil {
+		t.Fatal("stats for an unknown client")
 	}
 }

@@ -3,6 +3,8 @@
 package jsbridge
 
 import (
+	"errors"
+
 	"github.com/trpcws/trpcws/core"
 )
 
@@ -26,6 +28,9 @@ func (e bridgeError) Error() string { return string(e) }
 //	{"t":"trpc","error":<the server's error object>}
 //	{"t":"closed","message":"WebSocket closed","code":1006,"cause":<error>|null}
 //	{"t":"js","h":<cause handle>}
+//	{"t":"timeout","what":"request"|"connect","ms":5000,"message":"..."}
+//	{"t":"gaveUp","attempts":3,"message":"...","cause":<error>|null}
+//	{"t":"queueFull","message":"..."}
 //	{"t":"go","message":"..."}
 func appendError(dst []byte, err error, depth int) []byte {
 	if err == nil || depth > 8 {
@@ -56,6 +61,27 @@ func appendError(dst []byte, err error, depth int) []byte {
 	case *jsCause:
 		dst = append(dst, `{"t":"js","h":`...)
 		dst = appendNumber(dst, e.handle)
+		return append(dst, '}')
+	case *core.TimeoutError:
+		dst = append(dst, `{"t":"timeout","what":`...)
+		dst = appendJSONString(dst, e.What)
+		dst = append(dst, `,"ms":`...)
+		dst = appendNumber(dst, e.Ms)
+		dst = append(dst, `,"message":`...)
+		dst = appendJSONString(dst, e.Error())
+		return append(dst, '}')
+	case *core.GaveUpError:
+		dst = append(dst, `{"t":"gaveUp","attempts":`...)
+		dst = appendNumber(dst, int64(e.Attempts))
+		dst = append(dst, `,"message":`...)
+		dst = appendJSONString(dst, e.Error())
+		dst = append(dst, `,"cause":`...)
+		dst = appendError(dst, e.Cause, depth+1)
+		return append(dst, '}')
+	}
+	if errors.Is(err, core.ErrQueueFull) {
+		dst = append(dst, `{"t":"queueFull","message":`...)
+		dst = appendJSONString(dst, err.Error())
 		return append(dst, '}')
 	}
 	dst = append(dst, `{"t":"go","message":`...)

@@ -45,8 +45,8 @@ func wasmFree(cid int32) int32 {
 }
 
 //go:wasmexport trpcws_start
-func wasmStart(cid int32, now, handle float64, method, pathLen, n, flags int32) int32 {
-	return std.Call(func() { std.Start(cid, int64(now), int64(handle), method, pathLen, n, flags) })
+func wasmStart(cid int32, now, handle float64, method, pathLen, n, flags int32, timeoutMs float64) int32 {
+	return std.Call(func() { std.Start(cid, int64(now), int64(handle), method, pathLen, n, flags, timeoutMs) })
 }
 
 //go:wasmexport trpcws_cancel
@@ -75,8 +75,39 @@ func wasmClosed(cid int32, now float64, sock int32, code int32, cause float64) i
 }
 
 //go:wasmexport trpcws_retry
-func wasmRetry(cid int32, now float64, attempt int32, delayMs float64) int32 {
-	return std.Call(func() { std.Retry(cid, int64(now), attempt, delayMs) })
+func wasmRetry(cid int32, now float64, attempt int32, delayMs float64, giveUp int32) int32 {
+	return std.Call(func() { std.Retry(cid, int64(now), attempt, delayMs, giveUp != 0) })
+}
+
+//go:wasmexport trpcws_reconnect
+func wasmReconnect(cid int32, now float64) int32 {
+	return std.Call(func() { std.Reconnect(cid, int64(now)) })
+}
+
+//go:wasmexport trpcws_network
+func wasmNetwork(cid int32, now float64, what int32) int32 {
+	return std.Call(func() { std.Network(cid, int64(now), what) })
+}
+
+// stats is where trpcws_stats writes.
+var stats [statsLen]float64
+
+// trpcws_stats writes client cid's counters (see statsLen) and returns
+// their address, or 0 when there is no such client. Unlike the other calls
+// it leaves the output alone, so JavaScript may call it from a user
+// callback while it carries out a call's records.
+//
+//go:wasmexport trpcws_stats
+func wasmStats(cid int32) (p unsafe.Pointer) {
+	defer func() {
+		if recover() != nil {
+			p = nil
+		}
+	}()
+	if !std.Stats(cid, &stats) {
+		return nil
+	}
+	return unsafe.Pointer(&stats)
 }
 
 //go:wasmexport trpcws_setup_failed

@@ -34,6 +34,16 @@ func (o *output) textRef(b []byte) {
 	o.rec(refBytes, a, e)
 }
 
+// errRef records a bytes ref to err's description (see appendError), or
+// an absent ref when err is nil.
+func (o *output) errRef(err error) {
+	if err == nil {
+		o.rec(refNone, 0, 0)
+		return
+	}
+	o.textRef(appendError(nil, err, 0))
+}
+
 // stringRef appends s and records a bytes ref to it.
 func (o *output) stringRef(s string) {
 	a := len(o.bytes)

@@ -34,15 +34,22 @@ const (
 	recFrame     = 13 // [13, sock, a, b]: send bytes[a:b] (after splicing markers) on sock
 	recDeadline  = 14 // [14, at]: call trpcws_tick at time at (-1: no timer)
 	recURL       = 15 // [15, a, b]: answer of trpcws_url
-	recRetry     = 16 // [16, attempt]: call retryDelayMs(attempt), answer with trpcws_retry
+	recRetry     = 16 // [16, attempt, errRef]: call retryDelayMs/shouldRetry, answer with trpcws_retry
+	recNote      = 17 // [17, note, sock, id, attempt, delayMs, code, errRef]: an event for onEvent (see core.Note)
 )
+
+// statsLen is how many numbers trpcws_stats writes: state, socketsOpened,
+// reconnects, attempt, queued, inFlight, subscriptions, framesIn,
+// framesOut, bytesIn, bytesOut, lastPingRttMs (-1: none yet), connectedAt
+// (0: not connected).
+const statsLen = 13
 
 // recSizes is how many numbers each record kind holds, its kind included.
 var recSizes = [...]int{
 	recClient: 2, recDial: 2, recWrite: 2, recCloseSock: 4, recResult: 5,
 	recStarted: 2, recEvent: 8, recComplete: 3, recError: 5, recState: 5,
 	recFrameErr: 5, recClosed: 1, recFrame: 4, recDeadline: 2, recURL: 3,
-	recRetry: 2,
+	recRetry: 5, recNote: 10,
 }
 
 // Ref kinds.
@@ -79,8 +86,15 @@ var optionFields = [...]struct {
 	{"keepAlive.enabled", func(o *options, v float64) { o.cfg.KeepAlive = v != 0 }},
 	{"keepAlive.intervalMs", func(o *options, v float64) { o.cfg.KeepAliveIntervalMs = clampMs(v) }},
 	{"keepAlive.pongTimeoutMs", func(o *options, v float64) { o.cfg.PongTimeoutMs = clampMs(v) }},
-	{"retryDelayMs", func(o *options, v float64) { o.cfg.AskRetry = v != 0 }},
+	{"retryDelayMs", func(o *options, v float64) { o.cfg.AskRetry = o.cfg.AskRetry || v != 0 }},
 	{"connectionParams", func(o *options, v float64) { o.params = v != 0 }},
+	{"retry.shouldRetry", func(o *options, v float64) { o.cfg.AskRetry = o.cfg.AskRetry || v != 0 }},
+	{"retry.maxAttempts", func(o *options, v float64) { o.cfg.MaxAttempts = int(clampMs(v)) }},
+	{"retry.minUptimeMs", func(o *options, v float64) { o.cfg.MinUptimeMs = clampMs(v) }},
+	{"connectTimeoutMs", func(o *options, v float64) { o.cfg.ConnectTimeoutMs = clampMs(v) }},
+	{"requestTimeoutMs", func(o *options, v float64) { o.cfg.RequestTimeoutMs = clampMs(v) }},
+	{"maxQueued", func(o *options, v float64) { o.cfg.MaxQueued = int(clampMs(v)) }},
+	{"onEvent", func(o *options, v float64) { o.cfg.Events = v != 0 }},
 }
 
 // decodeOptions reads the options record from b (len(optionFields) float64s).
@@ -138,7 +152,7 @@ func constantsJS() []byte {
 		{"REC_EVENT", recEvent}, {"REC_COMPLETE", recComplete}, {"REC_ERROR", recError},
 		{"REC_STATE", recState}, {"REC_FRAME_ERR", recFrameErr}, {"REC_CLOSED", recClosed},
 		{"REC_FRAME", recFrame}, {"REC_DEADLINE", recDeadline}, {"REC_URL", recURL},
-		{"REC_RETRY", recRetry},
+		{"REC_RETRY", recRetry}, {"REC_NOTE", recNote},
 	} {
 		num(r.name, r.v)
 	}
@@ -167,6 +181,12 @@ func constantsJS() []byte {
 	}
 	b = append(b, " };\n// State names by number (core.State).\n"...)
 	strs("STATES", []string{core.StateIdle.String(), core.StateConnecting.String(), core.StatePending.String()})
+	b = append(b, "// Note names by number (core.Note), for onEvent.\n"...)
+	notes := []string{""}
+	for n := core.Note(1); n.String() != "unknown" && n < 64; n++ {
+		notes = append(notes, n.String())
+	}
+	strs("NOTES", notes)
 	b = append(b, "// The options record of trpcws_new, field by field.\n"...)
 	names := make([]string, len(optionFields))
 	for i, f := range optionFields {

@@ -54,7 +54,7 @@ func TestBackoffConstants(t *testing.T) {
 // TestOptionsLayout checks that each field of the options record lands in
 // its place.
 func TestOptionsLayout(t *testing.T) {
-	vals := []float64{1, 250, 1, 300, 40, 1, 1}
+	vals := []float64{1, 250, 1, 300, 40, 1, 1, 0, 3, 500, 700, 900, 10, 1}
 	if len(vals) != len(optionFields) {
 		t.Fatalf("test covers %d fields, layout has %d", len(vals), len(optionFields))
 	}
@@ -64,12 +64,11 @@ func TestOptionsLayout(t *testing.T) {
 	}
 	o := decodeOptions(b)
 	want := options{
-		cfg:    core.Config{Lazy: true, LazyCloseMs: 250, KeepAlive: true, KeepAliveIntervalMs: 300, PongTimeoutMs: 40, AskRetry: true},
+		cfg: core.Config{Lazy: true, LazyCloseMs: 250, KeepAlive: true, KeepAliveIntervalMs: 300, PongTimeoutMs: 40, AskRetry: true,
+			MaxAttempts: 3, MinUptimeMs: 500, ConnectTimeoutMs: 700, RequestTimeoutMs: 900, MaxQueued: 10, Events: true},
 		params: true,
 	}
-	if o.cfg.Lazy != want.cfg.Lazy || o.cfg.LazyCloseMs != want.cfg.LazyCloseMs || o.cfg.KeepAlive != want.cfg.KeepAlive ||
-		o.cfg.KeepAliveIntervalMs != want.cfg.KeepAliveIntervalMs || o.cfg.PongTimeoutMs != want.cfg.PongTimeoutMs ||
-		o.cfg.AskRetry != want.cfg.AskRetry || o.params != want.params {
+	if o != want {
 		t.Fatalf("decoded %+v, want %+v", o, want)
 	}
 	if z := decodeOptions(make([]byte, 8*len(vals))); z.cfg.Lazy || z.cfg.AskRetry || z.params || z.cfg.LazyCloseMs != 0 {

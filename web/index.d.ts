@@ -39,7 +39,66 @@ export declare function init(source?: WasmSource): Promise<void>;
  */
 export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
   onError?: (evt?: Event | TRPCWebSocketFrameError) => void;
+  /** Retry limits (default: retry forever, as the reference). */
+  retry?: {
+    /** Give up after this many failed attempts in a row (the first connect counts). */
+    maxAttempts?: number;
+    /** Asked before each reconnect attempt; false gives up. */
+    shouldRetry?: (info: TRPCWebSocketRetryInfo) => boolean;
+    /** A socket must stay open this long before the attempt index goes back to 0 (default 0). */
+    minUptimeMs?: number;
+  };
+  /** An attempt not open (connection params sent) within this time fails (default: none). */
+  connectTimeoutMs?: number;
+  /** A query or mutation without an answer within this time fails with cause.name 'TimeoutError' (default: none; per call: context.timeoutMs). */
+  requestTimeoutMs?: number;
+  /** At most this many calls wait for a socket; one more fails with cause.name 'QueueFullError' (default: no bound). */
+  maxQueued?: number;
+  /** Browsers: react to online/offline and a page shown again (default true where window exists). */
+  networkAware?: boolean;
+  /** What happened: attempts, opens, closes, give-up, timeouts, refused calls. */
+  onEvent?: (event: TRPCWebSocketEvent) => void;
+  /** Logs every event through console.debug. */
+  debug?: boolean;
 };
+
+/** What shouldRetry is told: the attempt about to run and what ended the last one. */
+export interface TRPCWebSocketRetryInfo {
+  attempt: number;
+  code?: number;
+  reason?: string;
+  error?: unknown;
+}
+
+/** One entry of onEvent's stream. */
+export interface TRPCWebSocketEvent {
+  type: 'attempt' | 'open' | 'close' | 'giveUp' | 'timeout' | 'queueFull';
+  /** Date.now() when it was reported. */
+  at: number;
+  attempt?: number;
+  delayMs?: number;
+  socket?: number;
+  requestId?: number;
+  code?: number;
+  error?: unknown;
+}
+
+/** client.stats(). */
+export interface TRPCWebSocketStats {
+  state: 'idle' | 'connecting' | 'pending';
+  socketsOpened: number;
+  reconnects: number;
+  attempt: number;
+  queued: number;
+  inFlight: number;
+  subscriptions: number;
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  lastPingRttMs: number | null;
+  connectedAt: number | null;
+}
 
 /** The connection state a client reports. */
 export type TRPCWebSocketConnectionState = TRPCConnectionState<TRPCClientError<AnyRouter>>;
@@ -65,6 +124,13 @@ export interface TRPCWebSocket {
    * flight, then closes the socket. The client stays usable.
    */
   close(): Promise<void>;
+  /**
+   * Reconnects now: in backoff, attempts at once; when connected, moves to
+   * a new socket make-before-break (as on the server's reconnect request).
+   */
+  reconnect(): void;
+  /** Counters and state, read from the core. */
+  stats(): TRPCWebSocketStats;
   /**
    * The socket in use and its state, as @trpc/client reports it: null while
    * there is no WebSocket (before the first, while the URL resolves, after
@@ -94,6 +160,9 @@ export type TRPCWebSocketLinkOptions<TRouter extends AnyRouter> = Omit<WebSocket
 
 /** The terminating link for createTRPCClient: sends every operation through `client`. */
 export declare function wsLink<TRouter extends AnyRouter>(opts: TRPCWebSocketLinkOptions<TRouter>): TRPCLink<TRouter>;
+
+/** A retryDelayMs: 0 first, then (jitter 'full') uniform in [0, min(maxMs, baseMs·2^attempt)]. */
+export declare function backoff(opts?: { baseMs?: number; maxMs?: number; jitter?: 'full' | 'none' }): (attemptIndex: number) => number;
 
 /** The reference client's retry delay: 0, then min(1000·2^attempt, 30000) ms. */
 export declare function exponentialBackoff(attemptIndex: number): number;

@@ -16,7 +16,7 @@ export { createTRPCWebSocket } from './lib/client.js';
 export { TRPCWebSocketClosedError, TRPCWebSocketFrameError } from './lib/errors.js';
 export { init } from './lib/load.js';
 export { wsLink } from './lib/link.js';
-export { exponentialBackoff } from './lib/options.js';
+export { backoff, exponentialBackoff } from './lib/options.js';
 import { createTRPCWebSocket } from './lib/client.js';
 
 /** Alias of createTRPCWebSocket, as @trpc/client names it. */

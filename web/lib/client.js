@@ -15,6 +15,8 @@ import {
   REC_RESULT,
   REC_STARTED,
   REC_STATE,
+  NOTES,
+  REC_NOTE,
   REC_RETRY,
   REC_URL,
   REC_WRITE,
@@ -24,7 +26,7 @@ import {
   STATES,
 } from './constants.js';
 import { envelopeOf, messageOf } from './encoder.js';
-import { clientError, errorFromDesc, TRPCWebSocketFrameError, loadFailure, TransformResultError } from './errors.js';
+import { clientError, errorFromDesc, loadFailure, TransformResultError, TRPCWebSocketFrameError, valueFromDesc } from './errors.js';
 import { callUserCallback, now, reportInternal } from './host.js';
 import { getTransformer } from './link.js';
 import { autoInit, loadError, registerClient, schedule, wasm, whenLoadFails } from './load.js';
@@ -51,6 +53,7 @@ export class TRPCWebSocketClient {
   #owner; // what this client's sockets see of it (see Socket)
   #encoder; // experimental_encoder, or undefined: JSON text frames
   #decoded = undefined; // with an encoder: the decoded message of the running Message call
+  #received = undefined; // with an encoder: that message as it arrived (for frame errors)
 
   constructor(opts) {
     const cfg = checkOptions(opts);
@@ -88,8 +91,35 @@ export class TRPCWebSocketClient {
     const out = wasm.done(wasm.x.trpcws_new(now(), n));
     this.#cid = wasm.num(1);
     registerClient(this.#cid, this);
+    if (this.#cfg.networkAware) this.#watchNetwork();
     this.#failed = null;
     this.#apply(out, null);
+  }
+
+  /**
+   * Browsers: online/offline, a page shown again (visibilitychange to
+   * visible, pageshow from the back/forward cache) reach the core, which
+   * retries at once or checks the socket with a PING. Weakly held: the
+   * listeners do not keep the client alive.
+   */
+  #watchNetwork() {
+    const win = globalThis.window;
+    const doc = globalThis.document;
+    if (!win || typeof win.addEventListener !== 'function' || !doc) return;
+    const ref = typeof WeakRef === 'function' ? new WeakRef(this) : { deref: () => this };
+    const tell = (what) => () => {
+      const client = ref.deref();
+      if (client) client.#network(what);
+    };
+    win.addEventListener('online', tell(1));
+    win.addEventListener('offline', tell(0));
+    win.addEventListener('pageshow', (e) => e.persisted && tell(2)());
+    doc.addEventListener('visibilitychange', () => doc.visibilityState === 'visible' && tell(2)());
+    if (globalThis.navigator?.onLine === false) this.#network(0);
+  }
+
+  #network(what) {
+    schedule(() => this.#call(wasm.x.trpcws_network(this.#cid, now(), what)));
   }
 
   _loadFailed(err) {
@@ -112,6 +142,11 @@ export class TRPCWebSocketClient {
   request({ op, transformer = getTransformer(undefined), lastEventId }) {
     return observable((observer) => {
       const { type, path, input, signal } = op;
+      const timeoutMs = op.context?.timeoutMs;
+      if (timeoutMs !== undefined && timeoutMs !== null && (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs))) {
+        observer.error(clientError(new TypeError(`trpcws: context.timeoutMs must be a number of milliseconds, got ${String(timeoutMs)}`)));
+        return;
+      }
       if (this.#failed) {
         observer.error(loadFailure(this.#failed));
         return;
@@ -141,6 +176,8 @@ export class TRPCWebSocketClient {
         inputJSON,
         input: this.#encoder ? serialized : undefined,
         hasInput: serialized !== undefined,
+        // the call's own request timeout: 0 keeps requestTimeoutMs; Infinity or <= 0: none
+        timeoutMs: typeof timeoutMs !== 'number' ? 0 : timeoutMs > 0 && timeoutMs !== Infinity ? timeoutMs : -1,
         lastEventId: lastEventId === undefined || lastEventId === null ? undefined : String(lastEventId),
         transformer,
         observer,
@@ -178,7 +215,7 @@ export class TRPCWebSocketClient {
         flags |= START_LAST_EVENT_ID;
         n += wasm.write(req.lastEventId, pathLen);
       }
-      out = wasm.done(wasm.x.trpcws_start(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags));
+      out = wasm.done(wasm.x.trpcws_start(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags, req.timeoutMs));
     } catch (err) {
       this.#reqs.delete(req.handle);
       req.done = true;
@@ -298,7 +335,8 @@ export class TRPCWebSocketClient {
         case REC_FRAME_ERR: {
           // An undecodable frame is dropped; the connection carries on.
           const desc = JSON.parse(wasm.ref(i + 2, frame));
-          this.#frameError(new TRPCWebSocketFrameError(desc?.message ?? 'trpcws: malformed server frame', frame));
+          const received = this.#received ?? frame;
+          this.#frameError(new TRPCWebSocketFrameError(desc?.message ?? 'trpcws: malformed server frame', received));
           break;
         }
         case REC_CLOSED: {
@@ -317,7 +355,10 @@ export class TRPCWebSocketClient {
         case REC_URL:
           break;
         case REC_RETRY:
-          this.#retry(wasm.num(i + 1));
+          this.#retry(wasm.num(i + 1), wasm.ref(i + 2, frame));
+          break;
+        case REC_NOTE:
+          this.#note(i, frame);
           break;
       }
     }
@@ -386,17 +427,94 @@ export class TRPCWebSocketClient {
    * the default backoff and is rethrown asynchronously, as the reference
    * does with a throwing callback; NaN waits 0.
    */
-  #retry(attempt) {
-    let ms;
-    try {
-      ms = Number(this.#owner.opts.retryDelayMs(attempt));
-    } catch (err) {
-      callUserCallback(() => {
-        throw err;
-      });
-      ms = exponentialBackoff(attempt);
+  #retry(attempt, errText) {
+    const opts = this.#owner.opts;
+    let giveUp = false;
+    const shouldRetry = opts.retry?.shouldRetry;
+    if (shouldRetry) {
+      const info = { attempt };
+      const desc = errText === undefined ? undefined : JSON.parse(errText);
+      if (desc?.t === 'closed') {
+        if (desc.code) info.code = desc.code;
+        const event = valueFromDesc(desc.cause);
+        if (typeof event?.reason === 'string') info.reason = event.reason;
+        if (desc.cause && desc.cause.t !== 'js') info.error = valueFromDesc(desc.cause);
+        else if (event instanceof Error) info.error = event;
+      } else if (desc) {
+        info.error = valueFromDesc(desc);
+      }
+      try {
+        giveUp = shouldRetry(info) === false;
+      } catch (err) {
+        callUserCallback(() => {
+          throw err;
+        });
+      }
     }
-    schedule(() => this.#call(wasm.x.trpcws_retry(this.#cid, now(), attempt, ms)));
+    let ms = exponentialBackoff(attempt);
+    if (!giveUp && opts.retryDelayMs) {
+      try {
+        ms = Number(opts.retryDelayMs(attempt));
+      } catch (err) {
+        callUserCallback(() => {
+          throw err;
+        });
+      }
+    }
+    schedule(() => this.#call(wasm.x.trpcws_retry(this.#cid, now(), attempt, ms, giveUp ? 1 : 0)));
+  }
+
+  /** An OutNote: what happened, for onEvent (and console.debug with debug). */
+  #note(i, frame) {
+    const event = { type: NOTES[wasm.num(i + 1)] ?? 'unknown', at: Date.now() };
+    const sock = wasm.num(i + 2);
+    const id = wasm.num(i + 3);
+    if (event.type === 'attempt') {
+      event.attempt = wasm.num(i + 4);
+      event.delayMs = wasm.num(i + 5);
+    }
+    if (sock) event.socket = sock;
+    if (id) event.requestId = id;
+    if (event.type === 'close') event.code = wasm.num(i + 6);
+    const desc = wasm.ref(i + 7, frame);
+    if (desc !== undefined) event.error = valueFromDesc(JSON.parse(desc));
+    const { onEvent } = this.#owner.opts;
+    if (onEvent) callUserCallback(() => onEvent(event));
+    if (this.#cfg.debug) console.debug('trpcws', event);
+  }
+
+  /**
+   * Reconnects now: in backoff, attempts at once; when connected, moves to
+   * a new socket make-before-break, as on the server's reconnect request.
+   */
+  reconnect() {
+    schedule(() => this.#call(wasm.x.trpcws_reconnect(this.#cid, now())));
+  }
+
+  /** Counters and the connection's state, read from the core. */
+  stats() {
+    if (!wasm || !this.#cid) {
+      return { state: this.connectionState.get().state, socketsOpened: 0, reconnects: 0, attempt: 0, queued: 0, inFlight: 0,
+        subscriptions: 0, framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, lastPingRttMs: null, connectedAt: null };
+    }
+    const p = wasm.x.trpcws_stats(this.#cid);
+    wasm.view();
+    const n = (k) => (p ? wasm.f64[(p >> 3) + k - 1] : 0);
+    return {
+      state: STATES[n(1)],
+      socketsOpened: n(2),
+      reconnects: n(3),
+      attempt: n(4),
+      queued: n(5),
+      inFlight: n(6),
+      subscriptions: n(7),
+      framesIn: n(8),
+      framesOut: n(9),
+      bytesIn: n(10),
+      bytesOut: n(11),
+      lastPingRttMs: n(12) < 0 ? null : n(12),
+      connectedAt: n(13) > 0 ? n(13) : null,
+    };
   }
 
   #arm(at) {
@@ -450,11 +568,13 @@ export class TRPCWebSocketClient {
       this.#frameError(new TRPCWebSocketFrameError('trpcws: experimental_encoder could not decode a server frame', data, err));
       return;
     }
+    this.#received = data;
     try {
       const n = wasm.write(envelope);
       this.#call(wasm.x.trpcws_message(this.#cid, now(), sock.id, n, n === envelope.length ? 1 : 0), envelope);
     } finally {
       this.#decoded = undefined;
+      this.#received = undefined;
     }
   }
 

@@ -85,6 +85,22 @@ export class TransformResultError extends Error {
   }
 }
 
+/** A call with no answer within requestTimeoutMs (or its context's timeoutMs), or a connect attempt over connectTimeoutMs. */
+export class TimeoutError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** A call refused because maxQueued calls already wait for a socket. */
+export class QueueFullError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'QueueFullError';
+  }
+}
+
 /** The error calls get when the WebAssembly module could not be loaded. */
 export function loadFailure(err) {
   const message = `trpcws: the WebAssembly module failed to load: ${err?.message ?? err}`;
@@ -121,10 +137,16 @@ export function errorFromDesc(desc, transformer) {
       return clientError({ error });
     }
     case 'closed':
+    case 'gaveUp':
       return clientError(new TRPCWebSocketClosedError({ message: desc.message, cause: causeFromDesc(desc.cause) }));
     default:
       return clientError(causeFromDesc(desc));
   }
+}
+
+/** The value a description stands for (a retry's or an event's cause). */
+export function valueFromDesc(desc) {
+  return causeFromDesc(desc);
 }
 
 /** The value a description stands for as an error's cause. */
@@ -137,7 +159,12 @@ function causeFromDesc(desc) {
     case 'trpc':
       return isObject(desc.error) ? clientError({ error: desc.error }) : undefined;
     case 'closed':
+    case 'gaveUp':
       return new TRPCWebSocketClosedError({ message: desc.message, cause: causeFromDesc(desc.cause) });
+    case 'timeout':
+      return new TimeoutError(desc.message);
+    case 'queueFull':
+      return new QueueFullError(desc.message);
     default:
       return new Error(desc.message);
   }

@@ -11,6 +11,22 @@ export function exponentialBackoff(attemptIndex) {
   return attemptIndex === 0 ? 0 : Math.min(BACKOFF_BASE_MS * 2 ** attemptIndex, BACKOFF_MAX_MS);
 }
 
+/**
+ * A retryDelayMs with exponential backoff and jitter: attempt 0 → 0, then
+ * with jitter 'full' a uniform delay in [0, min(maxMs, baseMs·2^attempt)],
+ * with jitter 'none' that bound itself.
+ */
+export function backoff({ baseMs = BACKOFF_BASE_MS, maxMs = BACKOFF_MAX_MS, jitter = 'full' } = {}) {
+  if (typeof baseMs !== 'number' || !(baseMs >= 0)) throw new TypeError('backoff: `baseMs` must be a number >= 0');
+  if (typeof maxMs !== 'number' || !(maxMs >= 0)) throw new TypeError('backoff: `maxMs` must be a number >= 0');
+  if (jitter !== 'full' && jitter !== 'none') throw new TypeError("backoff: `jitter` must be 'full' or 'none'");
+  return (attempt) => {
+    if (attempt === 0) return 0;
+    const bound = Math.min(maxMs, baseMs * 2 ** attempt);
+    return jitter === 'full' ? Math.random() * bound : bound;
+  };
+}
+
 export const NO_WEBSOCKET =
   "No WebSocket implementation found - you probably don't want to use this on the server, but if you do you need to pass a `WebSocket`-ponyfill";
 
@@ -83,9 +99,19 @@ export function checkOptions(opts) {
   if (encoder !== undefined && !isEncoder(encoder)) {
     throw typeError('experimental_encoder', 'an object with encode and decode functions', encoder);
   }
-  for (const name of ['retryDelayMs', 'onOpen', 'onError', 'onClose']) optFunction(opts, name);
+  for (const name of ['retryDelayMs', 'onOpen', 'onError', 'onClose', 'onEvent']) optFunction(opts, name);
   const lazy = optObject(opts, 'lazy');
   const keepAlive = optObject(opts, 'keepAlive');
+  const retry = optObject(opts, 'retry');
+  if (retry.shouldRetry !== undefined && typeof retry.shouldRetry !== 'function') {
+    throw typeError('retry.shouldRetry', 'a function', retry.shouldRetry);
+  }
+  const maxAttempts = optMs(retry, 'maxAttempts', 'retry.maxAttempts', 1);
+  if (maxAttempts !== undefined && !Number.isInteger(maxAttempts)) throw typeError('retry.maxAttempts', 'a positive integer', maxAttempts);
+  const maxQueued = optMs(opts, 'maxQueued', 'maxQueued', 1);
+  if (maxQueued !== undefined && !Number.isInteger(maxQueued)) throw typeError('maxQueued', 'a positive integer', maxQueued);
+  const debug = optBool(opts, 'debug', 'debug') ?? false;
+  const networkAware = optBool(opts, 'networkAware', 'networkAware');
   const values = {
     'lazy.enabled': optBool(lazy, 'enabled', 'lazy.enabled') ?? false,
     'lazy.closeMs': optMs(lazy, 'closeMs', 'lazy.closeMs', 0) ?? 0,
@@ -94,7 +120,14 @@ export function checkOptions(opts) {
     'keepAlive.pongTimeoutMs': optMs(keepAlive, 'pongTimeoutMs', 'keepAlive.pongTimeoutMs', 1) ?? 0,
     retryDelayMs: opts.retryDelayMs !== undefined,
     connectionParams: cp !== undefined && cp !== null,
+    'retry.shouldRetry': retry.shouldRetry !== undefined,
+    'retry.maxAttempts': maxAttempts ?? 0,
+    'retry.minUptimeMs': optMs(retry, 'minUptimeMs', 'retry.minUptimeMs', 0) ?? 0,
+    connectTimeoutMs: optMs(opts, 'connectTimeoutMs', 'connectTimeoutMs', 1) ?? 0,
+    requestTimeoutMs: optMs(opts, 'requestTimeoutMs', 'requestTimeoutMs', 1) ?? 0,
+    maxQueued: maxQueued ?? 0,
+    onEvent: opts.onEvent !== undefined || debug,
   };
-  const record = OPTION_FIELDS.map((name) => Number(values[name]));
-  return { lazy: values['lazy.enabled'], encoder, record };
+  const record = OPTION_FIELDS.map((name) => Number(values[name] ?? 0));
+  return { lazy: values['lazy.enabled'], encoder, record, debug, networkAware: networkAware ?? true };
 }

@@ -190,6 +190,12 @@ describe('experimental_encoder: decode failures', () => {
       assert.equal(errors[0].frame, 'not json');
       assert.ok(errors[0].cause instanceof SyntaxError);
       assert.equal(await trpc.echo.query('b'), 'b');
+      // Decoded, but not a message: Go drops it; onError gets the frame as it arrived.
+      await server.control(`/control/send?frame=${encodeURIComponent('[1,2]')}`);
+      await waitFor(() => errors.length === 2, 5000, 'onError for a non-message');
+      assert.equal(errors[1].name, 'TRPCWebSocketFrameError');
+      assert.equal(errors[1].frame, '[1,2]');
+      assert.equal(await trpc.echo.query('c'), 'c');
       await client.close();
     } finally {
       await server.stop();

@@ -303,11 +303,18 @@ describe(`wsLink with createTRPCClient (${wsMode})`, () => {
     const firstConn = frames.find((f) => f.dir === 'in' && f.data.includes('"events"'))?.conn;
     assert.ok(unsentConn && unsentConn !== firstConn, 'sent on a new socket');
     await client.close();
-    // Unsent when close() runs: fails with the reference's message.
+    // Unsent when close() runs: fails with the reference's message, before
+    // close() resolves. close() resolves a task later (as the reference's does
+    // here, once the socket it dials has opened), so the handler goes on
+    // first: added after `await close()` it would come too late, and Node
+    // would report the rejection as unhandled.
     const lazy = connect(server, { lazy: { enabled: true } });
-    const rejected = assert.rejects(lazy.trpc.echo.query('queued'), /Closed before connection was established/);
+    let failedFirst = false;
+    const failed = assert.rejects(lazy.trpc.echo.query('queued'), /Closed before connection was established/);
+    failed.then(() => (failedFirst = true));
     await lazy.client.close();
-    await rejected;
+    assert.ok(failedFirst, 'the unsent call had failed when close() resolved');
+    await failed;
     assert.equal(await lazy.trpc.echo.query('again'), 'again', 'usable after close');
     await lazy.client.close();
   });

@@ -4,6 +4,7 @@ import { createTRPCClient, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import {
   createTRPCWebSocket,
+  backoff,
   createWSClient,
   exponentialBackoff,
   init,
@@ -44,6 +45,21 @@ export async function main(module: WebAssembly.Module) {
   const s = client.connectionState.subscribe({ next: (v) => void v.error?.message });
   s.unsubscribe();
   void client.connection?.ws;
+  client.reconnect();
+  const st: number = client.stats().framesIn;
+  const policed = createTRPCWebSocket({
+    url: 'ws://x',
+    retryDelayMs: backoff({ baseMs: 500, jitter: 'full' }),
+    retry: { maxAttempts: 5, shouldRetry: (info) => info.code !== 4001, minUptimeMs: 1000 },
+    connectTimeoutMs: 5000,
+    requestTimeoutMs: 10000,
+    maxQueued: 100,
+    networkAware: true,
+    onEvent: (e) => void (e.type === 'attempt' ? e.delayMs : e.code),
+    debug: false,
+  });
+  void policed;
+  void st;
   await client.close();
 
   const other = createWSClient({
