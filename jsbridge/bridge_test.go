@@ -476,7 +476,7 @@ func TestHelpers(t *testing.T) {
 	// The policies' errors are described by kind for JavaScript.
 	for err, want := range map[error]string{
 		&core.TimeoutError{What: "request", Ms: 50}:                `{"t":"timeout","what":"request","ms":50,"message":"trpcws: request timed out after 50 ms"}`,
-		&core.GaveUpError{Attempts: 2, Cause: &jsCause{handle: 4}}: `{"t":"gaveUp","attempts":2,"message":"trpcws: gave up reconnecting after 2 failed attempts: trpcws: JavaScript cause #4","cause":{"t":"js","h":4}}`,
+		&core.GaveUpError{Attempts: 2, Cause: &jsCause{handle: 4}}: `{"t":"gaveUp","attempts":2,"message":"trpcws: gave up reconnecting after 2 failed attempts","cause":{"t":"js","h":4}}`,
 		fmt.Errorf("wrapped: %w", core.ErrQueueFull):               `{"t":"queueFull","message":"wrapped: trpcws: too many calls waiting for a connection"}`,
 	} {
 		if got := string(appendError(nil, err, 0)); got != want {

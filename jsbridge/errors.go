@@ -71,10 +71,12 @@ func appendError(dst []byte, err error, depth int) []byte {
 		dst = appendJSONString(dst, e.Error())
 		return append(dst, '}')
 	case *core.GaveUpError:
+		// The message leaves the cause out: a JavaScript cause is only a
+		// handle here, and JavaScript appends the text of the real one.
 		dst = append(dst, `{"t":"gaveUp","attempts":`...)
 		dst = appendNumber(dst, int64(e.Attempts))
 		dst = append(dst, `,"message":`...)
-		dst = appendJSONString(dst, e.Error())
+		dst = appendJSONString(dst, (&core.GaveUpError{Attempts: e.Attempts}).Error())
 		dst = append(dst, `,"cause":`...)
 		dst = appendError(dst, e.Cause, depth+1)
 		return append(dst, '}')

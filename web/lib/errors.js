@@ -138,10 +138,30 @@ export function errorFromDesc(desc, transformer) {
     }
     case 'closed':
     case 'gaveUp':
-      return clientError(new TRPCWebSocketClosedError({ message: desc.message, cause: causeFromDesc(desc.cause) }));
+      return clientError(closedFromDesc(desc));
     default:
       return clientError(causeFromDesc(desc));
   }
+}
+
+/**
+ * A closed or give-up description as a TRPCWebSocketClosedError. A give-up's
+ * message names what ended the last attempt: the messages along its cause
+ * chain (e.g. "…after 3 failed attempts: Initialization error: connect
+ * ECONNREFUSED"), read from the real JavaScript values.
+ */
+function closedFromDesc(desc) {
+  const cause = causeFromDesc(desc.cause);
+  let message = desc.message;
+  if (desc.t === 'gaveUp') {
+    const texts = [];
+    for (let c = cause, depth = 0; c && depth < 4; c = c.cause, depth++) {
+      const text = typeof c.message === 'string' ? c.message : typeof c.reason === 'string' ? c.reason : '';
+      if (text && !texts.includes(text)) texts.push(text);
+    }
+    if (texts.length) message += `: ${texts.join(': ')}`;
+  }
+  return new TRPCWebSocketClosedError({ message, cause });
 }
 
 /** The value a description stands for (a retry's or an event's cause). */
@@ -160,7 +180,7 @@ function causeFromDesc(desc) {
       return isObject(desc.error) ? clientError({ error: desc.error }) : undefined;
     case 'closed':
     case 'gaveUp':
-      return new TRPCWebSocketClosedError({ message: desc.message, cause: causeFromDesc(desc.cause) });
+      return closedFromDesc(desc);
     case 'timeout':
       return new TimeoutError(desc.message);
     case 'queueFull':

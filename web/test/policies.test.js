@@ -66,6 +66,9 @@ describe(`connection policies (${wsMode})`, () => {
     await assert.rejects(call, (err) => err instanceof TRPCClientError && /gave up reconnecting after 3 failed attempts/.test(err.message));
     await waitFor(() => states.at(-1).state === 'idle', 3000, 'idle');
     assert.match(states.at(-1).error?.message ?? '', /gave up/);
+    // The message names the last attempt's real cause, never a placeholder of Go's.
+    assert.match(states.at(-1).error?.message ?? '', /after 3 failed attempts: Initialization error/);
+    assert.doesNotMatch(states.at(-1).error?.message ?? '', /JavaScript cause/);
     assert.equal(events.filter((e) => e.type === 'attempt').length, 3);
     assert.equal(events.filter((e) => e.type === 'giveUp').length, 1);
     assert.equal(client.stats().state, 'idle');
