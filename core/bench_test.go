@@ -72,3 +72,60 @@ func drainOutputs(c *Client) {
 		}
 	}
 }
+
+// benchFrame builds a data frame of about size bytes. Shape "str" carries
+// one long string, like the flood subscription's padding; "obj" carries an
+// array of small records (keys, numbers, short strings, literals).
+func benchFrame(shape string, size int) []byte {
+	head := `{"id":12345,"result":{"type":"data","data":`
+	tail := `}}`
+	room := size - len(head) - len(tail)
+	var data []byte
+	switch shape {
+	case "str":
+		data = []byte(`{"i":1,"pad":"`)
+		for len(data) < room-2 {
+			data = append(data, "lorem ipsum dolor sit amet, \\\"consectetur\\\" adipiscing elit "[len(data)%56])
+		}
+		if data[len(data)-1] == '\\' {
+			data[len(data)-1] = 'x'
+		}
+		data = append(data, `"}`...)
+	default:
+		data = []byte{'['}
+		for i := 0; len(data) < room-80 || i == 0; i++ {
+			if i > 0 {
+				data = append(data, ',')
+			}
+			data = append(data, `{"id":`...)
+			data = strconv.AppendInt(data, int64(i), 10)
+			data = append(data, `,"title":"item number `...)
+			data = strconv.AppendInt(data, int64(i), 10)
+			data = append(data, `","score":-12.5e-3,"ok":true,"tags":["a","bc"],"next":null}`...)
+		}
+		data = append(data, ']')
+	}
+	return []byte(head + string(data) + tail)
+}
+
+// BenchmarkDecodeSize decodes data frames of 100 B to 64 KiB: the scanner
+// must step over result.data, whose bytes dominate large frames.
+func BenchmarkDecodeSize(b *testing.B) {
+	for _, shape := range []string{"str", "obj"} {
+		for _, size := range []int{100, 1 << 10, 4 << 10, 64 << 10} {
+			frame := benchFrame(shape, size)
+			if !Valid(frame) {
+				b.Fatalf("bad frame %s", frame)
+			}
+			b.Run(shape+"/"+strconv.Itoa(size), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(frame)))
+				for b.Loop() {
+					if _, err := Decode(frame); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

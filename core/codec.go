@@ -155,7 +155,7 @@ func Decode(frame []byte) (Response, error) {
 			s.object(func(key []byte) {
 				switch string(key) {
 				case "type":
-					switch s.str() {
+					switch string(s.strBytes()) {
 					case "data":
 						r.Type = ResultData
 					case "started":

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -193,6 +194,8 @@ func TestDecode(t *testing.T) {
 			want{id: 7, hasID: true, typ: ResultData, data: `[ 1 , 2 ]`, err: "-"}},
 		{"escaped key", `{"\u0069d":8,"result":{"typ\u0065":"started"}}`,
 			want{id: 8, hasID: true, typ: ResultStarted, data: "-", err: "-"}},
+		{"escaped type", `{"id":9,"result":{"type":"d\u0061ta","data":"a\"b"}}`,
+			want{id: 9, hasID: true, typ: ResultData, data: `"a\"b"`, err: "-"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -485,4 +488,27 @@ func TestClosedError(t *testing.T) {
 // isKeepAlive reports whether frame is the bare PING or PONG text.
 func isKeepAlive(frame []byte) bool {
 	return string(frame) == "PING" || string(frame) == "PONG"
+}
+
+// TestValidStringBytes puts each kind of byte at each offset of strings
+// long enough for the word-at-a-time scan, and compares with encoding/json.
+func TestValidStringBytes(t *testing.T) {
+	t.Parallel()
+	for _, c := range []byte{'"', '\\', 0, 0x01, 0x1f, ' ', '!', '#', '[', ']', 'a', 0x7f, 0x80, 0xa0, 0xdc, 0xff} {
+		for n := 0; n <= 24; n++ {
+			for p := 0; p <= n; p++ {
+				body := bytes.Repeat([]byte{'x'}, n)
+				body = append(body[:p], append([]byte{c}, body[p:]...)...)
+				for _, doc := range [][]byte{
+					append(append([]byte{'"'}, body...), '"'),
+					append(append([]byte(`["`), body...), `"]`...),
+					append([]byte{'"'}, body...),
+				} {
+					if got, want := Valid(doc), json.Valid(doc); got != want {
+						t.Errorf("Valid(%q) = %v, encoding/json says %v", doc, got, want)
+					}
+				}
+			}
+		}
+	}
 }

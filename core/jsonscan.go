@@ -26,6 +26,10 @@ func (s *scanner) fail(msg string) {
 }
 
 func (s *scanner) skipSpace() {
+	// Most tokens follow each other without space: one test and out.
+	if s.pos < len(s.buf) && s.buf[s.pos] > ' ' {
+		return
+	}
 	for s.pos < len(s.buf) {
 		switch s.buf[s.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -144,82 +148,147 @@ func (s *scanner) literal(word string) {
 // number consumes a JSON number and returns its text.
 func (s *scanner) number() []byte {
 	start := s.pos
-	if s.pos < len(s.buf) && s.buf[s.pos] == '-' {
-		s.pos++
+	buf := s.buf
+	i := s.pos
+	if i < len(buf) && buf[i] == '-' {
+		i++
 	}
-	digits := func() int {
-		n := 0
-		for s.pos < len(s.buf) && s.buf[s.pos] >= '0' && s.buf[s.pos] <= '9' {
-			s.pos++
-			n++
-		}
-		return n
-	}
-	if s.pos < len(s.buf) && s.buf[s.pos] == '0' {
-		s.pos++
-	} else if digits() == 0 {
+	if i < len(buf) && buf[i] == '0' {
+		i++
+	} else if j := digits(buf, i); j > i {
+		i = j
+	} else {
+		s.pos = i
 		s.fail("invalid number")
 		return nil
 	}
-	if s.pos < len(s.buf) && s.buf[s.pos] == '.' {
-		s.pos++
-		if digits() == 0 {
+	if i < len(buf) && buf[i] == '.' {
+		j := digits(buf, i+1)
+		if j == i+1 {
+			s.pos = j
 			s.fail("invalid number")
 			return nil
 		}
+		i = j
 	}
-	if s.pos < len(s.buf) && (s.buf[s.pos] == 'e' || s.buf[s.pos] == 'E') {
-		s.pos++
-		if s.pos < len(s.buf) && (s.buf[s.pos] == '+' || s.buf[s.pos] == '-') {
-			s.pos++
+	if i < len(buf) && (buf[i] == 'e' || buf[i] == 'E') {
+		i++
+		if i < len(buf) && (buf[i] == '+' || buf[i] == '-') {
+			i++
 		}
-		if digits() == 0 {
+		j := digits(buf, i)
+		if j == i {
+			s.pos = j
 			s.fail("invalid number")
 			return nil
 		}
+		i = j
 	}
-	return s.buf[start:s.pos]
+	s.pos = i
+	return buf[start:i]
+}
+
+// digits returns the index of the first non-digit at or after i.
+func digits(buf []byte, i int) int {
+	for i < len(buf) && buf[i]-'0' <= 9 {
+		i++
+	}
+	return i
+}
+
+// Masks for plain8, which tests eight string bytes at once.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plain8 reports whether none of the eight bytes in w (read from a string
+// body) needs a closer look: no '"', no '\\' and no control character. For
+// each test the expression is non-zero exactly when some byte matches (a
+// borrow can only add false bits above a true match), so a zero result
+// is exact.
+func plain8(w uint64) bool {
+	quote := w ^ ('"' * ones)
+	slash := w ^ ('\\' * ones)
+	m := (w - 0x20*ones) &^ w // bytes < 0x20
+	m |= (quote - ones) &^ quote
+	m |= (slash - ones) &^ slash
+	return m&highs == 0
+}
+
+// plainByte reports whether c stands for itself in a string body.
+func plainByte(c byte) bool {
+	return c >= 0x20 && c != '"' && c != '\\'
+}
+
+// load64 reads b[0:8] as a little-endian word (one load where the target
+// allows unaligned loads, wasm included).
+func load64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // skipString consumes a string token (the scanner is at its opening quote)
-// and reports whether it contained escapes.
+// and reports whether it contained escapes. Plain runs are stepped over
+// eight bytes at a time; bytes of 0x80 and above pass unchecked, as in
+// encoding/json's validation.
 func (s *scanner) skipString() (escaped bool) {
-	s.pos++ // opening quote
-	for s.pos < len(s.buf) {
-		c := s.buf[s.pos]
-		switch {
-		case c == '"':
-			s.pos++
+	buf := s.buf
+	i := s.pos + 1 // after the opening quote
+	for {
+		// Keys and short values end within a few bytes: look at those one
+		// by one, and only step over longer runs a word at a time.
+		stop := min(i+16, len(buf))
+		for i < stop && plainByte(buf[i]) {
+			i++
+		}
+		if i == stop {
+			for len(buf)-i >= 8 && plain8(load64(buf[i:])) {
+				i += 8
+			}
+			for i < len(buf) && plainByte(buf[i]) {
+				i++
+			}
+		}
+		if i >= len(buf) {
+			s.pos = i
+			s.fail("unterminated string")
+			return
+		}
+		switch buf[i] {
+		case '"':
+			s.pos = i + 1
 			return escaped
-		case c == '\\':
+		case '\\':
 			escaped = true
-			s.pos++
-			if s.pos >= len(s.buf) {
+			i++
+			if i >= len(buf) {
+				s.pos = i
 				s.fail("unterminated string")
 				return
 			}
-			switch s.buf[s.pos] {
+			switch buf[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.pos++
+				i++
 			case 'u':
-				if len(s.buf)-s.pos < 5 || !isHex4(s.buf[s.pos+1:s.pos+5]) {
+				if len(buf)-i < 5 || !isHex4(buf[i+1:i+5]) {
+					s.pos = i
 					s.fail("invalid \\u escape")
 					return
 				}
-				s.pos += 5
+				i += 5
 			default:
+				s.pos = i
 				s.fail("invalid escape")
 				return
 			}
-		case c < 0x20:
+		default:
+			s.pos = i
 			s.fail("control character in string")
 			return
-		default:
-			s.pos++
 		}
 	}
-	s.fail("unterminated string")
-	return
 }
 
 func isHex4(b []byte) bool {
@@ -231,22 +300,38 @@ func isHex4(b []byte) bool {
 	return true
 }
 
-// str reads a string token and returns its decoded value.
-func (s *scanner) str() string {
+// rawStr reads a string token and returns its body as a slice of the
+// frame, and whether it holds escapes (nil, false on error).
+func (s *scanner) rawStr() (raw []byte, escaped bool) {
 	if s.peek() != '"' {
 		s.fail("expected string")
-		return ""
+		return nil, false
 	}
 	start := s.pos
-	escaped := s.skipString()
+	escaped = s.skipString()
 	if s.err != nil {
-		return ""
+		return nil, false
 	}
-	raw := s.buf[start+1 : s.pos-1]
-	if !escaped {
-		return string(raw)
+	return s.buf[start+1 : s.pos-1], escaped
+}
+
+// str reads a string token and returns its decoded value.
+func (s *scanner) str() string {
+	raw, escaped := s.rawStr()
+	if escaped {
+		return unescape(raw)
 	}
-	return unescape(raw)
+	return string(raw)
+}
+
+// strBytes is str for a value that is only compared: an unescaped string
+// comes back as a slice of the frame, without a copy.
+func (s *scanner) strBytes() []byte {
+	raw, escaped := s.rawStr()
+	if escaped {
+		return []byte(unescape(raw))
+	}
+	return raw
 }
 
 // unescape decodes the body of a well-formed JSON string (already validated
