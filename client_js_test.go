@@ -260,11 +260,18 @@ func TestWasmResumesAfterDrop(t *testing.T) {
 	if len(ids) != 12 {
 		t.Fatalf("ids = %v", ids)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if got := strings.Join(states, ","); !strings.Contains(got, "pending,connecting,pending") {
-		t.Fatalf("states = %s", got)
+	// OnStateChange runs on the callbacks' goroutine: the last change may
+	// still be on its way when the loop ends.
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		got = strings.Join(states, ",")
+		mu.Unlock()
+		if strings.Contains(got, "pending,connecting,pending") {
+			return
+		}
 	}
+	t.Fatalf("states = %s", got)
 }
 
 func TestWasmConnectionParamsAndClose(t *testing.T) {

@@ -310,3 +310,34 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("huge attempt: %v", d)
 	}
 }
+
+func TestGiveUpEndsSubscription(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	c := newClient(t, trpcws.Options{URL: srv.URL, RetryDelay: fastRetry, OnError: func(error) {},
+		Retry: trpcws.RetryOptions{MaxAttempts: 1, MinUptime: time.Hour}})
+	ctx := ctxT(t)
+	r := newRecorder()
+	if _, err := c.Subscribe(ctx, "events", map[string]int{"intervalMs": 5}, r.opts()); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, "an event", func(r *recorder) bool { return len(r.data) >= 1 })
+	// The socket lived less than MinUptime: one failed attempt, give up.
+	srv.Drop(t)
+	r.waitFor(t, "the subscription's error", func(r *recorder) bool { return r.err != nil })
+	r.mu.Lock()
+	err := r.err
+	r.mu.Unlock()
+	var g *trpcws.GaveUpError
+	var ce *trpcws.ClosedError
+	if !errors.As(err, &g) || !errors.As(err, &ce) || ce.Code != 1006 {
+		t.Fatalf("subscription error %v", err)
+	}
+	if st := c.State(); st.State != trpcws.StateIdle {
+		t.Errorf("state %v", st.State)
+	}
+	// The next call connects again.
+	if res, err := c.Query(ctx, "echo", 1); err != nil || string(res) != "1" {
+		t.Errorf("after giving up: %s %v", res, err)
+	}
+}

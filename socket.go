@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -24,11 +23,8 @@ type socket struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	conn    *websocket.Conn // nil until dialled
-	closing bool            // the core asked to close it
-	abort   bool
-	code    int
+	closeMark                 // mu also guards conn
+	conn      *websocket.Conn // nil until dialled
 
 	dirty   atomic.Bool // frames may be waiting in the core
 	writing atomic.Bool // a goroutine is writing
@@ -175,49 +171,8 @@ type setupError struct{ err error }
 func (e *setupError) Error() string { return e.err.Error() }
 func (e *setupError) Unwrap() error { return e.err }
 
-func callURL(ctx context.Context, f func(context.Context) (string, error)) (url string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &PanicError{Callback: "URLFunc", Value: r}
-		}
-	}()
-	return f(ctx)
-}
-
-func callParams(ctx context.Context, f func(context.Context) (map[string]string, error)) (p map[string]string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &PanicError{Callback: "ConnectionParamsFunc", Value: r}
-		}
-	}()
-	return f(ctx)
-}
-
 // finish reports the socket closed to the core and to OnClose.
-func (s *socket) finish(code int, err error) {
-	c := s.c
-	c.do(func(now int64) {
-		delete(c.sockets, s.id)
-		c.core.Closed(now, s.id, code, err)
-	})
-	if c.opts.OnClose != nil {
-		c.notes.add(note{kind: noteClose, code: code})
-	}
-}
-
-// markClosing records that the core gave the socket up; c.mu is held.
-func (s *socket) markClosing(abort bool) {
-	s.mu.Lock()
-	s.closing = true
-	s.abort = s.abort || abort
-	s.mu.Unlock()
-}
-
-func (s *socket) wasClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
-}
+func (s *socket) finish(code int, err error) { s.c.socketEnded(s.id, code, err) }
 
 // close closes the socket with code, or drops it at once when abort is set.
 // It never blocks.

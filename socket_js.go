@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"sync"
 	"sync/atomic"
 
 	"github.com/hack-pad/safejs"
@@ -25,17 +24,14 @@ type socket struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu       sync.Mutex
-	ws       safejs.Value // set once created
-	created  bool
-	open     bool
-	finished bool // the close was reported; later host events are ignored
-	closing  bool // the core asked to close it
-	abort    bool
-	code     int
-	queue    []hostEvent
-	wake     chan struct{}
-	funcs    []safejs.Func
+	closeMark              // mu also guards the fields below
+	ws        safejs.Value // set once created
+	created   bool
+	open      bool
+	finished  bool // the close was reported; later host events are ignored
+	queue     []hostEvent
+	wake      chan struct{}
+	funcs     []safejs.Func
 
 	dirty   atomic.Bool // frames may be waiting in the core
 	writing atomic.Bool // a goroutine is writing
@@ -310,24 +306,6 @@ func (s *socket) params() ([]byte, error) {
 	return json.Marshal(params)
 }
 
-func callURL(ctx context.Context, f func(context.Context) (string, error)) (url string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &PanicError{Callback: "URLFunc", Value: r}
-		}
-	}()
-	return f(ctx)
-}
-
-func callParams(ctx context.Context, f func(context.Context) (map[string]string, error)) (p map[string]string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = &PanicError{Callback: "ConnectionParamsFunc", Value: r}
-		}
-	}()
-	return f(ctx)
-}
-
 // finish reports the socket closed to the core and to OnClose, and
 // detaches the host handlers.
 func (s *socket) finish(code int, err error) {
@@ -345,27 +323,7 @@ func (s *socket) finish(code int, err error) {
 			f.Release()
 		}
 	}
-	c.do(func(now int64) {
-		delete(c.sockets, s.id)
-		c.core.Closed(now, s.id, code, err)
-	})
-	if c.opts.OnClose != nil {
-		c.notes.add(note{kind: noteClose, code: code})
-	}
-}
-
-// markClosing records that the core gave the socket up; c.mu is held.
-func (s *socket) markClosing(abort bool) {
-	s.mu.Lock()
-	s.closing = true
-	s.abort = s.abort || abort
-	s.mu.Unlock()
-}
-
-func (s *socket) wasClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
+	c.socketEnded(s.id, code, err)
 }
 
 // close closes the socket with code, or drops it at once when abort is set.

@@ -26,13 +26,14 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 let code = 1;
 try {
-  
   await control(base, 'reset');
   const page = context.pages()[0] ?? await context.newPage();
   const noPageErrors = watchPage(page, log);
   const demo = new DemoPage(page, base, log);
   await demo.open();
   await demo.smoke('chromium');
+  await demo.connectionPanel();
+  await demo.reconnect('chromium');
   await demo.restart('chromium');
   fs.mkdirSync(path.dirname(shot), { recursive: true });
   await page.screenshot({ path: shot, fullPage: true });

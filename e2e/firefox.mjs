@@ -1,5 +1,5 @@
 // Firefox ESR (Debian's /usr/bin/firefox-esr) driven by puppeteer-core over WebDriver BiDi:
-// the demo page's query, mutations and tracked subscription.
+// the demo page's query, mutations and tracked subscription, and its stats() and timeline panel.
 // usage: node firefox.mjs http://127.0.0.1:PORT
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,6 +38,7 @@ try {
   const demo = new DemoPage(page, base, log);
   await demo.open();
   await demo.smoke('firefox');
+  await demo.connectionPanel();
   noPageErrors();
   code = 0;
 } catch (err) {

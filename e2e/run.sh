@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests: the wasm client (web/) in real runtimes against the real @trpc/server
 # (testserver/): Chromium (playwright-core) and Firefox ESR (puppeteer-core) on the demo page,
+# Chromium's network awareness (offline, online, visibilitychange: e2e/network-chromium.mjs),
 # Deno and Bun on a script, workerd on the example worker (examples/workerd); the Go API
 # compiled with GOOS=js GOARCH=wasm in a Chromium page (examples/gowasm); the package bundled
 # by Vite 8 (examples/react-vite, React Query), webpack 5 and esbuild, each page in Chromium.
@@ -168,10 +169,11 @@ run_test() { # name version-label timeout-seconds command...
 }
 
 run_test chromium "chromium ${V_CHROMIUM:-?}" 90 node e2e/chromium.mjs "$BASE"
+run_test network "chromium ${V_CHROMIUM:-?}, network events" 90 node e2e/network-chromium.mjs "$BASE"
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
-  --allow-net="127.0.0.1:$PORT" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
+  --allow-net="127.0.0.1:$PORT,127.0.0.1:9" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
 run_test bun "bun ${V_BUN:-?}" 45 "$BIN/bun" e2e/runtime-smoke.mjs "$BASE"
 run_test workerd "workerd ${V_WORKERD:-?}" 60 bash e2e/workerd.sh "$BASE"
 run_test react-vite "vite $V_VITE, React $V_REACT, chromium" 150 \

@@ -1,13 +1,16 @@
 // A query, mutations, an error and a tracked subscription that survives a dropped socket,
-// through @trpc/client + trpcws's wsLink, against the real test server. Run by Deno and by Bun:
+// through @trpc/client + trpcws's wsLink, against the real test server; then the connection
+// policies (issue 10): requestTimeoutMs and context.timeoutMs, maxQueued on a lazy client,
+// reconnect() under a tracked subscription, stats(), retry.maxAttempts giving up on a closed port
+// (127.0.0.1:9, the discard port: nothing listens there). Run by Deno and by Bun:
 //   deno run --no-prompt --import-map=e2e/deno-import-map.json \
-//     --allow-net=127.0.0.1:PORT --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs http://127.0.0.1:PORT
+//     --allow-net=127.0.0.1:PORT,127.0.0.1:9 --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs http://127.0.0.1:PORT
 //   bun e2e/runtime-smoke.mjs http://127.0.0.1:PORT
 // "trpcws" is web/index.js itself under Deno (the import map), and under Bun the copy of web/
 // that `npm pack` makes, unpacked by run.sh into e2e/node_modules/trpcws as `npm install` would:
 // so web/index.js finds the same @trpc/client as this script (see README-section.md).
 // init() is not called: the first client loads trpcws.wasm (beside index.js) by itself.
-import { createTRPCClient } from '@trpc/client';
+import { createTRPCClient, TRPCClientError } from '@trpc/client';
 import { createTRPCWebSocket, wsLink } from 'trpcws';
 import { check, checkContiguous, checkEqual, control, waitFor, within } from './lib/check.mjs';
 
@@ -25,9 +28,9 @@ if (!base) {
 }
 const url = `${base.replace(/^http/, 'ws')}/trpc`;
 const overall = setTimeout(() => {
-  console.error(`[${name}] overall timeout (40 s)`);
+  console.error(`[${name}] overall timeout (60 s)`);
   exit(1);
-}, 40000);
+}, 60000);
 
 async function main() {
   log(`${runtime}; trpcws = ${import.meta.resolve('trpcws')}`);
@@ -90,8 +93,85 @@ async function main() {
   log(`close() → idle; states ${states.join(' → ')}`);
 }
 
+const STATS_FIELDS = ['state', 'socketsOpened', 'reconnects', 'attempt', 'queued', 'inFlight', 'subscriptions',
+                      'framesIn', 'framesOut', 'bytesIn', 'bytesOut', 'lastPingRttMs', 'connectedAt'];
+const causeName = (err) => (err instanceof TRPCClientError ? err.cause?.name : `not a TRPCClientError: ${err}`);
+const rejection = (p, ms, what) => within(p.then((v) => { throw new Error(`${what} resolved with ${JSON.stringify(v)}`); }, (e) => e), ms, what);
+
+async function policies() {
+  await control(base, 'reset');
+
+  // requestTimeoutMs: the slow query fails with a TimeoutError; the socket and the next call carry on.
+  const t = createTRPCWebSocket({ url, requestTimeoutMs: 300 });
+  const tt = createTRPCClient({ links: [wsLink({ client: t })] });
+  checkEqual(await within(tt.echo.query('warm', { context: { timeoutMs: 10000 } }), 10000, 'warm-up echo'), 'warm', 'echo before the timeout');
+  const slowErr = await rejection(tt.slow.query({ ms: 5000, value: 'late' }), 5000, 'slow query under requestTimeoutMs');
+  checkEqual([slowErr instanceof TRPCClientError, causeName(slowErr)], [true, 'TimeoutError'], 'requestTimeoutMs error (TRPCClientError, cause.name)');
+  // context.timeoutMs overrides it: longer here, so the same procedure answers.
+  checkEqual(await within(tt.slow.query({ ms: 500, value: 'kept' }, { context: { timeoutMs: 10000 } }), 5000, 'slow with context.timeoutMs'),
+    'kept', 'slow query with a longer context.timeoutMs');
+  const ts = t.stats();
+  checkEqual([ts.state, ts.socketsOpened, ts.inFlight], ['pending', 1, 0], 'stats after the timeout (same socket, nothing in flight)');
+  log(`requestTimeoutMs 300 → ${slowErr.name} cause ${causeName(slowErr)}: ${slowErr.message}; context.timeoutMs overrides it; socket kept`);
+
+  // stats(): every field, with plausible values.
+  checkEqual(Object.keys(ts), STATS_FIELDS, 'stats() fields');
+  check(ts.framesIn >= 2 && ts.framesOut >= 3 && ts.bytesIn > 0 && ts.bytesOut > 0 && ts.reconnects === 0 && ts.attempt === 0 &&
+        ts.queued === 0 && ts.subscriptions === 0 && typeof ts.connectedAt === 'number' && ts.lastPingRttMs === null,
+    `stats() values: ${JSON.stringify(ts)}`);
+  log(`stats() → ${JSON.stringify(ts)}`);
+  await within(t.close(), 5000, 'close()');
+
+  // maxQueued on a lazy client: calls made before it has connected wait; one more is refused at once.
+  const q = createTRPCWebSocket({ url, lazy: { enabled: true, closeMs: 0 }, maxQueued: 2 });
+  const qt = createTRPCClient({ links: [wsLink({ client: q })] });
+  const a = qt.echo.query('a');
+  const b = qt.echo.query('b');
+  const refused = await rejection(qt.echo.query('c'), 2000, 'the third queued call');
+  checkEqual([refused instanceof TRPCClientError, causeName(refused)], [true, 'QueueFullError'], 'maxQueued error (TRPCClientError, cause.name)');
+  checkEqual(await within(Promise.all([a, b]), 10000, 'the two queued calls'), ['a', 'b'], 'queued calls answered');
+  log(`maxQueued 2, lazy: third call → ${causeName(refused)}; the two queued → a, b`);
+  await within(q.close(), 5000, 'close()');
+
+  // reconnect(): a new socket, make-before-break: the tracked subscription goes on with no gap,
+  // no duplicate and one onStarted; stats() count the new socket.
+  const r = createTRPCWebSocket({ url });
+  const rt = createTRPCClient({ links: [wsLink({ client: r })] });
+  const max = 40;
+  const ids = [];
+  let starts = 0;
+  const done = new Promise((resolve, reject) => {
+    rt.events.subscribe({ intervalMs: 20, max }, { onStarted: () => starts++, onData: (ev) => ids.push(ev.id), onError: reject, onComplete: resolve });
+  });
+  await waitFor(() => ids.length >= 5, '5 events', 10000, 10);
+  const before = ids.length;
+  r.reconnect();
+  await within(done, 20000, 'the subscription to complete across reconnect()');
+  checkContiguous(ids, 1, max, 'tracked event ids across reconnect()');
+  checkEqual(starts, 1, 'onStarted calls across reconnect()');
+  const rs = r.stats();
+  checkEqual([rs.state, rs.socketsOpened, rs.reconnects], ['pending', 2, 1], 'stats after reconnect() (state, socketsOpened, reconnects)');
+  log(`reconnect() after ${before} events → ids 1..${max}, one onStarted; stats socketsOpened ${rs.socketsOpened}, reconnects ${rs.reconnects}`);
+  await within(r.close(), 5000, 'close()');
+
+  // retry.maxAttempts against a closed port: gives up, state idle with the cause, the call fails.
+  const events = [];
+  const g = createTRPCWebSocket({ url: 'ws://127.0.0.1:9', retry: { maxAttempts: 3 }, retryDelayMs: () => 20, onEvent: (e) => events.push(e) });
+  const gt = createTRPCClient({ links: [wsLink({ client: g })] });
+  const gaveUp = await rejection(gt.echo.query('nobody'), 15000, 'a call to a closed port');
+  check(gaveUp instanceof TRPCClientError, `the call fails with a TRPCClientError (got ${gaveUp})`);
+  const st = await waitFor(() => { const s = g.connectionState.get(); return s.state === 'idle' && s; }, 'state idle after giving up', 5000);
+  check(st.error instanceof TRPCClientError && st.error.message, `state idle with an error (got ${JSON.stringify(st)})`);
+  const gs = g.stats();
+  checkEqual([gs.state, gs.socketsOpened], ['idle', 0], 'stats after giving up');
+  checkEqual(events.filter((e) => e.type === 'giveUp').length, 1, 'giveUp events');
+  log(`retry.maxAttempts 3 on a closed port → idle, error ${JSON.stringify(st.error.message)}; call rejected: ${gaveUp.message}`);
+  await within(g.close(), 5000, 'close()');
+}
+
 try {
   await main();
+  await policies();
   clearTimeout(overall);
   log('ok');
   exit(0);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# workerd: runs the example worker (examples/workerd) as a user would have it, curls it twice
-# and checks the JSON it answers with, exactly.
+# workerd: runs the example worker (examples/workerd) as a user would have it, curls it twice,
+# then once with a query slower than its requestTimeoutMs, and checks the JSON it answers, exactly.
 # usage: bash e2e/workerd.sh http://127.0.0.1:PORT    (the test server; run.sh has unpacked
 # `npm pack web/` into e2e/node_modules/trpcws)
 set -euo pipefail
@@ -63,13 +63,23 @@ curl -fsS --max-time 5 "$BASE/control/reset" > /dev/null
 for i in 1 2; do
   got=$(curl -sS --max-time 20 "http://127.0.0.1:$WPORT/?text=hello%20from%20workerd%20$i") \
     || { cat "$STAGE/workerd.log" >&2; fail "curl request $i"; }
-  want="{\"echo\":\"hello from workerd $i\",\"count\":$i,\"events\":[{\"id\":\"1\",\"data\":{\"n\":1}},{\"id\":\"2\",\"data\":{\"n\":2}},{\"id\":\"3\",\"data\":{\"n\":3}}]}"
+  want="{\"echo\":\"hello from workerd $i\",\"count\":$i,\"events\":[{\"id\":\"1\",\"data\":{\"n\":1}},{\"id\":\"2\",\"data\":{\"n\":2}},{\"id\":\"3\",\"data\":{\"n\":3}}],\"socketsOpened\":1}"
   if [ "$got" != "$want" ]; then
     cat "$STAGE/workerd.log" >&2
     fail "request $i: got $got, want $want"
   fi
   log "request $i → $got"
 done
+# requestTimeoutMs (5000 in the worker): a query the server answers after 8 s fails with a
+# TimeoutError (the worker answers 504 with it and the client's stats()).
+got=$(curl -sS --max-time 20 -w ' %{http_code}' "http://127.0.0.1:$WPORT/?slowMs=8000") \
+  || { cat "$STAGE/workerd.log" >&2; fail "curl slow request"; }
+want='{"error":"trpcws: request timed out after 5000 ms","cause":"TimeoutError","connection":null,"stats":{"state":"pending","socketsOpened":1,"inFlight":0}} 504'
+if [ "$got" != "$want" ]; then
+  cat "$STAGE/workerd.log" >&2
+  fail "slow request: got $got, want $want"
+fi
+log "slow request → $got"
 # Nothing must be left open on the server: every request closed its client.
 for _ in $(seq 50); do
   open=$(curl -fsS --max-time 5 "$BASE/control/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).connections))')
@@ -77,4 +87,4 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 [ "$open" = 0 ] || fail "$open WebSocket connections still open after the responses"
-log "ok: both requests closed their sockets"
+log "ok: every request closed its socket"

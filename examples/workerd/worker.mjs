@@ -7,7 +7,8 @@
 // - No timers or I/O in global scope: init() runs in the first request (and then returns at once).
 // - Sockets belong to the request that opened them: each request creates its own client
 //   (lazy, so it connects on its first call) and closes it before responding.
-// - Calls wait while the client (re)connects: a deadline (AbortSignal) bounds the request.
+// - Calls wait while the client (re)connects: requestTimeoutMs bounds each query and mutation,
+//   a deadline (AbortSignal) the subscription (subscriptions have no requestTimeoutMs).
 import { createTRPCClient } from '@trpc/client';
 import { init, createTRPCWebSocket, wsLink } from 'trpcws';
 import wasmModule from 'trpcws/trpcws.wasm';
@@ -15,22 +16,36 @@ import wasmModule from 'trpcws/trpcws.wasm';
 export default {
   async fetch(request, env) {
     await init(wasmModule);
-    const client = createTRPCWebSocket({ url: env.TRPC_URL, lazy: { enabled: true, closeMs: 0 } });
+    // Calls wait while the client (re)connects, as with @trpc/client: bound them, so that an
+    // unreachable server fails the request instead of hanging it. requestTimeoutMs bounds each
+    // query and mutation (waiting for the socket included); the signal bounds the subscription.
+    const client = createTRPCWebSocket({ url: env.TRPC_URL, lazy: { enabled: true, closeMs: 0 }, requestTimeoutMs: 5000 });
     const trpc = createTRPCClient({ links: [wsLink({ client })] });
     let connectionError = null; // why the socket failed, if it did
     client.connectionState.subscribe({ next: ({ error }) => (connectionError = error ?? connectionError) });
-    // Calls wait while the client (re)connects, as with @trpc/client: bound them, so that an
-    // unreachable server fails the request instead of hanging it.
     const signal = AbortSignal.timeout(10000);
+    const params = new URL(request.url).searchParams;
     try {
-      const text = new URL(request.url).searchParams.get('text') ?? 'hello from workerd';
-      const echo = await trpc.echo.query(text, { signal }); // a query
-      const count = await trpc.increment.mutate({ by: 1 }, { signal }); // a mutation
+      if (params.has('slowMs')) {
+        // A query that takes slowMs on the server: past requestTimeoutMs it fails with a
+        // TimeoutError (answered 504 below), and the socket stays as it was.
+        const value = await trpc.slow.query({ ms: Number(params.get('slowMs')), value: 'slow' });
+        return Response.json({ slow: value });
+      }
+      const text = params.get('text') ?? 'hello from workerd';
+      const echo = await trpc.echo.query(text); // a query
+      const count = await trpc.increment.mutate({ by: 1 }); // a mutation
       const events = await take(trpc.events, { intervalMs: 1, max: 3 }, signal); // a tracked subscription
-      return Response.json({ echo, count, events });
+      const { socketsOpened } = client.stats();
+      return Response.json({ echo, count, events, socketsOpened });
     } catch (err) {
+      const { state, socketsOpened, inFlight } = client.stats();
+      const stats = { state, socketsOpened, inFlight };
       const connection = causes(connectionError);
-      return Response.json({ error: err.message, code: err.data?.code ?? null, connection }, { status: 502 });
+      if (err.cause?.name === 'TimeoutError') {
+        return Response.json({ error: err.message, cause: 'TimeoutError', connection, stats }, { status: 504 });
+      }
+      return Response.json({ error: err.message, code: err.data?.code ?? null, connection, stats }, { status: 502 });
     } finally {
       await client.close(); // before the response: the socket cannot outlive this request
     }

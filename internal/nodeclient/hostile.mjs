@@ -2,19 +2,22 @@
 // nodeclient_test.go): for each class named in argv[3] (comma-separated),
 // the query "hostile" makes the server at argv[2] send that class's frames,
 // then the query "echo" checks the client still works. Prints one JSON
-// line: per class the outcome of both calls, onError calls, memory.
-import { createTRPCWebSocket } from '../../web/index.js';
+// line: per class the outcome of both calls, the malformed frames reported
+// to onError (TRPCWebSocketFrameError), memory.
+import { createTRPCWebSocket, TRPCWebSocketFrameError } from '../../web/index.js';
 
 const [url, list] = process.argv.slice(2);
 const uncaught = [];
 process.on('uncaughtException', (err) => uncaught.push(String(err?.stack ?? err)));
 process.on('unhandledRejection', (err) => uncaught.push(String(err?.stack ?? err)));
 
-let errors = 0;
+let errors = 0; // malformed frames reported to onError
 const client = createTRPCWebSocket({
   url,
   retryDelayMs: () => 10,
-  onError: () => errors++,
+  onError: (err) => {
+    if (err instanceof TRPCWebSocketFrameError) errors++;
+  },
 });
 let opId = 0;
 
