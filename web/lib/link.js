@@ -22,26 +22,27 @@ export function wsLink(opts) {
   const { client } = opts;
   const transformer = getTransformer(opts.transformer);
   return () =>
-    ({ op }) =>
-      observable((observer) => {
-        let stateSub = null;
-        if (op.type === 'subscription') {
-          // The current state arrives during subscribe: a throwing
-          // onConnectionStateChange must not keep the request from going out.
-          let subscribing = true;
-          stateSub = client.connectionState.subscribe({
-            next(result) {
-              const emit = () => observer.next({ result, context: op.context });
-              if (subscribing) callUserCallback(emit);
-              else emit();
-            },
-          });
-          subscribing = false;
-        }
+    ({ op }) => {
+      // A query or mutation is the client's request itself: there is no
+      // connection state to follow, so no observable of the link's own.
+      if (op.type !== 'subscription') return client.request({ op, transformer });
+      return observable((observer) => {
+        // The current state arrives during subscribe: a throwing
+        // onConnectionStateChange must not keep the request from going out.
+        let subscribing = true;
+        const stateSub = client.connectionState.subscribe({
+          next(result) {
+            const emit = () => observer.next({ result, context: op.context });
+            if (subscribing) callUserCallback(emit);
+            else emit();
+          },
+        });
+        subscribing = false;
         const requestSub = client.request({ op, transformer }).subscribe(observer);
         return () => {
           requestSub.unsubscribe();
-          stateSub?.unsubscribe();
+          stateSub.unsubscribe();
         };
       });
+    };
 }
