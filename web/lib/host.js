@@ -1,8 +1,8 @@
 // Small host helpers every module uses: the clock Go is given, running user
 // callbacks, reporting internal failures, value tests.
 
-/** Milliseconds on the monotonic clock, as Go is given them (never 0). */
-export const now = () => Math.floor(performance.now()) + 1;
+/** Milliseconds on the monotonic clock, as Go is given them (the core takes any time, 0 included). */
+export const now = () => Math.floor(performance.now());
 
 /** Runs a user callback; its error is rethrown asynchronously, as @trpc/client does. */
 export function callUserCallback(fn) {
