@@ -2,28 +2,19 @@
 // including a server restart, and a screenshot in artifacts/chromium-demo.png.
 // usage: node chromium.mjs http://127.0.0.1:PORT
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/chromium.mjs';
 import { control } from './lib/check.mjs';
 import { DemoPage, watchPage } from './lib/demo-page.mjs';
 
 const base = process.argv[2];
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const shot = path.resolve(import.meta.dirname, '../artifacts/chromium-demo.png');
 const t0 = Date.now();
 const log = (s) => console.log(`[chromium +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
 setTimeout(() => { console.error('[chromium] overall timeout (80 s)'); process.exit(1); }, 80000).unref();
 
 fs.rmSync(shot.replace(/\.png$/, '-failed.png'), { force: true });
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'trpcws-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  viewport: { width: 1180, height: 760 },
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const { context, profile } = await launchChromium('trpcws-chromium-', { viewport: { width: 1180, height: 760 } });
 let code = 1;
 try {
   await control(base, 'reset');

@@ -4,25 +4,16 @@
 // socket (resumed with no gap and no duplicate), Close.
 // usage: node gowasm-chromium.mjs http://127.0.0.1:PORT   (run.sh builds artifacts/gowasm/ first)
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/chromium.mjs';
 import { check, checkContiguous, control, waitFor } from './lib/check.mjs';
 import { watchPage } from './lib/demo-page.mjs';
 
 const base = process.argv[2];
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const t0 = Date.now();
 const log = (s) => console.log(`[gowasm +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
 setTimeout(() => { console.error('[gowasm] overall timeout (80 s)'); process.exit(1); }, 80000).unref();
 
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'trpcws-gowasm-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const { context, profile } = await launchChromium('trpcws-gowasm-');
 let code = 1;
 try {
   await control(base, 'reset');

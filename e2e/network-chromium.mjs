@@ -10,27 +10,18 @@
 // "At once" is checked generously (under 5 s, against a 30 s backoff): no tight timing.
 // usage: node network-chromium.mjs http://127.0.0.1:PORT
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/chromium.mjs';
 import { check, checkEqual, control, waitFor } from './lib/check.mjs';
 import { watchPage } from './lib/demo-page.mjs';
 
 const base = process.argv[2];
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const t0 = Date.now();
 const log = (s) => console.log(`[network +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 setTimeout(() => { console.error('[network] overall timeout (80 s)'); process.exit(1); }, 80000).unref();
 const AT_ONCE_MS = 5000; // "at once", checked generously: the pending backoff is 30 s
 
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'trpcws-chromium-net-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const { context, profile } = await launchChromium('trpcws-chromium-net-');
 
 let code = 1;
 try {

@@ -5,9 +5,8 @@
 // .wasm with Content-Encoding br from the copied trpcws.wasm.br, compiled by compileStreaming.
 // usage: node e2e/react-vite.mjs http://127.0.0.1:PORT   (the test server)
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/chromium.mjs';
 import { check, checkContiguous, checkEqual, control, waitFor } from './lib/check.mjs';
 import { watchPage } from './lib/demo-page.mjs';
 import { startStatic } from './lib/static-server.mjs';
@@ -31,14 +30,7 @@ check(html.includes(`<link rel="preload" href="/assets/${wasmFiles[0]}" as="fetc
 const statics = await startStatic(dist);
 const wsUrl = base.replace(/^http/, 'ws');
 const pageUrl = `${statics.url}/?ws=${encodeURIComponent(wsUrl)}`;
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'trpcws-react-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 900, height: 760 },
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const { context, profile } = await launchChromium('trpcws-react-', { viewport: { width: 900, height: 760 } });
 // Records how the page compiles WebAssembly, to check that the streaming path is taken.
 await context.addInitScript(() => {
   window.__wasmCompiles = [];

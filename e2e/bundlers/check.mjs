@@ -3,9 +3,8 @@
 // once, and the query is answered.
 // usage: node e2e/bundlers/check.mjs webpack|esbuild http://127.0.0.1:PORT
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../lib/chromium.mjs';
 import { check, checkEqual, waitFor } from '../lib/check.mjs';
 import { watchPage } from '../lib/demo-page.mjs';
 import { startStatic } from '../lib/static-server.mjs';
@@ -23,13 +22,7 @@ check(fs.readFileSync(path.join(dist, wasmFiles[0])).equals(shipped), `dist-${na
 log(`${name} emitted ${wasmFiles[0]}`);
 
 const statics = await startStatic(dist);
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), `trpcws-${name}-`));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const { context, profile } = await launchChromium(`trpcws-${name}-`);
 let code = 1;
 try {
   const page = await context.newPage();

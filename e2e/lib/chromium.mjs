@@ -1,0 +1,26 @@
+// Launching Debian's Chromium for the e2e checks: headless, a fresh
+// profile, and the flags this machine needs (no background networking: the
+// closed network refuses Google's hosts).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Launches Chromium with a new profile directory named after prefix.
+ * options go to playwright-core's launchPersistentContext (e.g. viewport).
+ * The caller closes the context and removes the profile.
+ */
+export async function launchChromium(prefix, options = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync', '--no-first-run'],
+    ...options,
+  });
+  return { context, profile };
+}
