@@ -149,6 +149,14 @@ export class Socket {
     });
     on('error', (event) => {
       callUserCallback(() => opts.onError?.(event));
+      // A WebSocket that fails while still CONNECTING (refused, dropped or
+      // closed during the handshake) is gone, but Node's (undici) fires no
+      // close event for it: browsers and `ws` say CLOSING or CLOSED here,
+      // then fire close. Without this the client would keep it for good.
+      if (ws.readyState === 0 && !this.wsClosed) {
+        this.wsClosed = true;
+        this.owner.wsClosed(this);
+      }
       // As the reference: an error ends the socket at once.
       const cause = keepCause(event);
       this.inOrder(() => this.ended_(0, cause));
