@@ -461,7 +461,14 @@ export class TRPCWebSocketClient {
         });
       }
     }
-    schedule(() => this.#call(wasm.x.trpcws_retry(this.#cid, now(), attempt, ms, giveUp ? 1 : 0)));
+    const answer = () => this.#call(wasm.x.trpcws_retry(this.#cid, now(), attempt, ms, giveUp ? 1 : 0));
+    // No delay (0, negative, NaN) still waits for a timer, as the
+    // reference's sleep(0) does: Go dials at once, and a URL that fails
+    // without I/O (a refused loopback port fails in a microtask, a
+    // throwing url function at once) would else retry in a loop that never
+    // lets the event loop run.
+    if (giveUp || ms > 0) schedule(answer);
+    else setTimeout(() => schedule(answer), 0);
   }
 
   /** An OutNote: what happened, for onEvent (and console.debug with debug). */

@@ -3,6 +3,7 @@
 // Node's WebSocket (undici) fires no close event for one that fails before
 // it opens (connection refused, dropped during the handshake, closed while
 // connecting), so "until its close event" must not be the only way out.
+// And retries with no delay still give the event loop its turns.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import v8 from 'node:v8';
@@ -75,5 +76,38 @@ describe(`sockets kept across reconnects (${wsMode})`, () => {
       await client.close();
     }
     await waitFor(() => client.connection === null, 5000, 'connection null after close()');
+  });
+
+  test('retryDelayMs 0 and a server that refuses at once: timers still run between attempts', async () => {
+    let target = 'ws://127.0.0.1:9'; // refused on loopback: the WebSocket fails without waiting for I/O
+    let attempts = 0;
+    let timerRan = false;
+    let starved = false;
+    const client = createTRPCWebSocket({
+      url: () => target,
+      WebSocket: WebSocketImpl,
+      retryDelayMs: () => 0,
+      onEvent: (event) => {
+        if (event.type !== 'attempt') return;
+        attempts++;
+        if (attempts === 1) setTimeout(() => (timerRan = true), 0);
+        if (attempts === 100) {
+          // 99 attempts later a 0 ms timer set before them has run, unless
+          // the retries never gave the event loop a turn: then end the loop
+          // (a server that answers needs I/O) so that the test can fail.
+          starved = !timerRan;
+          target = server.url;
+        }
+      },
+    });
+    const trpc = createTRPCClient({ links: [wsLink({ client })] });
+    try {
+      assert.equal(await trpc.echo.query('after 100 attempts'), 'after 100 attempts');
+      assert.ok(attempts >= 100, `${attempts} attempts`);
+      assert.equal(starved, false, 'a 0 ms timer did not run during 99 attempts with retryDelayMs 0');
+    } finally {
+      target = server.url;
+      await client.close();
+    }
   });
 });
