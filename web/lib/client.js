@@ -68,7 +68,7 @@ export class TRPCWebSocketClient {
       socketMessage: (sock, data) => this.#socketMessage(sock, data),
       socketEnded: (sock, code, cause) => this.#socketEnded(sock, code, cause),
       socketSetupFailed: (sock, cause) => this.#socketSetupFailed(sock, cause),
-      wsCreated: (sock) => this.#withWs.add(sock),
+      wsCreated: (sock) => this.#wsCreated(sock),
       wsClosed: (sock) => this.#withWs.delete(sock),
     };
     /** The connection state: {type:'state', state, error}. */
@@ -540,6 +540,16 @@ export class TRPCWebSocketClient {
     const sock = new Socket(id, this.#owner);
     this.#socks.set(id, sock);
     sock.start();
+  }
+
+  /**
+   * sock's WebSocket exists. The ones that failed while CONNECTING, which
+   * fire no close event in Node, are dropped now: only the newest one was
+   * the connection.
+   */
+  #wsCreated(sock) {
+    for (const old of this.#withWs) if (old.failedConnecting) this.#withWs.delete(old);
+    this.#withWs.add(sock);
   }
 
   /** The URL to open: url with what Go adds (connectionParams=1). */

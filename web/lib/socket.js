@@ -41,6 +41,7 @@ export class Socket {
     this.paramsValue = undefined; // with an encoder: the resolved value itself
     this.chain = null; // set while a Blob frame is being read: keeps the order
     this.wsClosed = false; // the WebSocket's close event has fired
+    this.failedConnecting = false; // it failed while CONNECTING: Node's WebSocket fires no close event then
   }
 
   /**
@@ -151,12 +152,11 @@ export class Socket {
       callUserCallback(() => opts.onError?.(event));
       // A WebSocket that fails while still CONNECTING (refused, dropped or
       // closed during the handshake) is gone, but Node's (undici) fires no
-      // close event for it: browsers and `ws` say CLOSING or CLOSED here,
-      // then fire close. Without this the client would keep it for good.
-      if (ws.readyState === 0 && !this.wsClosed) {
-        this.wsClosed = true;
-        this.owner.wsClosed(this);
-      }
+      // close event for it, and still says CONNECTING, as @trpc/client's
+      // client.connection then shows it; browsers and `ws` say CLOSING or
+      // CLOSED here, then fire close. The client drops it once a newer
+      // WebSocket exists (else it would keep every one of them for good).
+      if (ws.readyState === 0) this.failedConnecting = true;
       // As the reference: an error ends the socket at once.
       const cause = keepCause(event);
       this.inOrder(() => this.ended_(0, cause));
