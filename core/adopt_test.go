@@ -20,7 +20,7 @@ func (h *harness) alreadySent(m Method, path string, w int64) int64 {
 
 func TestAdoptTakesTheOpenSocket(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Config{Adopt: true, Events: true})
+	h := newHarness(t, Config{Adopt: true, AdoptedWireIDs: 4, Events: true})
 	eq(t, "New", h.takeKinds(), []string{"note open 1", "state pending"})
 	a := h.alreadySent(Query, "a", 2) // wire ids 1 and 3 were answered before the client existed
 	b := h.alreadySent(Mutation, "b", 4)
@@ -103,5 +103,17 @@ func TestSentAsSubscriptionIsRefused(t *testing.T) {
 	s := h.alreadySent(Subscription, "s", 1)
 	if o := h.final[s]; o.Kind != OutError {
 		t.Fatalf("subscription claimed sent: %+v", o)
+	}
+}
+
+func TestAdoptStartsAboveTheDriversWireIDs(t *testing.T) {
+	t.Parallel()
+	// Wire ids 1..7 were used; none is still awaited (7's caller gave up).
+	h := newHarness(t, Config{Adopt: true, AdoptedWireIDs: 7})
+	a := h.query("a")
+	eq(t, "frames", h.frames(1), []string{q(8, "a")})
+	h.recv(1, data(7, `"late"`)) // the abandoned call's late answer
+	if _, done := h.final[a]; done {
+		t.Fatal("a late answer to an abandoned wire id was taken for a new call")
 	}
 }

@@ -59,6 +59,11 @@ type Config struct {
 	// Call.SentAs. The WebAssembly driver uses it to answer the first calls
 	// from JavaScript while the module loads.
 	Adopt bool
+	// AdoptedWireIDs is the highest wire id the driver used on the adopted
+	// socket, answered or not: the core's own wire ids start above it, so
+	// that a late answer to a call the driver abandoned is never taken for
+	// another.
+	AdoptedWireIDs int64
 }
 
 // The reference client's defaults, taken for zero Config durations.

@@ -38,6 +38,7 @@ func (c *Client) adopt(now int64) {
 	k := &conn{id: c.lastSock, ready: true}
 	c.conns = append(c.conns, k)
 	c.active = k
+	c.lastWire = max(c.lastWire, c.cfg.AdoptedWireIDs)
 	c.link.wanted = true
 	c.stats.socketsOpened++
 	c.note(Output{Note: NoteOpen, Sock: k.id})

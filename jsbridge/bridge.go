@@ -93,8 +93,9 @@ func (b *Bridge) client(cid int32) *client {
 // input (n bytes, see optionFields) and records [recClient, cid]; unless
 // lazy it also asks for the first socket. With adopt the client takes
 // over socket 1, which JavaScript opened and used while the module loaded
-// (core.Config.Adopt); calls still in flight on it follow with StartSent.
-func (b *Bridge) New(now int64, n int32, adopt bool) {
+// (core.Config.Adopt): adoptWire is the highest wire id JavaScript used on
+// it, 0 for none adopted; calls still in flight on it follow with StartSent.
+func (b *Bridge) New(now int64, n int32, adoptWire int64) {
 	if int(n) != 8*len(optionFields) {
 		panic(bridgeError("trpcws: options record of " + strconv.Itoa(int(n)) + " bytes, want " + strconv.Itoa(8*len(optionFields))))
 	}
@@ -105,7 +106,7 @@ func (b *Bridge) New(now int64, n int32, adopt bool) {
 	// recRetry) and JavaScript answers through Retry, after running the
 	// user's function outside any Go call.
 	cfg := opts.cfg
-	cfg.Adopt = adopt
+	cfg.Adopt, cfg.AdoptedWireIDs = adoptWire > 0, adoptWire
 	c := &client{
 		id:     cid,
 		params: opts.params,

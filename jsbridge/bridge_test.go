@@ -106,7 +106,7 @@ func writeOptions(t testing.TB, b *Bridge, o opts) int32 {
 
 func newHarness(t *testing.T, o opts) (*harness, []record) {
 	h := &harness{t: t, b: NewBridge(), now: 100}
-	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o), false) })
+	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o), 0) })
 	if rs[0].kind != recClient {
 		t.Fatalf("first record %v, want recClient", rs[0])
 	}
@@ -319,7 +319,7 @@ func TestDeadlineRecords(t *testing.T) {
 	t.Parallel()
 	h := &harness{t: t, b: NewBridge(), now: 100}
 	o := opts{"keepAlive.enabled": 1, "keepAlive.intervalMs": 250, "keepAlive.pongTimeoutMs": 50}
-	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o), false) })
+	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o), 0) })
 	h.cid = int32(rs[0].f[0])
 	rs = h.open(1)
 	if d := find(rs, recDeadline); len(d) != 1 || d[0].f[0] != 350 {
@@ -346,8 +346,8 @@ func TestBadCalls(t *testing.T) {
 	b := NewBridge()
 	for name, fn := range map[string]func(){
 		"unknown client": func() { b.Tick(42, 1) },
-		"bad method":     func() { b.New(1, writeOptions(t, b, nil), false); b.Start(1, 1, 1, 9, 0, 0, 0, 0) },
-		"bad options":    func() { b.New(1, 8, false) },
+		"bad method":     func() { b.New(1, writeOptions(t, b, nil), 0); b.Start(1, 1, 1, 9, 0, 0, 0, 0) },
+		"bad options":    func() { b.New(1, 8, 0) },
 		"bad length":     func() { b.URL(1, 1<<30) },
 	} {
 		if n := b.Call(fn); n != -1 {
@@ -429,7 +429,7 @@ func TestExportsThroughHeader(t *testing.T) {
 func TestRetryAsked(t *testing.T) {
 	t.Parallel()
 	b := NewBridge()
-	records(t, b, b.Call(func() { b.New(1, writeOptions(t, b, opts{"retryDelayMs": 1}), false) }))
+	records(t, b, b.Call(func() { b.New(1, writeOptions(t, b, opts{"retryDelayMs": 1}), 0) }))
 	records(t, b, b.Call(func() { b.Opened(1, 10, 1, false) }))
 	rs := records(t, b, b.Call(func() { b.Closed(1, 20, 1, 1006, 0) }))
 	ask := find(rs, recRetry)
@@ -552,7 +552,7 @@ func TestStatsLeavesOutputAlone(t *testing.T) {
 func TestAdoptedSocketAndSentCall(t *testing.T) {
 	t.Parallel()
 	h := &harness{t: t, b: NewBridge(), now: 100}
-	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, nil), true) })
+	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, nil), 2) })
 	h.cid = int32(rs[0].f[0])
 	if d := find(rs, recDial); len(d) != 0 {
 		t.Fatalf("adopting client dialled: %v", rs)

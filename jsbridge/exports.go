@@ -35,8 +35,8 @@ func wasmAlloc(n int32) (p unsafe.Pointer) {
 }
 
 //go:wasmexport trpcws_new
-func wasmNew(now float64, n int32, adopt int32) int32 {
-	return std.Call(func() { std.New(int64(now), n, adopt != 0) })
+func wasmNew(now float64, n int32, adoptWire float64) int32 {
+	return std.Call(func() { std.New(int64(now), n, int64(adoptWire)) })
 }
 
 //go:wasmexport trpcws_start_sent
