@@ -26,7 +26,7 @@ import {
   STATES,
 } from './constants.js';
 import { envelopeOf, messageOf } from './encoder.js';
-import { clientError, errorFromDesc, loadFailure, TransformResultError, TRPCWebSocketFrameError, valueFromDesc } from './errors.js';
+import { callErrorFromDesc, clientError, errorFromDesc, loadFailure, TransformResultError, TRPCWebSocketFrameError, valueFromDesc } from './errors.js';
 import { callUserCallback, now, reportInternal } from './host.js';
 import { getTransformer } from './link.js';
 import { autoInit, loadError, registerClient, schedule, wasm, whenLoadFails } from './load.js';
@@ -381,7 +381,7 @@ export class TRPCWebSocketClient {
         case REC_ERROR: {
           const req = this.#final(wasm.num(i + 1));
           if (req) {
-            const err = errorFromDesc(JSON.parse(wasm.ref(i + 2, frame)), req.transformer);
+            const err = callErrorFromDesc(JSON.parse(wasm.ref(i + 2, frame)), req.transformer);
             callUserCallback(() => req.observer.error(err));
           }
           break;

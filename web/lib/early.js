@@ -5,7 +5,7 @@
 // Call.SentAs) and this engine retires. Only what the first moments of an
 // app need is done here: subscriptions, calls with a timeout, a bounded
 // queue, an encoder, keep-alive and reconnecting all wait for Go, as before.
-import { errorFromDesc, TRPCWebSocketFrameError, TransformResultError, clientError } from './errors.js';
+import { callErrorFromDesc, clientError, errorFromDesc, TransformResultError, TRPCWebSocketFrameError } from './errors.js';
 import { callUserCallback, reportInternal } from './host.js';
 import { Socket } from './socket.js';
 
@@ -177,7 +177,7 @@ export class EarlyStart {
       this.#host.finished(req);
       if (req.done) continue;
       req.done = true;
-      const err = errorFromDesc(desc, null);
+      const err = callErrorFromDesc(desc, null);
       callUserCallback(() => req.observer.error(err));
     }
     this.#inFlight.clear();
