@@ -97,13 +97,35 @@ func TestAdoptedCallTimesOut(t *testing.T) {
 	}
 }
 
-func TestSentAsSubscriptionIsRefused(t *testing.T) {
+func TestAdoptedSubscriptionLivesOn(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Config{Adopt: true, AdoptedWireIDs: 2})
+	h.take()
+	// Sent as 2, started, event "7" delivered before the client existed.
+	s := h.c.StartCall(h.now, Call{Method: Subscription, Path: "s", SentAs: 2, Started: true, LastEventID: "7", HasLastEventID: true})
+	h.methods[s] = Subscription
+	h.drain()
+	h.recv(1, tracked(2, "8", `1`))
+	eq(t, "the next event reaches the subscriber", h.takeKinds(), []string{render(Output{Kind: OutEvent, ID: s, Data: []byte(`{"id":"8","data":1}`), EventID: "8", HasEventID: true})})
+	h.lose(1, 1006)
+	h.advance(0)
+	h.open(2)
+	eq(t, "resumed after the last event on the next socket, same id", h.frames(2), []string{subAfter(2, "s", "8")})
+	h.take()
+	h.recv(2, started(2))
+	eq(t, "started again on the new socket, as on any reconnect", h.takeKinds(), []string{render(Output{Kind: OutStarted, ID: s})})
+}
+
+func TestAdoptedSubscriptionWithoutSocketIsSentAgain(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, Config{Adopt: true})
-	s := h.alreadySent(Subscription, "s", 1)
-	if o := h.final[s]; o.Kind != OutError {
-		t.Fatalf("subscription claimed sent: %+v", o)
-	}
+	h.lose(1, 1006)
+	s := h.c.StartCall(h.now, Call{Method: Subscription, Path: "s", SentAs: 1, Started: true, LastEventID: "3", HasLastEventID: true})
+	h.methods[s] = Subscription
+	h.drain()
+	h.advance(0)
+	h.open(2)
+	eq(t, "sent again under a new wire id", h.frames(2), []string{subAfter(2, "s", "3")})
 }
 
 func TestAdoptStartsAboveTheDriversWireIDs(t *testing.T) {

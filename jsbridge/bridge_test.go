@@ -561,7 +561,7 @@ func TestAdoptedSocketAndSentCall(t *testing.T) {
 		t.Fatalf("want state pending, got %v", rs)
 	}
 	n := h.write("echo")
-	rs = h.call(func() { h.b.StartSent(h.cid, h.now, 9, 1, n, 3) })
+	rs = h.call(func() { h.b.StartSent(h.cid, h.now, 9, 1, n, n, 0, 3) })
 	if w := find(rs, recWrite); len(w) != 0 {
 		t.Fatalf("a call already sent was written again: %v", rs)
 	}
@@ -573,9 +573,19 @@ func TestAdoptedSocketAndSentCall(t *testing.T) {
 	if f := h.transmit(1); len(f) != 1 || !strings.Contains(f[0], `"id":4`) {
 		t.Fatalf("next call's frame %q, want wire id 4", f)
 	}
+	// A subscription, started, after event "4": its next event is delivered.
+	n = h.write("s4")
+	h.call(func() { h.b.StartSent(h.cid, h.now, 11, 3, 1, n, StartLastEventID|StartStarted, 2) })
+	ev := h.message(1, `{"id":2,"result":{"type":"data","id":"5","data":{"id":"5","data":1}}}`)
+	if e := find(ev, recEvent); len(e) != 1 || e[0].f[0] != 11 {
+		t.Fatalf("adopted subscription's event: %v", ev)
+	}
+	if s := find(ev, recStarted); len(s) != 0 {
+		t.Fatalf("started again: %v", ev)
+	}
 	for name, fn := range map[string]func(){
-		"subscription": func() { h.b.StartSent(h.cid, h.now, 11, 3, h.write("s"), 5) },
-		"no wire id":   func() { h.b.StartSent(h.cid, h.now, 12, 1, h.write("s"), 0) },
+		"bad method": func() { n := h.write("s"); h.b.StartSent(h.cid, h.now, 12, 7, n, n, 0, 5) },
+		"no wire id": func() { n := h.write("s"); h.b.StartSent(h.cid, h.now, 13, 1, n, n, 0, 0) },
 	} {
 		if rs := h.b.Call(fn); rs != -1 {
 			t.Errorf("%s: StartSent accepted (%d)", name, rs)

@@ -40,8 +40,8 @@ func wasmNew(now float64, n int32, adoptWire float64) int32 {
 }
 
 //go:wasmexport trpcws_start_sent
-func wasmStartSent(cid int32, now, handle float64, method, n int32, sentAs float64) int32 {
-	return std.Call(func() { std.StartSent(cid, int64(now), int64(handle), method, n, int64(sentAs)) })
+func wasmStartSent(cid int32, now, handle float64, method, pathLen, n, flags int32, sentAs float64) int32 {
+	return std.Call(func() { std.StartSent(cid, int64(now), int64(handle), method, pathLen, n, flags, int64(sentAs)) })
 }
 
 //go:wasmexport trpcws_free

@@ -22,6 +22,7 @@ import {
   REC_WRITE,
   START_INPUT,
   START_LAST_EVENT_ID,
+  START_STARTED,
   REF_FRAME,
   STATES,
 } from './constants.js';
@@ -136,8 +137,15 @@ export class TRPCWebSocketClient {
     for (const [wire, req] of sent) {
       let out;
       try {
+        let flags = (req.hasInput ? START_INPUT : 0) | (req.earlyStarted ? START_STARTED : 0);
+        wasm.input((req.path.length + (req.lastEventId?.length ?? 0)) * 3);
         const pathLen = wasm.write(req.path);
-        out = wasm.done(wasm.x.trpcws_start_sent(this.#cid, now(), req.handle, METHODS[req.type], pathLen, wire));
+        let n = pathLen;
+        if (req.lastEventId !== undefined) {
+          flags |= START_LAST_EVENT_ID;
+          n += wasm.write(req.lastEventId, pathLen);
+        }
+        out = wasm.done(wasm.x.trpcws_start_sent(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags, wire));
       } catch (err) {
         this.#reqs.delete(req.handle);
         req.done = true;
@@ -253,6 +261,7 @@ export class TRPCWebSocketClient {
         signal?.removeEventListener('abort', onAbort);
         if (req.done) return;
         req.done = true;
+        this.#early?.cancel(req);
         schedule(() => this.#cancel(req));
         // As the reference: unsubscribing completes the request.
         observer.complete();

@@ -1,10 +1,10 @@
 // Early start: while the WebAssembly module loads, a client opens its socket
-// and answers its first queries and mutations from JavaScript, so that the
-// first call does not wait for the module. Once the module runs, Go takes
-// over the socket and the calls still in flight on it (core.Config.Adopt,
+// and runs its first queries, mutations and subscriptions from JavaScript,
+// so that they do not wait for the module. Once the module runs, Go takes
+// over the socket and the calls still live on it (core.Config.Adopt,
 // Call.SentAs) and this engine retires. Only what the first moments of an
-// app need is done here: subscriptions, calls with a timeout, a bounded
-// queue, an encoder, keep-alive and reconnecting all wait for Go, as before.
+// app need is done here: calls with a timeout, a bounded queue, an encoder,
+// keep-alive and reconnecting all wait for Go, as before.
 import { callErrorFromDesc, clientError, errorFromDesc, TransformResultError, TRPCWebSocketFrameError } from './errors.js';
 import { callUserCallback, reportInternal } from './host.js';
 import { Socket } from './socket.js';
@@ -74,11 +74,11 @@ export class EarlyStart {
   }
 
   /**
-   * Takes req if it can be answered here: a query or mutation without a
-   * timeout of its own. Returns false to leave it to Go.
+   * Takes req if it can be run here: any call without a timeout of its
+   * own. Returns false to leave it to Go.
    */
   take(req) {
-    if (this.#done || req.timeoutMs !== 0 || (req.type !== 'query' && req.type !== 'mutation')) return false;
+    if (this.#done || req.timeoutMs !== 0) return false;
     this.#queue.push(req);
     if (this.#open) this.#flushSoon();
     else this.open();
@@ -102,8 +102,10 @@ export class EarlyStart {
       if (req.done) continue;
       const wire = ++this.#wire;
       this.#inFlight.set(wire, req);
+      req.earlyWire = wire;
       const input = req.inputJSON === undefined ? '' : `,"input":${req.inputJSON}`;
-      parts.push(`{"id":${wire},"method":"${req.type}","params":{"path":${JSON.stringify(req.path)}${input}}}`);
+      const last = req.lastEventId === undefined ? '' : `,"lastEventId":${JSON.stringify(req.lastEventId)}`;
+      parts.push(`{"id":${wire},"method":"${req.type}","params":{"path":${JSON.stringify(req.path)}${input}${last}}}`);
     }
     this.#queue.length = 0;
     if (parts.length) this.#sock.send(parts.length === 1 ? parts[0] : `[${parts.join(',')}]`);
@@ -139,7 +141,24 @@ export class EarlyStart {
     }
     const req = this.#inFlight.get(msg.id);
     if (!req) return;
-    if (!msg.error && msg.result?.type !== 'data') return;
+    const type = msg.result?.type;
+    if (req.type === 'subscription' && !msg.error) {
+      if (type === 'started') {
+        req.earlyStarted = true;
+        if (!req.done) callUserCallback(() => req.observer.next({ result: { type: 'started' } }));
+      } else if (type === 'data') {
+        this.#event(msg.id, req, msg.result);
+      } else if (type === 'stopped') {
+        this.#inFlight.delete(msg.id);
+        this.#host.finished(req);
+        if (req.done) return;
+        req.done = true;
+        callUserCallback(() => req.observer.next({ result: { type: 'stopped' } }));
+        callUserCallback(() => req.observer.complete());
+      }
+      return;
+    }
+    if (!msg.error && type !== 'data') return;
     this.#inFlight.delete(msg.id);
     this.#host.finished(req);
     if (req.done) return;
@@ -161,8 +180,37 @@ export class EarlyStart {
     callUserCallback(() => req.observer.complete());
   }
 
-  // The socket ended before Go took it: calls in flight fail as on any lost
-  // socket; calls not yet sent wait for Go, which reconnects.
+  // A subscription's event: its id (tracked) is where a resume starts.
+  #event(wire, req, res) {
+    if (req.done) return;
+    const id = res.id === undefined || res.id === null ? undefined : typeof res.id === 'string' ? res.id : JSON.stringify(res.id);
+    req.lastEventId = id;
+    const result = id === undefined ? { type: 'data', data: undefined } : { type: 'data', id, data: undefined };
+    try {
+      result.data = req.transformer.output.deserialize(res.data);
+    } catch {
+      // As the reference: the subscription fails and is stopped.
+      req.done = true;
+      this.cancel(req);
+      this.#host.finished(req);
+      const err = clientError(new TransformResultError());
+      callUserCallback(() => req.observer.error(err));
+      return;
+    }
+    callUserCallback(() => req.observer.next({ result }));
+  }
+
+  /** The caller gave req up: a subscription the server runs is stopped. */
+  cancel(req) {
+    const wire = req.earlyWire;
+    if (wire === undefined || this.#inFlight.get(wire) !== req) return;
+    this.#inFlight.delete(wire);
+    if (req.type === 'subscription' && this.#open) this.#sock.send(`{"id":${wire},"method":"subscription.stop"}`);
+  }
+
+  // The socket ended before Go took it: queries and mutations in flight fail
+  // as on any lost socket; subscriptions and calls not yet sent wait for Go,
+  // which reconnects and resumes them.
   #ended(sock, code, cause) {
     if (sock !== this.#sock) return;
     const wasOpen = this.#open;
@@ -174,6 +222,12 @@ export class EarlyStart {
     else if (cause) causeDesc = { t: 'js', h: cause };
     const desc = { t: 'closed', message: 'WebSocket closed', code: code || 1006, cause: causeDesc };
     for (const req of this.#inFlight.values()) {
+      if (req.type === 'subscription') {
+        req.earlyStarted = false;
+        req.earlyWire = undefined;
+        if (!req.done) this.#queue.push(req);
+        continue;
+      }
       this.#host.finished(req);
       if (req.done) continue;
       req.done = true;

@@ -79,13 +79,27 @@ describe(`early start, before the module runs (${wsMode})`, () => {
     assert.equal(r.trpcws.connections, 1);
   });
 
-  test('a subscription made before Go runs starts once Go does, on the same socket', async () => {
+  test('a subscription made before Go runs starts at once; Go takes it over live', async () => {
     const r = await run('subscription');
-    assert.deepEqual(r.q, { ok: true, value: 'q' });
-    assert.equal(r.startedBeforeGo, 0);
-    assert.equal(r.started, 1);
-    assert.equal(r.events.length, 3);
+    assert.deepEqual(r.beforeGo, { started: 1, ids: r.beforeGo.ids, goReady: false });
+    assert.equal(r.started, 1, 'no second onStarted at the hand-over');
+    assert.deepEqual(r.ids, ['1', '2', '3', '4', '5', '6']);
     assert.equal(r.connections, 1);
+    assert.equal(r.starts, 1, 'the server started it once');
+  });
+
+  test('a subscription whose socket is lost before Go runs resumes as the reference\'s', async () => {
+    const r = await run('subscriptionLost');
+    assert.equal(r.goReadyAtDrop, false);
+    assert.deepEqual(r.trpcws.ids, ['1', '2', '3', '4', '5', '6', '7', '8']);
+    assert.deepEqual(r.trpcws, r.reference);
+  });
+
+  test('unsubscribing before Go runs stops the subscription on the server', async () => {
+    const r = await run('unsubscribe');
+    assert.equal(r.goReady, false);
+    assert.equal(r.stopFrames, 1);
+    assert.deepEqual(r.q, { ok: true, value: 'q' });
   });
 
   test('an aborted call rejects as with the reference; its late answer is not taken for the next call', async () => {
