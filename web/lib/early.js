@@ -20,6 +20,61 @@ const runNow = (task) => {
   }
 };
 
+/**
+ * The JSON text of result.id in a server frame (called only when it is not
+ * a string, which JSON.parse may have rounded): a small scan of the frame.
+ */
+export function resultIdText(text) {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const str = () => {
+    const start = ++i;
+    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    return text.slice(start, i++);
+  };
+  // Skips one value; returns its text.
+  const value = () => {
+    ws();
+    const start = i;
+    if (text[i] === '"') str();
+    else if (text[i] === '{' || text[i] === '[') {
+      for (let depth = 0; ; ) {
+        const ch = text[i];
+        if (ch === '"') {
+          str();
+          continue;
+        }
+        i++;
+        if (ch === '{' || ch === '[') depth++;
+        else if ((ch === '}' || ch === ']') && --depth === 0) break;
+      }
+    } else while (i < text.length && !',}] \t\n\r'.includes(text[i])) i++;
+    return text.slice(start, i);
+  };
+  // The value of key in the object at i, leaving i after it; undefined if absent.
+  const member = (key) => {
+    ws();
+    i++; // {
+    for (;;) {
+      ws();
+      if (text[i] !== '"') return undefined;
+      const k = JSON.parse(`"${str()}"`);
+      ws();
+      i++; // :
+      ws();
+      if (k === key) return true;
+      value();
+      ws();
+      if (text[i++] !== ',') return undefined;
+    }
+  };
+  if (!member('result')) return undefined;
+  if (!member('id')) return undefined;
+  return value();
+}
+
 /** The URL with connectionParams=1 when the client has connection params (core.URLWithConnectionParams). */
 export function urlWithConnectionParams(url) {
   return url + (url.includes('?') ? '&' : '?') + 'connectionParams=1';
@@ -147,7 +202,7 @@ export class EarlyStart {
         req.earlyStarted = true;
         if (!req.done) callUserCallback(() => req.observer.next({ result: { type: 'started' } }));
       } else if (type === 'data') {
-        this.#event(msg.id, req, msg.result);
+        this.#event(text, req, msg.result);
       } else if (type === 'stopped') {
         this.#inFlight.delete(msg.id);
         this.#host.finished(req);
@@ -181,9 +236,10 @@ export class EarlyStart {
   }
 
   // A subscription's event: its id (tracked) is where a resume starts.
-  #event(wire, req, res) {
+  #event(text, req, res) {
     if (req.done) return;
-    const id = res.id === undefined || res.id === null ? undefined : typeof res.id === 'string' ? res.id : JSON.stringify(res.id);
+    // As through Go: the id's JSON text (a number exactly as written).
+    const id = res.id === undefined || res.id === null ? undefined : typeof res.id === 'string' ? res.id : resultIdText(text);
     req.lastEventId = id;
     const result = id === undefined ? { type: 'data', data: undefined } : { type: 'data', id, data: undefined };
     try {
