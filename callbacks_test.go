@@ -31,6 +31,13 @@ func exercise(t *testing.T, c *trpcws.Client, where string) {
 		t.Errorf("%s from %s: untyped error %v", method, where, err)
 	}
 	_ = c.State()
+	_ = c.Stats()
+	// The network hints never wait for the network: offline then back
+	// online at once, so that the calls below can connect.
+	c.SetOnline(false)
+	c.SetOnline(true)
+	c.Wake()
+	c.Reconnect()
 	_, err := c.Query(ctx, "echo", 1)
 	typed("Query", err)
 	_, err = c.Mutation(ctx, "add", map[string]int{"a": 1, "b": 2})
@@ -61,6 +68,12 @@ func exercise(t *testing.T, c *trpcws.Client, where string) {
 	if _, err := c.Query(ctx, "echo", 2); !errors.Is(err, trpcws.ErrClientClosed) {
 		t.Errorf("Query after Close from %s: %v", where, err)
 	}
+	// After Close they do nothing.
+	c.SetOnline(false)
+	c.SetOnline(true)
+	c.Wake()
+	c.Reconnect()
+	_ = c.Stats()
 }
 
 // User callbacks never run with the client's lock held, nor on the
@@ -103,6 +116,8 @@ func TestEveryMethodFromEveryCallback(t *testing.T) {
 					hit("ConnectionParamsFunc")
 					return nil, nil
 				},
+				// Keep-alive on: Wake from a callback sends a PING.
+				KeepAlive:     trpcws.KeepAliveOptions{Enabled: true},
 				OnOpen:        func() { hit("OnOpen") },
 				OnClose:       func(int) { hit("OnClose") },
 				OnError:       func(error) { hit("OnError") },

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -408,5 +409,49 @@ func TestWasmReadLimit(t *testing.T) {
 	}
 	if n, err := trpcws.Query[int](ctx, c, "echo", 7); err != nil || n != 7 {
 		t.Fatalf("after the drop: %d, %v", n, err)
+	}
+}
+
+// The network hints on the host socket: a client waiting an hour to retry
+// a server out of reach starts no attempt on Wake while told the network
+// is down, and attempts at once once told it is up.
+func TestWasmNetworkHints(t *testing.T) {
+	ctx := ctxT(t)
+	var target atomic.Value
+	target.Store("ws://127.0.0.1:1")
+	j := newJournal()
+	c := newClient(t, trpcws.Options{
+		URLFunc: func(context.Context) (string, error) { return target.Load().(string), nil },
+		RetryDelay: func(attempt int) time.Duration {
+			if attempt == 0 {
+				return 0
+			}
+			return time.Hour
+		},
+		KeepAlive: trpcws.KeepAliveOptions{Enabled: true},
+		Logger:    j.logger(),
+		OnError:   func(error) {},
+	})
+	j.waitForEntry(t, 0, "attempt", "attempt", "1", "delay", "1h0m0s")
+	target.Store(serverURL)
+	m := j.mark()
+	c.SetOnline(false)
+	c.Wake() // offline: no attempt (the attempt note would be logged during the call)
+	if es := j.since(m); count(es, "attempt") != 0 {
+		t.Fatalf("Wake while offline started an attempt: %v", es)
+	}
+	c.SetOnline(true)
+	if n, err := trpcws.Query[int](ctx, c, "echo", 7); err != nil || n != 7 {
+		t.Fatalf("after SetOnline(true): %d, %v", n, err)
+	}
+	if count(j.since(m), "attempt", "attempt", "1", "delay", "0s") != 1 {
+		t.Errorf("attempt 1 did not start at once: %v", j.since(m))
+	}
+	c.Wake() // connected, keep-alive on: a PING, answered
+	if n, err := trpcws.Query[int](ctx, c, "echo", 8); err != nil || n != 8 {
+		t.Fatalf("after Wake: %d, %v", n, err)
+	}
+	if s := c.Stats(); s.SocketsOpened != 1 {
+		t.Errorf("%d sockets opened, want 1", s.SocketsOpened)
 	}
 }

@@ -30,6 +30,17 @@
 // are lost or delivered twice, and in-flight calls on the old socket still
 // complete.
 //
+// # Network hints
+//
+// The client finds a closed socket on its own, and with KeepAlive a silent
+// one. A program that knows more can pass it on, optionally:
+// [Client.SetOnline] when the operating system or a mobile host reports the
+// network down or back, [Client.Wake] when the machine resumed from sleep or
+// the network changed under the socket. Back online or awake, a client
+// waiting out its retry delay attempts at once and a connected one with
+// KeepAlive checks its socket with a PING; while offline no attempt is made
+// or counted against RetryOptions.MaxAttempts.
+//
 // # Concurrency
 //
 // A Client is safe for concurrent use. Subscription callbacks for one

@@ -123,6 +123,34 @@ func ExampleQuery() {
 	// echo int "not a number"
 }
 
+// Network hints: the program passes on what it hears from its host. The
+// calls are shown one after the other; in a program each comes from its
+// own notification (the OS says the network is down, then up again; the
+// machine resumed from sleep).
+func ExampleClient_Wake() {
+	ctx := context.Background()
+	client, err := trpcws.NewClient(trpcws.Options{
+		URL:       serverURL,
+		KeepAlive: trpcws.KeepAliveOptions{Enabled: true}, // lets Wake check the socket
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close(ctx)
+
+	client.SetOnline(false) // the network is down: no attempt is made or counted
+	client.SetOnline(true)  // it is back: a pending retry starts at once
+	client.Wake()           // resumed from sleep: a PING checks the socket now
+
+	res, err := client.Query(ctx, "echo", "still here")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(res))
+	// Output:
+	// "still here"
+}
+
 // A typed mutation.
 func ExampleMutation() {
 	ctx := context.Background()

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -410,4 +411,59 @@ func TestCloseDeadlineAbortsInFlight(t *testing.T) {
 	if err := <-errc; !errors.Is(err, trpcws.ErrConnectionClosed) || !errors.Is(err, trpcws.ErrClientClosed) {
 		t.Errorf("in-flight call after Close's deadline: %v", err)
 	}
+}
+
+// Close's handshake may read the server's close frame before the socket's
+// own reader does (here the reader is held in the Logger, which runs on
+// it): the socket still reports the code both sides agreed on, 1000, not
+// 1006. Seen under heavy load as TestVerboseShowsDebugEvents (cmd/trpcws)
+// logging "close socket=1 code=1006".
+func TestCloseHandshakeReadFirstReportsItsCode(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	held := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	j := newJournal()
+	logger := slog.New(holdHandler{journalHandler{j}, func(msg string) {
+		if msg == "trpcws: open" { // on the socket's reader, before its first read
+			once.Do(func() { close(held); <-release })
+		}
+	}})
+	closed := make(chan int, 1)
+	c, err := trpcws.NewClient(trpcws.Options{URL: srv.URL, Logger: logger, OnClose: func(code int) { closed <- code }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-held
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	closeErr := make(chan error, 1)
+	go func() { closeErr <- c.Close(ctx) }()
+	// The server got the close frame and answered it: the handshake,
+	// waiting for that answer, holds the connection's reader.
+	srv.WaitFor(t, "the server's end of the closing handshake", 20*time.Second, func(st testserver.Stats) bool {
+		return st.TotalConnections == 1 && st.Connections == 0
+	})
+	close(release)
+	if err := <-closeErr; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if code := <-closed; code != 1000 {
+		t.Errorf("OnClose(%d), want 1000", code)
+	}
+	if n := j.count(0, "close", "code", "1000"); n != 1 {
+		t.Errorf("the close note: %v", j.since(0))
+	}
+}
+
+// holdHandler calls hold with each record's message before handling it.
+type holdHandler struct {
+	journalHandler
+	hold func(msg string)
+}
+
+func (h holdHandler) Handle(ctx context.Context, r slog.Record) error {
+	h.hold(r.Message)
+	return h.journalHandler.Handle(ctx, r)
 }

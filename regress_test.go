@@ -173,6 +173,19 @@ func TestCallLeavesWhenCtxEndsDuringWrite(t *testing.T) {
 	}
 }
 
+// waitUntil polls cond until it holds, and fails t after a generous
+// deadline: a wait for an event, not a timing assertion.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // newClientClose is newClient with a Close deadline that may pass: the
 // test only checks that Close keeps it.
 func newClientClose(t *testing.T, opts trpcws.Options, deadline time.Duration) *trpcws.Client {
@@ -317,12 +330,27 @@ func TestUnsubscribeIsFinal(t *testing.T) {
 func TestEventsStopsAtOnceOnCtxEnd(t *testing.T) {
 	t.Parallel()
 	srv := testserver.Start(t, testserver.Options{}) // the flood would slow the shared one
-	c := newClient(t, trpcws.Options{URL: srv.URL})
+	// The flood is larger than any backlog the subscription holds
+	// (DefaultBufferSize), and small enough that the closing handshake,
+	// which reads whatever the server queued before it, stays short on a
+	// loaded machine; Close still gets a generous deadline.
+	const flood, backlog = 3000, 400
+	c, err := trpcws.NewClient(trpcws.Options{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := c.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
 	ctx, cancel := context.WithCancel(ctxT(t))
 	defer cancel()
 	n, after := 0, 0
 	var last error
-	for ev, err := range c.Events(ctx, "flood", map[string]int{"count": 20000, "size": 100}, "") {
+	for ev, err := range c.Events(ctx, "flood", map[string]int{"count": flood, "size": 100}, "") {
 		if err != nil {
 			last = err
 			break
@@ -332,8 +360,17 @@ func TestEventsStopsAtOnceOnCtxEnd(t *testing.T) {
 		if ctx.Err() != nil {
 			after++
 		}
-		if n == 10 {
-			time.Sleep(200 * time.Millisecond) // a backlog builds
+		switch n {
+		case 10:
+			// Wait until a backlog has arrived (events received, not yet
+			// yielded), however slow the machine: the frames in are the
+			// started message and the events.
+			waitUntil(t, "a backlog", func() bool { return c.Stats().FramesIn >= int64(1+n+backlog) })
+		case 10 + backlog/2:
+			// The iterator takes what has arrived in batches. The batch
+			// after the wait holds the whole backlog: this event is inside
+			// it (unless the batch of event 10 ended exactly here), with
+			// events after it for a buggy iterator to yield.
 			cancel()
 		}
 	}

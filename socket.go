@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -28,12 +29,18 @@ type socket struct {
 
 	dirty   atomic.Bool // frames may be waiting in the core
 	writing atomic.Bool // a goroutine is writing
+
+	// The closing handshake the core asked for: conn.Close, on a goroutine
+	// of its own, may read the server's close frame before run does.
+	handshake    sync.Once
+	shaken       chan struct{} // closed when conn.Close has returned
+	handshakeErr error         // what it returned; set before shaken closes
 }
 
 // newSocket registers socket id; c.mu is held.
 func (c *Client) newSocket(id core.SocketID) *socket {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &socket{c: c, id: id, ctx: ctx, cancel: cancel}
+	s := &socket{c: c, id: id, ctx: ctx, cancel: cancel, shaken: make(chan struct{})}
 	c.sockets[id] = s
 	return s
 }
@@ -75,6 +82,9 @@ func (s *socket) run() {
 		typ, data, err := conn.Read(s.ctx)
 		if err != nil {
 			code := int(websocket.CloseStatus(err))
+			if code < 0 {
+				code, err = s.closedBy(err)
+			}
 			if code < 0 {
 				code = core.CloseAbnormal
 				if !s.wasClosing() {
@@ -195,7 +205,45 @@ func (s *socket) close(code int, abort bool) {
 		return
 	}
 	// Reading goes on in run until the closing handshake ends.
-	s.c.goLive(func() { conn.Close(websocket.StatusCode(code), "") })
+	s.handshake.Do(func() {
+		s.c.goLive(func() {
+			err := conn.Close(websocket.StatusCode(code), "")
+			s.handshakeErr = err
+			close(s.shaken)
+		})
+	})
+}
+
+// closedBy tells how a socket whose read failed with err (not a close
+// frame) was closed. When the core closed it gracefully, conn.Close may have
+// read the server's close frame itself, then closed the connection under
+// run's next read: the handshake's outcome is then the close code (the
+// core's own code when the server echoed it). Otherwise it returns -1 and
+// err.
+func (s *socket) closedBy(err error) (int, error) {
+	s.mu.Lock()
+	graceful := s.closing && !s.abort && s.conn != nil
+	s.mu.Unlock()
+	if !graceful {
+		return -1, err
+	}
+	// closing is set before close starts the handshake (markClosing, or
+	// close itself a moment earlier): it is on its way.
+	select {
+	case <-s.shaken: // conn.Close is bounded by its own timeouts
+	case <-s.ctx.Done(): // dropped meanwhile
+		return -1, err
+	}
+	s.mu.Lock()
+	code := s.code
+	s.mu.Unlock()
+	switch herr := s.handshakeErr; {
+	case herr == nil:
+		return code, websocket.CloseError{Code: websocket.StatusCode(code)}
+	case websocket.CloseStatus(herr) >= 0:
+		return int(websocket.CloseStatus(herr)), herr
+	}
+	return -1, err
 }
 
 // kick makes sure a writer goroutine sends every frame the core has for

@@ -91,8 +91,11 @@ func (b *Bridge) client(cid int32) *client {
 
 // New creates a client from the options record JavaScript wrote into the
 // input (n bytes, see optionFields) and records [recClient, cid]; unless
-// lazy it also asks for the first socket.
-func (b *Bridge) New(now int64, n int32) {
+// lazy it also asks for the first socket. With adopt the client takes
+// over socket 1, which JavaScript opened and used while the module loaded
+// (core.Config.Adopt): adoptWire is the highest wire id JavaScript used on
+// it, 0 for none adopted; calls still in flight on it follow with StartSent.
+func (b *Bridge) New(now int64, n int32, adoptWire int64) {
 	if int(n) != 8*len(optionFields) {
 		panic(bridgeError("trpcws: options record of " + strconv.Itoa(int(n)) + " bytes, want " + strconv.Itoa(8*len(optionFields))))
 	}
@@ -103,6 +106,7 @@ func (b *Bridge) New(now int64, n int32) {
 	// recRetry) and JavaScript answers through Retry, after running the
 	// user's function outside any Go call.
 	cfg := opts.cfg
+	cfg.Adopt, cfg.AdoptedWireIDs = adoptWire > 0, adoptWire
 	c := &client{
 		id:     cid,
 		params: opts.params,
@@ -126,6 +130,35 @@ func (b *Bridge) Free(cid int32) { delete(b.clients, cid) }
 // timeoutMs): 0 keeps the client's requestTimeoutMs, negative means none.
 func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen, n int32, flags int32, timeoutMs float64) {
 	c := b.client(cid)
+	call := b.call(handle, method, pathLen, n, flags)
+	if timeoutMs < 0 {
+		call.TimeoutMs = -1
+	} else {
+		call.TimeoutMs = clampMs(timeoutMs)
+	}
+	c.core.StartCall(now, call) // panics on a live handle: a bridge error
+	b.drain(c, now)
+}
+
+// StartSent registers a call JavaScript sent itself under wire id sentAs
+// on the adopted socket before the client existed: Go awaits its answers
+// and never sends it again, except a subscription after its socket is lost
+// (core.Call.SentAs). The input is read as Start reads it; for a
+// subscription, the lastEventId is that of the last event JavaScript
+// delivered and StartStarted tells that "started" was delivered.
+func (b *Bridge) StartSent(cid int32, now int64, handle int64, method int32, pathLen, n int32, flags int32, sentAs int64) {
+	c := b.client(cid)
+	if sentAs <= 0 {
+		panic(bridgeError("trpcws: wire id out of range"))
+	}
+	call := b.call(handle, method, pathLen, n, flags)
+	call.SentAs, call.Started = sentAs, flags&StartStarted != 0
+	c.core.StartCall(now, call)
+	b.drain(c, now)
+}
+
+// call reads a call's path and lastEventId from the input (see Start).
+func (b *Bridge) call(handle int64, method int32, pathLen, n int32, flags int32) core.Call {
 	if method < int32(core.Query) || method > int32(core.Subscription) {
 		panic(bridgeError("trpcws: bad method"))
 	}
@@ -136,21 +169,14 @@ func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen
 	if pathLen < 0 || pathLen > n {
 		panic(bridgeError("trpcws: path length out of range"))
 	}
-	path := string(arg[:pathLen])
-	call := core.Call{ID: handle, Method: core.Method(method), Path: path}
-	if timeoutMs < 0 {
-		call.TimeoutMs = -1
-	} else {
-		call.TimeoutMs = clampMs(timeoutMs)
-	}
+	call := core.Call{ID: handle, Method: core.Method(method), Path: string(arg[:pathLen])}
 	if flags&StartLastEventID != 0 {
 		call.LastEventID, call.HasLastEventID = string(arg[pathLen:]), true
 	}
 	if flags&StartInput != 0 {
 		call.Input = marker(nil, handle)
 	}
-	c.core.StartCall(now, call) // panics on a live handle: a bridge error
-	b.drain(c, now)
+	return call
 }
 
 // marker is the placeholder JavaScript replaces with the input of request

@@ -59,10 +59,11 @@ const (
 	refBytes = 2
 )
 
-// Flags of [Bridge.Start].
+// Flags of [Bridge.Start] and [Bridge.StartSent].
 const (
 	StartInput       = 1 << iota // the request has an input (else params.input is left out)
 	StartLastEventID             // the bytes after the path are params.lastEventId
+	StartStarted                 // StartSent: the subscription's "started" was delivered already
 )
 
 // options is what JavaScript passes to [Bridge.New]: createTRPCWebSocket's
@@ -170,6 +171,7 @@ func constantsJS() []byte {
 	b = append(b, "// Flags of trpcws_start.\n"...)
 	num("START_INPUT", StartInput)
 	num("START_LAST_EVENT_ID", StartLastEventID)
+	num("START_STARTED", StartStarted)
 	b = append(b, "// Methods by name (core.Method).\nexport const METHODS = { "...)
 	for m := core.Query; m <= core.Subscription; m++ {
 		if m > core.Query {

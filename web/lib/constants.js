@@ -28,6 +28,7 @@ export const REF_BYTES = 2;
 // Flags of trpcws_start.
 export const START_INPUT = 1;
 export const START_LAST_EVENT_ID = 2;
+export const START_STARTED = 4;
 // Methods by name (core.Method).
 export const METHODS = { query: 1, mutation: 2, subscription: 3 };
 // State names by number (core.State).
