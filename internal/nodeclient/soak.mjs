@@ -56,6 +56,29 @@ function query(value, ms) {
 }
 
 let stopping = false;
+
+// For hunting leaks: with TRPCWS_SOAK_HEAP=dir, Node's heap after a forced
+// GC is appended to dir/heap.log every 5 s (seconds, heapUsed, external,
+// rss in MB), and TRPCWS_SOAK_SNAPSHOTS=s1,s2 writes heap snapshots
+// dir/soak-<s>.heapsnapshot at those seconds (compare them by constructor).
+const heapDir = process.env.TRPCWS_SOAK_HEAP;
+if (heapDir) {
+  const { appendFileSync } = await import('node:fs');
+  const { writeHeapSnapshot } = await import('node:v8');
+  const t0 = Date.now();
+  const mb = (n) => (n / 1048576).toFixed(1);
+  setInterval(() => {
+    globalThis.gc();
+    const m = process.memoryUsage();
+    appendFileSync(`${heapDir}/heap.log`, `${Math.round((Date.now() - t0) / 1000)} ${mb(m.heapUsed)} ${mb(m.external)} ${mb(m.rss)}\n`);
+  }, 5000).unref();
+  for (const s of (process.env.TRPCWS_SOAK_SNAPSHOTS ?? '').split(',').filter(Boolean).map(Number)) {
+    setTimeout(() => {
+      globalThis.gc();
+      writeHeapSnapshot(`${heapDir}/soak-${s}.heapsnapshot`);
+    }, s * 1000).unref();
+  }
+}
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (s) => {
   if (s.includes('stop')) stopping = true;
