@@ -17,11 +17,14 @@ type Bridge struct {
 	in      []byte
 	out     output
 	header  [4]int32
+	paths   map[string]string // see path
+	markers []byte            // the block markers are cut from
 }
 
 // NewBridge returns an empty bridge.
 func NewBridge() *Bridge {
-	return &Bridge{clients: make(map[int32]*client)}
+	// The bytes area is never nil: AppendTransmit appends to it.
+	return &Bridge{clients: make(map[int32]*client), out: output{bytes: make([]byte, 0, 4096)}}
 }
 
 // client is one JS client and its core. Requests are named by their JS
@@ -136,8 +139,7 @@ func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen
 	if pathLen < 0 || pathLen > n {
 		panic(bridgeError("trpcws: path length out of range"))
 	}
-	path := string(arg[:pathLen])
-	call := core.Call{ID: handle, Method: core.Method(method), Path: path}
+	call := core.Call{ID: handle, Method: core.Method(method), Path: b.path(arg[:pathLen])}
 	if timeoutMs < 0 {
 		call.TimeoutMs = -1
 	} else {
@@ -147,7 +149,7 @@ func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen
 		call.LastEventID, call.HasLastEventID = string(arg[pathLen:]), true
 	}
 	if flags&StartInput != 0 {
-		call.Input = marker(nil, handle)
+		call.Input = b.marker(handle)
 	}
 	c.core.StartCall(now, call) // panics on a live handle: a bridge error
 	b.drain(c, now)
@@ -159,6 +161,40 @@ func marker(dst []byte, handle int64) []byte {
 	dst = append(dst, 0)
 	dst = strconv.AppendInt(dst, handle, 10)
 	return append(dst, 0)
+}
+
+// maxPaths bounds the paths Bridge.path keeps.
+const maxPaths = 1024
+
+// path returns p as a string, the same string for the same path every time
+// (up to maxPaths of them): a call does not allocate its path.
+func (b *Bridge) path(p []byte) string {
+	if s, ok := b.paths[string(p)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(p)
+	if len(b.paths) < maxPaths {
+		if b.paths == nil {
+			b.paths = make(map[string]string)
+		}
+		b.paths[s] = s
+	}
+	return s
+}
+
+// markerSlab is the size of the blocks markers are cut from.
+const markerSlab = 512
+
+// marker returns request handle's marker, cut from a shared block: one
+// allocation for many requests. A marker is never written again once cut,
+// and a block lives as long as any of its markers.
+func (b *Bridge) marker(handle int64) []byte {
+	if cap(b.markers)-len(b.markers) < 24 { // NUL, at most 20 digits, NUL
+		b.markers = make([]byte, 0, markerSlab)
+	}
+	a := len(b.markers)
+	b.markers = marker(b.markers, handle)
+	return b.markers[a:len(b.markers):len(b.markers)]
 }
 
 // Cancel abandons request handle (unsubscribe or abort): nothing more is
@@ -288,12 +324,15 @@ func (b *Bridge) SetupFailed(cid int32, now int64, sock int32, cause int64) {
 func (b *Bridge) Transmit(cid int32, now int64, sock int32) {
 	c := b.client(cid)
 	for {
-		f, ok := c.core.PollTransmit(core.SocketID(sock))
+		// Frames are encoded straight into the bytes area: no frame of
+		// their own to allocate and copy.
+		a := len(b.out.bytes)
+		out, ok := c.core.AppendTransmit(b.out.bytes, core.SocketID(sock))
 		if !ok {
 			break
 		}
-		s, e := b.out.text(f)
-		b.out.rec(recFrame, float64(sock), s, e)
+		b.out.bytes = out
+		b.out.rec(recFrame, float64(sock), float64(a), float64(len(out)))
 	}
 	b.drain(c, now)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -209,6 +210,35 @@ func TestVoidResultAndBatch(t *testing.T) {
 	rs := h.message(1, `{"id":1,"result":{"type":"data"}}`)
 	if res := find(rs, recResult); len(res) != 1 || res[0].f[0] != 1 || res[0].f[1] != refNone {
 		t.Fatalf("want a void result for handle 1, got %v", rs)
+	}
+}
+
+// Markers are cut from shared blocks and paths are kept: many requests
+// queued at once, across several blocks and with repeated and new paths,
+// still carry their own marker and path.
+func TestManyMarkersAndPaths(t *testing.T) {
+	t.Parallel()
+	h, _ := newHarness(t, nil)
+	h.open(1)
+	const n = 300 // more than one block of markers
+	var want strings.Builder
+	want.WriteByte('[')
+	for i := int64(1); i <= n; i++ {
+		path := "p" + strconv.FormatInt(i%7, 10)
+		h.start(i*1000, 1, path, i%3 != 0)
+		if i > 1 {
+			want.WriteByte(',')
+		}
+		fmt.Fprintf(&want, `{"id":%d,"method":"query","params":{`, i)
+		if i%3 != 0 {
+			fmt.Fprintf(&want, "\"input\":\x00%d\x00,", i*1000)
+		}
+		fmt.Fprintf(&want, `"path":%q}}`, path)
+	}
+	want.WriteByte(']')
+	frames := h.transmit(1)
+	if len(frames) != 1 || frames[0] != want.String() {
+		t.Fatalf("frames %q,\nwant %q", frames, want.String())
 	}
 }
 
