@@ -19,20 +19,25 @@ export class Instance {
     this.memory = this.x.mem;
     this.headerPtr = this.x.trpcws_header();
     this.buffer = null;
+    this.u8 = new Uint8Array(0);
     this.inPtr = 0;
     this.inCap = 0;
+    this.inView = this.u8; // the input buffer, inCap bytes at inPtr
     this.base = 0;
     this.bytesBase = 0;
     this.view();
   }
 
   view() {
-    if (this.buffer !== this.memory.buffer) {
+    // Growing the memory detaches the old buffer, and every view of it
+    // then has length 0: cheaper to test than reading memory.buffer.
+    if (this.u8.length === 0) {
       this.buffer = this.memory.buffer;
       this.u8 = new Uint8Array(this.buffer);
       this.f64 = new Float64Array(this.buffer, 0, this.buffer.byteLength >> 3);
       this.dv = new DataView(this.buffer);
       this.header = new Int32Array(this.buffer, this.headerPtr, 4);
+      this.inView = new Uint8Array(this.buffer, this.inPtr, this.inCap);
     }
   }
 
@@ -44,6 +49,8 @@ export class Instance {
       if (!p) throw new Error('trpcws: out of memory');
       this.inPtr = p;
       this.inCap = cap;
+      this.view();
+      this.inView = new Uint8Array(this.buffer, p, cap);
     }
     this.view();
     return this.inPtr;
@@ -53,7 +60,9 @@ export class Instance {
   write(str, offset = 0) {
     const max = str.length * 3;
     const p = this.input(offset + max) + offset;
-    return textEncoder.encodeInto(str, this.u8.subarray(p, p + max)).written;
+    // The input's own view when writing at its start: no view per call.
+    const dst = offset === 0 ? this.inView : this.u8.subarray(p, p + max);
+    return textEncoder.encodeInto(str, dst).written;
   }
 
   /** Writes numbers as little-endian float64s into the input; returns the byte length. */
