@@ -598,13 +598,16 @@ export class TRPCWebSocketClient {
     if (!sock || sock.writeQueued) return;
     sock.writeQueued = true;
     // Everything requested in this tick leaves in one frame.
-    queueMicrotask(() =>
-      schedule(() => {
+    if (!sock.transmitTask) {
+      // made once per socket
+      const transmit = () => {
         sock.writeQueued = false;
         if (!sock.ended) this.#call(wasm.x.trpcws_transmit(this.#cid, now(), sock.id));
         if (sock.closeAfterWrite) sock.closeNow(sock.closeAfterWrite, false);
-      }),
-    );
+      };
+      sock.transmitTask = () => schedule(transmit);
+    }
+    queueMicrotask(sock.transmitTask);
   }
 
   #send(id, frame) {
