@@ -6,6 +6,7 @@ import { REF_BYTES, REF_FRAME, REC_SIZE } from './constants.js';
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
+const SHORT = 64; // strings up to this length are written by hand when ASCII
 
 /**
  * After a call, its records are read in place (f64 from base, text from
@@ -58,8 +59,21 @@ export class Instance {
 
   /** Writes str as UTF-8 into the input; returns its length in bytes. */
   write(str, offset = 0) {
-    const max = str.length * 3;
+    const n = str.length;
+    const max = n * 3;
     const p = this.input(offset + max) + offset;
+    if (n <= SHORT) {
+      // A short ASCII string (a path, a small frame) costs less copied here
+      // than through a call into TextEncoder.
+      const u8 = this.u8;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = str.charCodeAt(i);
+        if (c > 0x7f) break;
+        u8[p + i] = c;
+      }
+      if (i === n) return n;
+    }
     // The input's own view when writing at its start: no view per call.
     const dst = offset === 0 ? this.inView : this.u8.subarray(p, p + max);
     return textEncoder.encodeInto(str, dst).written;
