@@ -17,6 +17,7 @@ type Bridge struct {
 	in      []byte
 	out     output
 	header  [4]int32
+	recent  *client           // the client of the last call: most calls are for it
 	paths   map[string]string // see path
 	markers []byte            // the block markers are cut from
 }
@@ -85,10 +86,14 @@ func (b *Bridge) Call(fn func()) (n int32) {
 }
 
 func (b *Bridge) client(cid int32) *client {
+	if c := b.recent; c != nil && c.id == cid {
+		return c
+	}
 	c := b.clients[cid]
 	if c == nil {
 		panic(bridgeError("trpcws: unknown client " + strconv.Itoa(int(cid))))
 	}
+	b.recent = c
 	return c
 }
 
@@ -118,7 +123,12 @@ func (b *Bridge) New(now int64, n int32) {
 }
 
 // Free forgets client cid. Its sockets must already be closed by JavaScript.
-func (b *Bridge) Free(cid int32) { delete(b.clients, cid) }
+func (b *Bridge) Free(cid int32) {
+	delete(b.clients, cid)
+	if b.recent != nil && b.recent.id == cid {
+		b.recent = nil
+	}
+}
 
 // Start queues a request. The first pathLen bytes of the input are the
 // path; with StartLastEventID the remaining n-pathLen are lastEventId.

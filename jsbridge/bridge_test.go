@@ -390,6 +390,20 @@ func TestBadCalls(t *testing.T) {
 	}
 }
 
+// A freed client is unknown, even right after a call for it.
+func TestFreedClientIsUnknown(t *testing.T) {
+	t.Parallel()
+	h, _ := newHarness(t, nil)
+	h.call(func() { h.b.Tick(h.cid, h.now) })
+	h.b.Free(h.cid)
+	if n := h.b.Call(func() { h.b.Tick(h.cid, h.now) }); n != -1 {
+		t.Fatalf("call for a freed client returned %d, want -1", n)
+	}
+	if _, msg := h.b.Output(); !strings.Contains(string(msg), "unknown client") {
+		t.Fatalf("message %q", msg)
+	}
+}
+
 // TestPanicRecovered calls the exported functions themselves: a panic inside
 // one comes back as -1 plus a message, and the instance keeps working.
 func TestPanicRecovered(t *testing.T) {
