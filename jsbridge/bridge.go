@@ -119,7 +119,7 @@ func (b *Bridge) New(now int64, n int32) {
 	b.clients[cid] = c
 	b.out.rec(recClient, float64(cid))
 	c.core = core.New(cfg, now)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Free forgets client cid. Its sockets must already be closed by JavaScript.
@@ -162,7 +162,7 @@ func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen
 		call.Input = b.marker(handle)
 	}
 	c.core.StartCall(now, call) // panics on a live handle: a bridge error
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // marker is the placeholder JavaScript replaces with the input of request
@@ -212,7 +212,7 @@ func (b *Bridge) marker(handle int64) []byte {
 func (b *Bridge) Cancel(cid int32, now int64, handle int64) {
 	c := b.client(cid)
 	c.core.Cancel(now, handle)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // URL records [recURL, a, b]: the input bytes (the URL JavaScript
@@ -239,7 +239,7 @@ func (b *Bridge) Opened(cid int32, now int64, sock int32, hasParams bool) {
 		params = append(params, 0)
 	}
 	c.core.Opened(now, core.SocketID(sock), params)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Message hands over the text frame of n bytes JavaScript wrote into the
@@ -252,7 +252,7 @@ func (b *Bridge) Message(cid int32, now int64, sock int32, n int32, ascii bool) 
 	frame := b.arg(n)
 	c.frame, c.ascii = frame, ascii
 	c.core.Message(now, core.SocketID(sock), frame)
-	b.drain(c, now)
+	b.drain(c)
 	c.frame = nil
 }
 
@@ -266,7 +266,7 @@ func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int6
 		err = &jsCause{handle: cause}
 	}
 	c.core.Closed(now, core.SocketID(sock), int(code), err)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Retry answers recRetry: attempt number attempt waits delayMs (the user's
@@ -276,14 +276,14 @@ func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int6
 func (b *Bridge) Retry(cid int32, now int64, attempt int32, delayMs float64, giveUp bool) {
 	c := b.client(cid)
 	c.core.Retry(now, core.RetryAnswer{Attempt: int(attempt), DelayMs: clampMs(delayMs), GiveUp: giveUp})
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Reconnect asks for a new connection now (see core.Client.Reconnect).
 func (b *Bridge) Reconnect(cid int32, now int64) {
 	c := b.client(cid)
 	c.core.Reconnect(now)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Network reports what the host knows: 0 offline, 1 online, 2 woke up (a
@@ -298,7 +298,7 @@ func (b *Bridge) Network(cid int32, now int64, what int32) {
 	default:
 		c.core.Wake(now)
 	}
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Stats fills dst with client cid's counters, in the order of recStats's
@@ -327,11 +327,12 @@ func (b *Bridge) SetupFailed(cid int32, now int64, sock int32, cause int64) {
 		err = &jsCause{handle: cause}
 	}
 	c.core.SetupFailed(now, core.SocketID(sock), err)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Transmit records every frame socket sock has to send now, as recFrame.
-func (b *Bridge) Transmit(cid int32, now int64, sock int32) {
+// It takes no time: sending changes no timer.
+func (b *Bridge) Transmit(cid int32, sock int32) {
 	c := b.client(cid)
 	for {
 		// Frames are encoded straight into the bytes area: no frame of
@@ -344,7 +345,7 @@ func (b *Bridge) Transmit(cid int32, now int64, sock int32) {
 		b.out.bytes = out
 		b.out.rec(recFrame, float64(sock), float64(a), float64(len(out)))
 	}
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Tick runs the client's timers. The deadline is always reported after it:
@@ -354,7 +355,7 @@ func (b *Bridge) Tick(cid int32, now int64) {
 	c := b.client(cid)
 	c.core.Tick(now)
 	c.at = -2
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Close starts closing the client (see core.Client.Close); recClosed
@@ -362,12 +363,12 @@ func (b *Bridge) Tick(cid int32, now int64) {
 func (b *Bridge) Close(cid int32, now int64) {
 	c := b.client(cid)
 	c.core.Close(now)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // drain turns the core's outputs into records, then reports the deadline
 // if it changed.
-func (b *Bridge) drain(c *client, now int64) {
+func (b *Bridge) drain(c *client) {
 	o := &b.out
 	for {
 		out, ok := c.core.Poll()

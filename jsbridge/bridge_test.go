@@ -139,7 +139,7 @@ func (h *harness) start(handle int64, method int32, path string, input bool) []r
 }
 
 func (h *harness) transmit(sock int32) []string {
-	rs := h.call(func() { h.b.Transmit(h.cid, h.now, sock) })
+	rs := h.call(func() { h.b.Transmit(h.cid, sock) })
 	var frames []string
 	for _, r := range find(rs, recFrame) {
 		frames = append(frames, text(h.b, r.f[1], r.f[2]))

@@ -602,7 +602,7 @@ export class TRPCWebSocketClient {
       // made once per socket
       const transmit = () => {
         sock.writeQueued = false;
-        if (!sock.ended) this.#call(wasm.x.trpcws_transmit(this.#cid, now(), sock.id));
+        if (!sock.ended) this.#call(wasm.x.trpcws_transmit(this.#cid, sock.id));
         if (sock.closeAfterWrite) sock.closeNow(sock.closeAfterWrite, false);
       };
       sock.transmitTask = () => schedule(transmit);
