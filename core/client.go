@@ -118,8 +118,8 @@ func (c *Client) recycle(r *request) {
 	c.spare = append(c.spare, r)
 }
 
-// New returns a client. Unless cfg.Lazy is set it starts connecting at once
-// (Poll returns an OutDial).
+// New returns a client. Unless cfg.Lazy or cfg.Adopt is set it starts
+// connecting at once (Poll returns an OutDial).
 func New(cfg Config, now int64) *Client {
 	if cfg.KeepAliveIntervalMs <= 0 {
 		cfg.KeepAliveIntervalMs = DefaultKeepAliveIntervalMs
@@ -135,9 +135,12 @@ func New(cfg Config, now int64) *Client {
 		now:      now,
 		stats:    counters{lastPingRtt: -1},
 	}
-	if cfg.Lazy {
+	switch {
+	case cfg.Adopt:
+		c.adopt(now)
+	case cfg.Lazy:
 		c.state = StateIdle
-	} else {
+	default:
 		c.state = StateConnecting
 		c.open(now)
 	}

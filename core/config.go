@@ -51,6 +51,19 @@ type Config struct {
 	MaxQueued int
 	// Events turns on OutNote outputs: what happened, for logs.
 	Events bool
+
+	// Adopt makes New take over a socket the driver opened before it
+	// created the client, instead of dialling: socket 1, open, its
+	// connection params (if any) already sent. Calls the driver sent on it
+	// and that still await their answer follow with StartCall and
+	// Call.SentAs. The WebAssembly driver uses it to answer the first calls
+	// from JavaScript while the module loads.
+	Adopt bool
+	// AdoptedWireIDs is the highest wire id the driver used on the adopted
+	// socket, answered or not: the core's own wire ids start above it, so
+	// that a late answer to a call the driver abandoned is never taken for
+	// another.
+	AdoptedWireIDs int64
 }
 
 // The reference client's defaults, taken for zero Config durations.

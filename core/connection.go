@@ -31,6 +31,27 @@ func (c *Client) dial() {
 	c.emit(Output{Kind: OutDial, Sock: k.id})
 }
 
+// adopt takes socket 1 as dialled by the driver, open and set up
+// (Config.Adopt): what Opened does for a socket the core dialled.
+func (c *Client) adopt(now int64) {
+	c.lastSock++
+	k := &conn{id: c.lastSock, ready: true}
+	c.conns = append(c.conns, k)
+	c.active = k
+	c.lastWire = max(c.lastWire, c.cfg.AdoptedWireIDs)
+	c.link.wanted = true
+	c.stats.socketsOpened++
+	c.note(Output{Note: NoteOpen, Sock: k.id})
+	if c.cfg.KeepAlive {
+		k.ping.set(now + c.cfg.KeepAliveIntervalMs)
+	}
+	if c.cfg.Lazy {
+		c.lazy.arm(now + c.cfg.LazyCloseMs)
+	}
+	c.connected(now)
+	c.setState(StatePending, nil)
+}
+
 // Opened reports that socket sock is open. If params is non-nil it is the
 // raw JSON of the resolved connection params (a record or null) and is sent
 // before anything else.

@@ -24,6 +24,12 @@ type Call struct {
 	// TimeoutMs overrides Config.RequestTimeoutMs for a query or mutation:
 	// 0 keeps it, a negative value means no timeout.
 	TimeoutMs int64
+	// SentAs, when not 0, is the wire id under which the driver already
+	// sent this query or mutation on the adopted socket (Config.Adopt): the
+	// core does not send it, it awaits its answer there. If that socket is
+	// gone the call fails at once with a *ClosedError, as a call in flight
+	// on a lost socket does; it is never sent twice.
+	SentAs int64
 }
 
 // Start queues a request and returns its id. For a subscription, a non-nil
@@ -44,6 +50,9 @@ func (c *Client) Start(now int64, m Method, path string, input []byte, lastEvent
 func (c *Client) StartCall(now int64, call Call) int64 {
 	c.enter(now)
 	defer c.settle()
+	if call.SentAs != 0 {
+		return c.startSent(now, call)
+	}
 	c.lastWire++
 	id := call.ID
 	if id == 0 {
@@ -70,6 +79,34 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 	}
 	c.resetLazy(now)
 	c.enqueue(now, r)
+	return id
+}
+
+// startSent registers call, already sent on the adopted socket under wire
+// id call.SentAs, as awaiting its answer there.
+func (c *Client) startSent(now int64, call Call) int64 {
+	c.lastWire = max(c.lastWire, call.SentAs) // wire ids the core chooses stay unique
+	id := cmp.Or(call.ID, call.SentAs)
+	if c.reqs[id] != nil {
+		panic("trpcws/core: StartCall with the id of a live request")
+	}
+	if call.Method == Subscription || !c.usable(c.active) || c.closing {
+		c.emit(Output{Kind: OutError, ID: id, Err: &ClosedError{Message: "WebSocket closed", Code: CloseAbnormal}})
+		return id
+	}
+	r := &request{
+		Request: Request{ID: call.SentAs, Method: call.Method, Path: call.Path, Input: call.Input},
+		id:      id,
+		order:   call.SentAs,
+		state:   reqPending,
+		sock:    c.active,
+	}
+	c.track(r)
+	if ms := cmp.Or(call.TimeoutMs, c.cfg.RequestTimeoutMs); ms > 0 {
+		r.timeoutMs = ms
+		c.timeouts.add(r, now+ms)
+	}
+	c.resetLazy(now)
 	return id
 }
 

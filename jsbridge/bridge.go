@@ -99,8 +99,11 @@ func (b *Bridge) client(cid int32) *client {
 
 // New creates a client from the options record JavaScript wrote into the
 // input (n bytes, see optionFields) and records [recClient, cid]; unless
-// lazy it also asks for the first socket.
-func (b *Bridge) New(now int64, n int32) {
+// lazy it also asks for the first socket. With adopt the client takes
+// over socket 1, which JavaScript opened and used while the module loaded
+// (core.Config.Adopt): adoptWire is the highest wire id JavaScript used on
+// it, 0 for none adopted; calls still in flight on it follow with StartSent.
+func (b *Bridge) New(now int64, n int32, adoptWire int64) {
 	if int(n) != 8*len(optionFields) {
 		panic(bridgeError("trpcws: options record of " + strconv.Itoa(int(n)) + " bytes, want " + strconv.Itoa(8*len(optionFields))))
 	}
@@ -111,6 +114,7 @@ func (b *Bridge) New(now int64, n int32) {
 	// recRetry) and JavaScript answers through Retry, after running the
 	// user's function outside any Go call.
 	cfg := opts.cfg
+	cfg.Adopt, cfg.AdoptedWireIDs = adoptWire > 0, adoptWire
 	c := &client{
 		id:     cid,
 		params: opts.params,
@@ -162,6 +166,23 @@ func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen
 		call.Input = b.marker(handle)
 	}
 	c.core.StartCall(now, call) // panics on a live handle: a bridge error
+	b.drain(c)
+}
+
+// StartSent registers a query or mutation JavaScript sent itself under
+// wire id sentAs on the adopted socket before the client existed: Go
+// awaits its answer and never sends it (core.Call.SentAs). The input holds
+// the path (n bytes).
+func (b *Bridge) StartSent(cid int32, now int64, handle int64, method int32, n int32, sentAs int64) {
+	c := b.client(cid)
+	if method != int32(core.Query) && method != int32(core.Mutation) {
+		panic(bridgeError("trpcws: only a query or a mutation can be adopted"))
+	}
+	if handle <= 0 || sentAs <= 0 {
+		panic(bridgeError("trpcws: request handle or wire id out of range"))
+	}
+	call := core.Call{ID: handle, Method: core.Method(method), Path: string(b.arg(n)), SentAs: sentAs}
+	c.core.StartCall(now, call)
 	b.drain(c)
 }
 

@@ -107,7 +107,7 @@ func writeOptions(t testing.TB, b *Bridge, o opts) int32 {
 
 func newHarness(t *testing.T, o opts) (*harness, []record) {
 	h := &harness{t: t, b: NewBridge(), now: 100}
-	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o)) })
+	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o), 0) })
 	if rs[0].kind != recClient {
 		t.Fatalf("first record %v, want recClient", rs[0])
 	}
@@ -349,7 +349,7 @@ func TestDeadlineRecords(t *testing.T) {
 	t.Parallel()
 	h := &harness{t: t, b: NewBridge(), now: 100}
 	o := opts{"keepAlive.enabled": 1, "keepAlive.intervalMs": 250, "keepAlive.pongTimeoutMs": 50}
-	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o)) })
+	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, o), 0) })
 	h.cid = int32(rs[0].f[0])
 	rs = h.open(1)
 	if d := find(rs, recDeadline); len(d) != 1 || d[0].f[0] != 350 {
@@ -376,8 +376,8 @@ func TestBadCalls(t *testing.T) {
 	b := NewBridge()
 	for name, fn := range map[string]func(){
 		"unknown client": func() { b.Tick(42, 1) },
-		"bad method":     func() { b.New(1, writeOptions(t, b, nil)); b.Start(1, 1, 1, 9, 0, 0, 0, 0) },
-		"bad options":    func() { b.New(1, 8) },
+		"bad method":     func() { b.New(1, writeOptions(t, b, nil), 0); b.Start(1, 1, 1, 9, 0, 0, 0, 0) },
+		"bad options":    func() { b.New(1, 8, 0) },
 		"bad length":     func() { b.URL(1, 1<<30) },
 	} {
 		if n := b.Call(fn); n != -1 {
@@ -414,7 +414,7 @@ func TestPanicRecovered(t *testing.T) {
 		if msg := headerBytes(); !strings.Contains(msg, want) {
 			t.Fatalf("kind %d: message %q, want %q", kind, msg, want)
 		}
-		n := wasmNew(10, writeOptions(t, std, opts{"lazy.enabled": 1}))
+		n := wasmNew(10, writeOptions(t, std, opts{"lazy.enabled": 1}), 0)
 		nums := headerNums(n)
 		if n < 2 || nums[0] != recClient {
 			t.Fatalf("after a panic, trpcws_new returned %d %v", n, nums)
@@ -453,7 +453,7 @@ func TestExportsThroughHeader(t *testing.T) {
 	if p == nil {
 		t.Fatal("alloc failed")
 	}
-	n := wasmNew(1, writeOptions(t, std, opts{"lazy.enabled": 1, "connectionParams": 1}))
+	n := wasmNew(1, writeOptions(t, std, opts{"lazy.enabled": 1, "connectionParams": 1}), 0)
 	cid := int32(headerNums(n)[1])
 	defer wasmFree(cid)
 	p = wasmAlloc(6)
@@ -473,7 +473,7 @@ func TestExportsThroughHeader(t *testing.T) {
 func TestRetryAsked(t *testing.T) {
 	t.Parallel()
 	b := NewBridge()
-	records(t, b, b.Call(func() { b.New(1, writeOptions(t, b, opts{"retryDelayMs": 1})) }))
+	records(t, b, b.Call(func() { b.New(1, writeOptions(t, b, opts{"retryDelayMs": 1}), 0) }))
 	records(t, b, b.Call(func() { b.Opened(1, 10, 1, false) }))
 	rs := records(t, b, b.Call(func() { b.Closed(1, 20, 1, 1006, 0) }))
 	ask := find(rs, recRetry)
@@ -573,7 +573,7 @@ func TestSetupFailed(t *testing.T) {
 // TestStatsLeavesOutputAlone: trpcws_stats answers through its own buffer,
 // so JavaScript can call it while it reads the records of a call.
 func TestStatsLeavesOutputAlone(t *testing.T) {
-	n := wasmNew(1, writeOptions(t, std, opts{"lazy.enabled": 1}))
+	n := wasmNew(1, writeOptions(t, std, opts{"lazy.enabled": 1}), 0)
 	cid := int32(headerNums(n)[1])
 	defer wasmFree(cid)
 	before := append([]float64(nil), headerNums(n)...)
@@ -590,5 +590,39 @@ func TestStatsLeavesOutputAlone(t *testing.T) {
 	}
 	if wasmStats(9999) != nil {
 		t.Fatal("stats for an unknown client")
+	}
+}
+
+func TestAdoptedSocketAndSentCall(t *testing.T) {
+	t.Parallel()
+	h := &harness{t: t, b: NewBridge(), now: 100}
+	rs := h.call(func() { h.b.New(h.now, writeOptions(t, h.b, nil), 2) })
+	h.cid = int32(rs[0].f[0])
+	if d := find(rs, recDial); len(d) != 0 {
+		t.Fatalf("adopting client dialled: %v", rs)
+	}
+	if s := find(rs, recState); len(s) != 1 || s[0].f[0] != 2 {
+		t.Fatalf("want state pending, got %v", rs)
+	}
+	n := h.write("echo")
+	rs = h.call(func() { h.b.StartSent(h.cid, h.now, 9, 1, n, 3) })
+	if w := find(rs, recWrite); len(w) != 0 {
+		t.Fatalf("a call already sent was written again: %v", rs)
+	}
+	frame := `{"id":3,"result":{"type":"data","data":1}}`
+	if res := find(h.message(1, frame), recResult); len(res) != 1 || res[0].f[0] != 9 {
+		t.Fatalf("answer to the adopted call not delivered to its handle")
+	}
+	h.start(10, 1, "next", false)
+	if f := h.transmit(1); len(f) != 1 || !strings.Contains(f[0], `"id":4`) {
+		t.Fatalf("next call's frame %q, want wire id 4", f)
+	}
+	for name, fn := range map[string]func(){
+		"subscription": func() { h.b.StartSent(h.cid, h.now, 11, 3, h.write("s"), 5) },
+		"no wire id":   func() { h.b.StartSent(h.cid, h.now, 12, 1, h.write("s"), 0) },
+	} {
+		if rs := h.b.Call(fn); rs != -1 {
+			t.Errorf("%s: StartSent accepted (%d)", name, rs)
+		}
 	}
 }

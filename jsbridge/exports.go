@@ -35,8 +35,13 @@ func wasmAlloc(n int32) (p unsafe.Pointer) {
 }
 
 //go:wasmexport trpcws_new
-func wasmNew(now float64, n int32) int32 {
-	return std.Call(func() { std.New(int64(now), n) })
+func wasmNew(now float64, n int32, adoptWire float64) int32 {
+	return std.Call(func() { std.New(int64(now), n, int64(adoptWire)) })
+}
+
+//go:wasmexport trpcws_start_sent
+func wasmStartSent(cid int32, now, handle float64, method, n int32, sentAs float64) int32 {
+	return std.Call(func() { std.StartSent(cid, int64(now), int64(handle), method, n, int64(sentAs)) })
 }
 
 //go:wasmexport trpcws_free

@@ -56,6 +56,12 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
   maxQueued?: number;
   /** Browsers: react to online/offline and a page shown again (default true where window exists). */
   networkAware?: boolean;
+  /**
+   * While the WebAssembly module loads, open the socket and answer queries and mutations from
+   * JavaScript; Go takes the socket and the calls in flight over once it runs (default true;
+   * not with experimental_encoder, requestTimeoutMs or maxQueued).
+   */
+  earlyStart?: boolean;
   /** What happened: attempts, opens, closes, give-up, timeouts, refused calls. */
   onEvent?: (event: TRPCWebSocketEvent) => void;
   /** Logs every event through console.debug. */

@@ -17,6 +17,7 @@ export async function run(query) {
     const t = performance.now();
     for (let i = 0; i < n; i++) await query();
     b.seqUs = ((performance.now() - t) * 1000) / n;
+    b.bytesAll = transferred(); // by now the module has arrived too
     b.done = true;
   } catch (err) {
     b.error = String(err?.stack ?? err);

@@ -37,6 +37,7 @@ const trpcWorker :Workerd.Worker = (
     (name = "node_modules/trpcws/index.js", esModule = embed "node_modules/trpcws/index.js"),
     (name = "node_modules/trpcws/lib/client.js", esModule = embed "node_modules/trpcws/lib/client.js"),
     (name = "node_modules/trpcws/lib/constants.js", esModule = embed "node_modules/trpcws/lib/constants.js"),
+    (name = "node_modules/trpcws/lib/early.js", esModule = embed "node_modules/trpcws/lib/early.js"),
     (name = "node_modules/trpcws/lib/encoder.js", esModule = embed "node_modules/trpcws/lib/encoder.js"),
     (name = "node_modules/trpcws/lib/errors.js", esModule = embed "node_modules/trpcws/lib/errors.js"),
     (name = "node_modules/trpcws/lib/host.js", esModule = embed "node_modules/trpcws/lib/host.js"),

@@ -26,12 +26,13 @@ import {
   STATES,
 } from './constants.js';
 import { envelopeOf, messageOf } from './encoder.js';
-import { clientError, errorFromDesc, loadFailure, TransformResultError, TRPCWebSocketFrameError, valueFromDesc } from './errors.js';
+import { callErrorFromDesc, clientError, errorFromDesc, loadFailure, TransformResultError, TRPCWebSocketFrameError, valueFromDesc } from './errors.js';
 import { callComplete, callError, callNext, callUserCallback, now, reportInternal } from './host.js';
 import { getTransformer } from './link.js';
 import { autoInit, loadError, registerClient, schedule, wasm, whenLoadFails } from './load.js';
 import { behaviorSubject, observable } from './observable.js';
 import { checkOptions, exponentialBackoff, NO_WEBSOCKET } from './options.js';
+import { EarlyStart } from './early.js';
 import { Socket } from './socket.js';
 
 let handleSeq = 0;
@@ -54,6 +55,9 @@ export class TRPCWebSocketClient {
   #encoder; // experimental_encoder, or undefined: JSON text frames
   #decoded = undefined; // with an encoder: the decoded message of the running Message call
   #received = undefined; // with an encoder: that message as it arrived (for frame errors)
+  #early = null; // answers the first calls while the module loads (early.js), until #create
+  #spare = null; // the early socket, still connecting when Go started: the next dial takes it
+  #handingOff = false; // Go's first records: the state early start showed is not repeated
 
   constructor(opts) {
     const cfg = checkOptions(opts);
@@ -70,6 +74,7 @@ export class TRPCWebSocketClient {
       socketSetupFailed: (sock, cause) => this.#socketSetupFailed(sock, cause),
       wsCreated: (sock) => this.#withWs.add(sock),
       wsClosed: (sock) => this.#withWs.delete(sock),
+      run: schedule,
     };
     /** The connection state: {type:'state', state, error}. */
     this.connectionState = behaviorSubject({
@@ -79,6 +84,19 @@ export class TRPCWebSocketClient {
     });
     const forget = whenLoadFails(this);
     if (loadError) this.#failed = loadError;
+    if (!wasm && !loadError && cfg.earlyStart) {
+      this.#early = new EarlyStart({
+        opts,
+        lazy: cfg.lazy,
+        hasParams: cfg.hasParams,
+        state: (state, error) => this.connectionState.next({ type: 'state', state, error }),
+        finished: (req) => this.#reqs.delete(req.handle),
+        frameError: (err) => this.#frameError(err),
+        wsCreated: this.#owner.wsCreated,
+        wsClosed: this.#owner.wsClosed,
+      });
+      if (!cfg.lazy) this.#early.open();
+    }
     schedule(() => {
       forget();
       this.#create();
@@ -87,13 +105,54 @@ export class TRPCWebSocketClient {
   }
 
   #create() {
+    const early = this.#early?.handOff();
+    this.#early = null;
     const n = wasm.writeNumbers(this.#cfg.record);
-    const out = wasm.done(wasm.x.trpcws_new(now(), n));
+    const out = wasm.done(wasm.x.trpcws_new(now(), n, early?.open ? Math.max(early.lastWire, 1) : 0));
     this.#cid = wasm.num(1);
     registerClient(this.#cid, this);
     if (this.#cfg.networkAware) this.#watchNetwork();
     this.#failed = null;
-    this.#apply(out, null);
+    if (early?.sock) {
+      early.sock.owner = this.#owner;
+      if (early.open) {
+        early.sock.id = 1; // core.Config.Adopt: the adopted socket is Go's socket 1
+        this.#socks.set(1, early.sock);
+      } else {
+        this.#spare = early.sock;
+      }
+    }
+    this.#handingOff = !!early;
+    try {
+      this.#apply(out, null);
+    } finally {
+      this.#handingOff = false;
+    }
+    if (early) this.#takeOver(early);
+  }
+
+  /** Go takes the calls early start sent (awaiting answers) and those it has not sent. */
+  #takeOver({ sent, unsent, reconnect }) {
+    for (const [wire, req] of sent) {
+      let out;
+      try {
+        const pathLen = wasm.write(req.path);
+        out = wasm.done(wasm.x.trpcws_start_sent(this.#cid, now(), req.handle, METHODS[req.type], pathLen, wire));
+      } catch (err) {
+        this.#reqs.delete(req.handle);
+        req.done = true;
+        callUserCallback(() => req.observer.error(clientError(err)));
+        continue;
+      }
+      req.inGo = true;
+      this.#apply(out, null);
+    }
+    for (const req of unsent) this.#start(req);
+    if (reconnect) this.#call(wasm.x.trpcws_reconnect(this.#cid, now()));
+    // A socket still connecting that no dial took (lazy, its calls gone).
+    const spare = this.#spare;
+    this.#spare = null;
+    spare?.close(1000, true);
   }
 
   /**
@@ -124,6 +183,8 @@ export class TRPCWebSocketClient {
 
   _loadFailed(err) {
     this.#failed = err;
+    this.#early?.abandon();
+    this.#early = null;
     const error = loadFailure(err);
     for (const req of [...this.#reqs.values()]) {
       this.#reqs.delete(req.handle);
@@ -185,7 +246,7 @@ export class TRPCWebSocketClient {
         inGo: false,
       };
       this.#reqs.set(req.handle, req);
-      schedule(() => this.#start(req));
+      if (!this.#early?.take(req)) schedule(() => this.#start(req));
       let onAbort;
       if (signal) {
         onAbort = () => observer.complete();
@@ -323,13 +384,14 @@ export class TRPCWebSocketClient {
         case REC_ERROR: {
           const req = this.#final(wasm.num(i + 1));
           if (req) {
-            callError(req.observer, errorFromDesc(JSON.parse(wasm.ref(i + 2, frame)), req.transformer));
+            callError(req.observer, callErrorFromDesc(JSON.parse(wasm.ref(i + 2, frame)), req.transformer));
           }
           break;
         }
         case REC_STATE: {
           const desc = wasm.ref(i + 2, frame);
           const state = STATES[wasm.num(i + 1)];
+          if (this.#handingOff && desc === undefined && this.connectionState.get().state === state) break;
           const error = desc === undefined ? null : errorFromDesc(JSON.parse(desc), null);
           this.connectionState.next({ type: 'state', state, error });
           break;
@@ -530,6 +592,14 @@ export class TRPCWebSocketClient {
   // ---------------------------------------------------------- sockets
 
   #dial(id) {
+    const spare = this.#spare;
+    if (spare) {
+      // The socket early start began: its open (or failure) reaches Go.
+      this.#spare = null;
+      spare.id = id;
+      this.#socks.set(id, spare);
+      return;
+    }
     const sock = new Socket(id, this.#owner);
     this.#socks.set(id, sock);
     sock.start();

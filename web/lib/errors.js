@@ -145,6 +145,21 @@ export function errorFromDesc(desc, transformer) {
 }
 
 /**
+ * The error of a call that failed: errorFromDesc, except that a query or
+ * mutation lost with its socket fails as the reference fails it, with
+ * TRPCClientError.from(the socket's close or error event) (message
+ * "Unknown error", the event as cause), not with the connection state's
+ * "WebSocket closed".
+ */
+export function callErrorFromDesc(desc, transformer) {
+  if (desc?.t === 'closed' && desc.cause?.t === 'js') {
+    const event = causes.get(desc.cause.h);
+    if (event !== undefined) return clientError(event);
+  }
+  return errorFromDesc(desc, transformer);
+}
+
+/**
  * A closed or give-up description as a TRPCWebSocketClosedError. A give-up's
  * message names what ended the last attempt: the messages along its cause
  * chain (e.g. "…after 3 failed attempts: Initialization error: connect

@@ -112,6 +112,7 @@ export function checkOptions(opts) {
   if (maxQueued !== undefined && !Number.isInteger(maxQueued)) throw typeError('maxQueued', 'a positive integer', maxQueued);
   const debug = optBool(opts, 'debug', 'debug') ?? false;
   const networkAware = optBool(opts, 'networkAware', 'networkAware');
+  const earlyStart = optBool(opts, 'earlyStart', 'earlyStart');
   const values = {
     'lazy.enabled': optBool(lazy, 'enabled', 'lazy.enabled') ?? false,
     'lazy.closeMs': optMs(lazy, 'closeMs', 'lazy.closeMs', 0) ?? 0,
@@ -129,5 +130,16 @@ export function checkOptions(opts) {
     onEvent: opts.onEvent !== undefined || debug,
   };
   const record = OPTION_FIELDS.map((name) => Number(values[name] ?? 0));
-  return { lazy: values['lazy.enabled'], encoder, record, debug, networkAware: networkAware ?? true };
+  return {
+    lazy: values['lazy.enabled'],
+    encoder,
+    record,
+    debug,
+    networkAware: networkAware ?? true,
+    // Answering the first calls from JavaScript while the module loads
+    // (early.js) covers plain calls: not with an encoder, a request
+    // timeout or a bounded queue, which only Go enforces.
+    earlyStart: (earlyStart ?? true) && !encoder && !values.requestTimeoutMs && !values.maxQueued,
+    hasParams: values.connectionParams,
+  };
 }

@@ -3,7 +3,6 @@
 // What it learns goes to its owner (the client), which tells Go.
 import { keepCause, TRPCWebSocketClosedError } from './errors.js';
 import { callUserCallback, isThenable } from './host.js';
-import { schedule } from './load.js';
 import { NO_WEBSOCKET } from './options.js';
 
 const binaryDecoder = new TextDecoder();
@@ -67,15 +66,15 @@ export class Socket {
     try {
       url = typeof opts.url === 'function' ? opts.url() : opts.url;
     } catch (err) {
-      schedule(() => this.fail(err));
+      this.owner.run(() => this.fail(err));
       return;
     }
     // As the reference (prepareUrl(...).then(url => new WebSocket(url))):
     // the WebSocket is constructed after the call that asked for it has
     // returned, even for a plain string.
     prepareUrl(url).then(
-      (u) => schedule(() => this.connect(u)),
-      (err) => schedule(() => this.fail(err)),
+      (u) => this.owner.run(() => this.connect(u)),
+      (err) => this.owner.run(() => this.fail(err)),
     );
   }
 
@@ -135,7 +134,7 @@ export class Socket {
         // A Blob (binaryType could not be set): keep the order.
         const text = this.owner.encoder ? data.arrayBuffer() : data.text();
         this.chain = (this.chain ?? Promise.resolve()).then(() => text).then(
-          (t) => schedule(() => this.owner.socketMessage(this, t)),
+          (t) => this.owner.run(() => this.owner.socketMessage(this, t)),
           () => {},
         );
       }
@@ -157,8 +156,8 @@ export class Socket {
 
   /** Schedules task after what the socket delivered before it. */
   inOrder(task) {
-    if (this.chain) this.chain = this.chain.then(() => schedule(task));
-    else schedule(task);
+    if (this.chain) this.chain = this.chain.then(() => this.owner.run(task));
+    else this.owner.run(task);
   }
 
   onOpen() {
@@ -168,7 +167,7 @@ export class Socket {
     callUserCallback(() => opts.onOpen?.());
     const cp = opts.connectionParams;
     if (cp === undefined || cp === null) {
-      schedule(() => this.opened(false));
+      this.owner.run(() => this.opened(false));
       return;
     }
     let value;
@@ -186,7 +185,7 @@ export class Socket {
         this.paramsFailed(err);
         return;
       }
-      schedule(() => this.opened(true));
+      this.owner.run(() => this.opened(true));
     };
     if (isThenable(value)) Promise.resolve(value).then(done, (err) => this.paramsFailed(err));
     else done(value);
@@ -194,7 +193,7 @@ export class Socket {
 
   /** The connection params failed: Go closes the socket (with its code) and counts a failed attempt. */
   paramsFailed(err) {
-    schedule(() => {
+    this.owner.run(() => {
       if (this.phase === 'opening') this.owner.socketSetupFailed(this, keepCause(err));
     });
   }

@@ -80,6 +80,23 @@ describe(`same results as @trpc/client's wsLink (${wsMode})`, () => {
     await Promise.all([lazy.reference.client.close(), lazy.trpcws.client.close()]);
   });
 
+  test('a query in flight on a socket the server drops', async () => {
+    const out = {};
+    for (const name of ['reference', 'trpcws']) {
+      await server.reset();
+      const impl = implementations[name];
+      const client = impl.create({ url: server.url, WebSocket: WebSocketImpl });
+      const c = { client, trpc: createTRPCClient({ links: [impl.link({ client })] }) };
+      const slow = outcome(c.trpc.slow.query({ ms: 5000, value: 1 }));
+      await waitFor(async () => (await server.stats()).framesIn.length === 1, 5000, 'the query sent');
+      await server.control('/control/drop');
+      out[name] = { slow: await slow, after: await outcome(c.trpc.echo.query('after')) };
+      await c.client.close();
+    }
+    assert.equal(out.trpcws.slow.ok, false);
+    assert.deepEqual(out.trpcws, out.reference);
+  });
+
   test('connection and when the WebSocket is constructed, in every state', async () => {
     const Base = WebSocketImpl ?? globalThis.WebSocket;
     const seen = {};
