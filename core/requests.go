@@ -76,14 +76,20 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 		c.emit(Output{Kind: OutError, ID: id, Err: ErrQueueFull})
 		return id
 	}
+	c.admit(now, r, call)
+	c.enqueue(now, r)
+	return id
+}
+
+// admit records r as live: its request timeout armed (a query or
+// mutation), the lazy close pushed back.
+func (c *Client) admit(now int64, r *request, call Call) {
 	c.track(r)
 	if ms := cmp.Or(call.TimeoutMs, c.cfg.RequestTimeoutMs); ms > 0 && call.Method != Subscription {
 		r.timeoutMs = ms
 		c.timeouts.add(r, now+ms)
 	}
 	c.resetLazy(now)
-	c.enqueue(now, r)
-	return id
 }
 
 // startSent registers call, already sent on the adopted socket under wire
@@ -109,19 +115,13 @@ func (c *Client) startSent(now int64, call Call) int64 {
 			return id
 		}
 		// Its socket is gone: sent again on the next one, under its own id.
-		r.ID, r.order = c.lastWire+1, c.lastWire+1
 		c.lastWire++
-		c.track(r)
-		c.resetLazy(now)
+		r.ID, r.order = c.lastWire, c.lastWire
+		c.admit(now, r, call)
 		c.enqueue(now, r)
 		return id
 	}
-	c.track(r)
-	if ms := cmp.Or(call.TimeoutMs, c.cfg.RequestTimeoutMs); ms > 0 && call.Method != Subscription {
-		r.timeoutMs = ms
-		c.timeouts.add(r, now+ms)
-	}
-	c.resetLazy(now)
+	c.admit(now, r, call)
 	return id
 }
 

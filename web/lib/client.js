@@ -134,27 +134,7 @@ export class TRPCWebSocketClient {
 
   /** Go takes the calls early start sent (awaiting answers) and those it has not sent. */
   #takeOver({ sent, unsent, reconnect }) {
-    for (const [wire, req] of sent) {
-      let out;
-      try {
-        let flags = (req.hasInput ? START_INPUT : 0) | (req.earlyStarted ? START_STARTED : 0);
-        wasm.input((req.path.length + (req.lastEventId?.length ?? 0)) * 3);
-        const pathLen = wasm.write(req.path);
-        let n = pathLen;
-        if (req.lastEventId !== undefined) {
-          flags |= START_LAST_EVENT_ID;
-          n += wasm.write(req.lastEventId, pathLen);
-        }
-        out = wasm.done(wasm.x.trpcws_start_sent(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags, wire));
-      } catch (err) {
-        this.#reqs.delete(req.handle);
-        req.done = true;
-        callUserCallback(() => req.observer.error(clientError(err)));
-        continue;
-      }
-      req.inGo = true;
-      this.#apply(out, null);
-    }
+    for (const [wire, req] of sent) this.#start(req, wire);
     for (const req of unsent) this.#start(req);
     if (reconnect) this.#call(wasm.x.trpcws_reconnect(this.#cid, now()));
     // A socket still connecting that no dial took (lazy, its calls gone).
@@ -272,12 +252,14 @@ export class TRPCWebSocketClient {
     });
   }
 
-  #start(req) {
+  /** Gives req to Go; sentAs: the wire id early start sent it under (Go adopts it). */
+  #start(req, sentAs = 0) {
     if (req.done) {
       this.#reqs.delete(req.handle);
       return;
     }
     let flags = req.hasInput ? START_INPUT : 0;
+    if (req.earlyStarted) flags |= START_STARTED;
     let out;
     try {
       // One buffer for both strings: a second allocation would lose the first.
@@ -288,7 +270,12 @@ export class TRPCWebSocketClient {
         flags |= START_LAST_EVENT_ID;
         n += wasm.write(req.lastEventId, pathLen);
       }
-      out = wasm.done(wasm.x.trpcws_start(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags, req.timeoutMs));
+      const x = wasm.x;
+      out = wasm.done(
+        sentAs
+          ? x.trpcws_start_sent(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags, sentAs)
+          : x.trpcws_start(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags, req.timeoutMs),
+      );
     } catch (err) {
       this.#reqs.delete(req.handle);
       req.done = true;
