@@ -84,6 +84,38 @@ type Client struct {
 
 	out  []Output
 	head int
+
+	// spare holds requests that finished with an answer and are referred
+	// to from nowhere any more, for StartCall to reuse (see recycle): a
+	// query costs no allocation in the steady state.
+	spare []*request
+}
+
+// maxSpare bounds Client.spare.
+const maxSpare = 64
+
+// newRequest returns a zeroed request: a spare one, or a new one.
+func (c *Client) newRequest() *request {
+	if n := len(c.spare); n > 0 {
+		r := c.spare[n-1]
+		c.spare[n-1] = nil
+		c.spare = c.spare[:n-1]
+		return r
+	}
+	return new(request)
+}
+
+// recycle keeps r for reuse once it has finished and been forgotten, if
+// nothing can refer to it any more: no earlier incarnations, no move in
+// progress or sockets it was moved from (whose PONG waiters may hold it),
+// no timeout. Every caller holds r no longer.
+func (c *Client) recycle(r *request) {
+	if len(c.spare) >= maxSpare || r.successor != nil || r.overlap != nil || len(r.movedFrom) > 0 ||
+		len(r.earlier) > 0 || r.heapAt != 0 || r.state != reqPending || c.reqs[r.id] == r {
+		return
+	}
+	*r = request{}
+	c.spare = append(c.spare, r)
 }
 
 // New returns a client. Unless cfg.Lazy or cfg.Adopt is set it starts

@@ -103,8 +103,10 @@ func (c *Client) handleResponse(resp *Response, k *conn) {
 	switch {
 	case resp.Error != nil:
 		c.finish(r, Output{Kind: OutError, ID: r.id, Err: ParseError(resp.Error)})
+		c.recycle(r)
 	case r.Method != Subscription:
 		c.finish(r, Output{Kind: OutResult, ID: r.id, Data: resp.Data})
+		c.recycle(r)
 	case resp.Type == ResultStarted:
 		r.started = true
 		c.emit(Output{Kind: OutStarted, ID: r.id})

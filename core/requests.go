@@ -64,7 +64,8 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 	} else if c.reqs[id] != nil {
 		panic("trpcws/core: StartCall with the id of a live request")
 	}
-	r := &request{
+	r := c.newRequest()
+	*r = request{
 		Request: Request{ID: c.lastWire, Method: call.Method, Path: call.Path, Input: call.Input,
 			LastEventID: call.LastEventID, HasLastEventID: call.HasLastEventID},
 		id:    id,
@@ -75,14 +76,20 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 		c.emit(Output{Kind: OutError, ID: id, Err: ErrQueueFull})
 		return id
 	}
+	c.admit(now, r, call)
+	c.enqueue(now, r)
+	return id
+}
+
+// admit records r as live: its request timeout armed (a query or
+// mutation), the lazy close pushed back.
+func (c *Client) admit(now int64, r *request, call Call) {
 	c.track(r)
 	if ms := cmp.Or(call.TimeoutMs, c.cfg.RequestTimeoutMs); ms > 0 && call.Method != Subscription {
 		r.timeoutMs = ms
 		c.timeouts.add(r, now+ms)
 	}
 	c.resetLazy(now)
-	c.enqueue(now, r)
-	return id
 }
 
 // startSent registers call, already sent on the adopted socket under wire
@@ -108,19 +115,13 @@ func (c *Client) startSent(now int64, call Call) int64 {
 			return id
 		}
 		// Its socket is gone: sent again on the next one, under its own id.
-		r.ID, r.order = c.lastWire+1, c.lastWire+1
 		c.lastWire++
-		c.track(r)
-		c.resetLazy(now)
+		r.ID, r.order = c.lastWire, c.lastWire
+		c.admit(now, r, call)
 		c.enqueue(now, r)
 		return id
 	}
-	c.track(r)
-	if ms := cmp.Or(call.TimeoutMs, c.cfg.RequestTimeoutMs); ms > 0 && call.Method != Subscription {
-		r.timeoutMs = ms
-		c.timeouts.add(r, now+ms)
-	}
-	c.resetLazy(now)
+	c.admit(now, r, call)
 	return id
 }
 
@@ -228,9 +229,22 @@ func (c *Client) wantWrite(k *conn) {
 // is nothing more. Queued requests leave together, as one array frame when
 // there are several: call it when the writer is free, not on a timer.
 func (c *Client) PollTransmit(sock SocketID) ([]byte, bool) {
+	return c.transmit(nil, sock)
+}
+
+// AppendTransmit is PollTransmit appending the frame to dst: it returns the
+// extended dst, whose new bytes are the frame, and false (with dst as it
+// was) when there is nothing more. A driver that copies every frame out
+// at once saves the frame's allocation.
+func (c *Client) AppendTransmit(dst []byte, sock SocketID) ([]byte, bool) {
+	return c.transmit(dst, sock)
+}
+
+// transmit is PollTransmit (dst nil: a frame of its own) and AppendTransmit.
+func (c *Client) transmit(dst []byte, sock SocketID) ([]byte, bool) {
 	k := c.conn(sock)
 	if k == nil {
-		return nil, false
+		return dst, false
 	}
 	if len(k.ctrl) > 0 {
 		f := k.ctrl[0]
@@ -240,15 +254,19 @@ func (c *Client) PollTransmit(sock SocketID) ([]byte, bool) {
 			k.pongQueued = false
 		}
 		c.sent(f)
+		if dst != nil {
+			f = append(dst, f...)
+		}
 		return f, true
 	}
 	if k == c.active && c.usable(k) && !c.closing && len(c.outgoing) > 0 {
-		f := c.flush(k)
-		c.sent(f)
+		n := len(dst)
+		f := c.flush(k, dst)
+		c.sent(f[n:])
 		return f, true
 	}
 	k.wantWrite = false
-	return nil, false
+	return dst, false
 }
 
 func (c *Client) sent(f []byte) {
@@ -260,12 +278,15 @@ func deleteRequest(rs []*request, r *request) []*request {
 	return slices.DeleteFunc(rs, func(o *request) bool { return o == r })
 }
 
-// flush encodes every outgoing request into one frame for k.
-func (c *Client) flush(k *conn) []byte {
+// flush appends every outgoing request to f as one frame for k (f nil: a
+// new frame).
+func (c *Client) flush(k *conn, f []byte) []byte {
 	batch := c.outgoing
-	var f []byte
 	if len(batch) == 1 {
-		f = AppendRequest(make([]byte, 0, 64+len(batch[0].Input)), &batch[0].Request)
+		if f == nil {
+			f = make([]byte, 0, 64+len(batch[0].Input))
+		}
+		f = AppendRequest(f, &batch[0].Request)
 	} else {
 		f = append(f, '[')
 		for i, r := range batch {

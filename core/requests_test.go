@@ -311,3 +311,57 @@ func TestPingFloodQueuesOnePong(t *testing.T) {
 	h.recv(s, "PING")
 	eq(t, "frames", h.takeFrames(s), []string{"PONG", "PONG"})
 }
+
+// AppendTransmit gives the frames PollTransmit gives, appended to what the
+// caller passed, and counts only the frame in the stats.
+func TestAppendTransmitMatchesPollTransmit(t *testing.T) {
+	t.Parallel()
+	drive := func(poll func(c *Client, s SocketID) []string) ([]string, Stats) {
+		c := New(Config{}, 1)
+		drainOutputs(c)
+		c.Opened(1, 1, nil)
+		drainOutputs(c)
+		var frames []string
+		c.Start(2, Query, "a", []byte(`{"x":1}`), nil)
+		frames = append(frames, poll(c, 1)...)
+		c.Start(3, Query, "b", nil, nil)
+		c.Start(3, Mutation, "c", []byte(`2`), nil)
+		c.Message(3, 1, []byte("PING")) // a PONG control frame, ahead of the batch
+		frames = append(frames, poll(c, 1)...)
+		return frames, c.Stats()
+	}
+	want, wantStats := drive(func(c *Client, s SocketID) (out []string) {
+		for {
+			f, ok := c.PollTransmit(s)
+			if !ok {
+				return out
+			}
+			out = append(out, string(f))
+		}
+	})
+	got, gotStats := drive(func(c *Client, s SocketID) (out []string) {
+		buf := append(make([]byte, 0, 8), "xy"...)
+		for {
+			n := len(buf)
+			next, ok := c.AppendTransmit(buf, s)
+			if !ok {
+				if string(next) != string(buf) {
+					t.Errorf("AppendTransmit changed dst when it had nothing: %q", next)
+				}
+				return out
+			}
+			if string(next[:n]) != string(buf) {
+				t.Errorf("AppendTransmit did not keep dst: %q", next[:n])
+			}
+			out = append(out, string(next[n:]))
+			buf = next
+		}
+	})
+	eq(t, "frames", got, want)
+	if len(want) != 3 || want[1] != "PONG" {
+		t.Fatalf("frames %q: want a query, PONG, a batch", want)
+	}
+	if gotStats.BytesOut != wantStats.BytesOut || gotStats.FramesOut != wantStats.FramesOut {
+		t.Errorf("stats %d frames %d bytes, want %d, %d", gotStats.FramesOut, gotStats.BytesOut, wantStats.FramesOut, wantStats.BytesOut)
+	}
+}

@@ -17,11 +17,15 @@ type Bridge struct {
 	in      []byte
 	out     output
 	header  [4]int32
+	recent  *client           // the client of the last call: most calls are for it
+	paths   map[string]string // see path
+	markers []byte            // the block markers are cut from
 }
 
 // NewBridge returns an empty bridge.
 func NewBridge() *Bridge {
-	return &Bridge{clients: make(map[int32]*client)}
+	// The bytes area is never nil: AppendTransmit appends to it.
+	return &Bridge{clients: make(map[int32]*client), out: output{bytes: make([]byte, 0, 4096)}}
 }
 
 // client is one JS client and its core. Requests are named by their JS
@@ -82,10 +86,14 @@ func (b *Bridge) Call(fn func()) (n int32) {
 }
 
 func (b *Bridge) client(cid int32) *client {
+	if c := b.recent; c != nil && c.id == cid {
+		return c
+	}
 	c := b.clients[cid]
 	if c == nil {
 		panic(bridgeError("trpcws: unknown client " + strconv.Itoa(int(cid))))
 	}
+	b.recent = c
 	return c
 }
 
@@ -115,11 +123,16 @@ func (b *Bridge) New(now int64, n int32, adoptWire int64) {
 	b.clients[cid] = c
 	b.out.rec(recClient, float64(cid))
 	c.core = core.New(cfg, now)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Free forgets client cid. Its sockets must already be closed by JavaScript.
-func (b *Bridge) Free(cid int32) { delete(b.clients, cid) }
+func (b *Bridge) Free(cid int32) {
+	delete(b.clients, cid)
+	if b.recent != nil && b.recent.id == cid {
+		b.recent = nil
+	}
+}
 
 // Start queues a request. The first pathLen bytes of the input are the
 // path; with StartLastEventID the remaining n-pathLen are lastEventId.
@@ -137,7 +150,7 @@ func (b *Bridge) Start(cid int32, now int64, handle int64, method int32, pathLen
 		call.TimeoutMs = clampMs(timeoutMs)
 	}
 	c.core.StartCall(now, call) // panics on a live handle: a bridge error
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // StartSent registers a call JavaScript sent itself under wire id sentAs
@@ -154,7 +167,7 @@ func (b *Bridge) StartSent(cid int32, now int64, handle int64, method int32, pat
 	call := b.call(handle, method, pathLen, n, flags)
 	call.SentAs, call.Started = sentAs, flags&StartStarted != 0
 	c.core.StartCall(now, call)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // call reads a call's path and lastEventId from the input (see Start).
@@ -169,12 +182,12 @@ func (b *Bridge) call(handle int64, method int32, pathLen, n int32, flags int32)
 	if pathLen < 0 || pathLen > n {
 		panic(bridgeError("trpcws: path length out of range"))
 	}
-	call := core.Call{ID: handle, Method: core.Method(method), Path: string(arg[:pathLen])}
+	call := core.Call{ID: handle, Method: core.Method(method), Path: b.path(arg[:pathLen])}
 	if flags&StartLastEventID != 0 {
 		call.LastEventID, call.HasLastEventID = string(arg[pathLen:]), true
 	}
 	if flags&StartInput != 0 {
-		call.Input = marker(nil, handle)
+		call.Input = b.marker(handle)
 	}
 	return call
 }
@@ -187,12 +200,46 @@ func marker(dst []byte, handle int64) []byte {
 	return append(dst, 0)
 }
 
+// maxPaths bounds the paths Bridge.path keeps.
+const maxPaths = 1024
+
+// path returns p as a string, the same string for the same path every time
+// (up to maxPaths of them): a call does not allocate its path.
+func (b *Bridge) path(p []byte) string {
+	if s, ok := b.paths[string(p)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(p)
+	if len(b.paths) < maxPaths {
+		if b.paths == nil {
+			b.paths = make(map[string]string)
+		}
+		b.paths[s] = s
+	}
+	return s
+}
+
+// markerSlab is the size of the blocks markers are cut from.
+const markerSlab = 512
+
+// marker returns request handle's marker, cut from a shared block: one
+// allocation for many requests. A marker is never written again once cut,
+// and a block lives as long as any of its markers.
+func (b *Bridge) marker(handle int64) []byte {
+	if cap(b.markers)-len(b.markers) < 24 { // NUL, at most 20 digits, NUL
+		b.markers = make([]byte, 0, markerSlab)
+	}
+	a := len(b.markers)
+	b.markers = marker(b.markers, handle)
+	return b.markers[a:len(b.markers):len(b.markers)]
+}
+
 // Cancel abandons request handle (unsubscribe or abort): nothing more is
 // recorded for it.
 func (b *Bridge) Cancel(cid int32, now int64, handle int64) {
 	c := b.client(cid)
 	c.core.Cancel(now, handle)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // URL records [recURL, a, b]: the input bytes (the URL JavaScript
@@ -219,7 +266,7 @@ func (b *Bridge) Opened(cid int32, now int64, sock int32, hasParams bool) {
 		params = append(params, 0)
 	}
 	c.core.Opened(now, core.SocketID(sock), params)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Message hands over the text frame of n bytes JavaScript wrote into the
@@ -232,7 +279,7 @@ func (b *Bridge) Message(cid int32, now int64, sock int32, n int32, ascii bool) 
 	frame := b.arg(n)
 	c.frame, c.ascii = frame, ascii
 	c.core.Message(now, core.SocketID(sock), frame)
-	b.drain(c, now)
+	b.drain(c)
 	c.frame = nil
 }
 
@@ -246,7 +293,7 @@ func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int6
 		err = &jsCause{handle: cause}
 	}
 	c.core.Closed(now, core.SocketID(sock), int(code), err)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Retry answers recRetry: attempt number attempt waits delayMs (the user's
@@ -256,14 +303,14 @@ func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int6
 func (b *Bridge) Retry(cid int32, now int64, attempt int32, delayMs float64, giveUp bool) {
 	c := b.client(cid)
 	c.core.Retry(now, core.RetryAnswer{Attempt: int(attempt), DelayMs: clampMs(delayMs), GiveUp: giveUp})
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Reconnect asks for a new connection now (see core.Client.Reconnect).
 func (b *Bridge) Reconnect(cid int32, now int64) {
 	c := b.client(cid)
 	c.core.Reconnect(now)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Network reports what the host knows: 0 offline, 1 online, 2 woke up (a
@@ -278,7 +325,7 @@ func (b *Bridge) Network(cid int32, now int64, what int32) {
 	default:
 		c.core.Wake(now)
 	}
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Stats fills dst with client cid's counters, in the order of recStats's
@@ -307,21 +354,25 @@ func (b *Bridge) SetupFailed(cid int32, now int64, sock int32, cause int64) {
 		err = &jsCause{handle: cause}
 	}
 	c.core.SetupFailed(now, core.SocketID(sock), err)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Transmit records every frame socket sock has to send now, as recFrame.
-func (b *Bridge) Transmit(cid int32, now int64, sock int32) {
+// It takes no time: sending changes no timer.
+func (b *Bridge) Transmit(cid int32, sock int32) {
 	c := b.client(cid)
 	for {
-		f, ok := c.core.PollTransmit(core.SocketID(sock))
+		// Frames are encoded straight into the bytes area: no frame of
+		// their own to allocate and copy.
+		a := len(b.out.bytes)
+		out, ok := c.core.AppendTransmit(b.out.bytes, core.SocketID(sock))
 		if !ok {
 			break
 		}
-		s, e := b.out.text(f)
-		b.out.rec(recFrame, float64(sock), s, e)
+		b.out.bytes = out
+		b.out.rec(recFrame, float64(sock), float64(a), float64(len(out)))
 	}
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Tick runs the client's timers. The deadline is always reported after it:
@@ -331,7 +382,7 @@ func (b *Bridge) Tick(cid int32, now int64) {
 	c := b.client(cid)
 	c.core.Tick(now)
 	c.at = -2
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // Close starts closing the client (see core.Client.Close); recClosed
@@ -339,12 +390,12 @@ func (b *Bridge) Tick(cid int32, now int64) {
 func (b *Bridge) Close(cid int32, now int64) {
 	c := b.client(cid)
 	c.core.Close(now)
-	b.drain(c, now)
+	b.drain(c)
 }
 
 // drain turns the core's outputs into records, then reports the deadline
 // if it changed.
-func (b *Bridge) drain(c *client, now int64) {
+func (b *Bridge) drain(c *client) {
 	o := &b.out
 	for {
 		out, ok := c.core.Poll()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -138,7 +139,7 @@ func (h *harness) start(handle int64, method int32, path string, input bool) []r
 }
 
 func (h *harness) transmit(sock int32) []string {
-	rs := h.call(func() { h.b.Transmit(h.cid, h.now, sock) })
+	rs := h.call(func() { h.b.Transmit(h.cid, sock) })
 	var frames []string
 	for _, r := range find(rs, recFrame) {
 		frames = append(frames, text(h.b, r.f[1], r.f[2]))
@@ -209,6 +210,35 @@ func TestVoidResultAndBatch(t *testing.T) {
 	rs := h.message(1, `{"id":1,"result":{"type":"data"}}`)
 	if res := find(rs, recResult); len(res) != 1 || res[0].f[0] != 1 || res[0].f[1] != refNone {
 		t.Fatalf("want a void result for handle 1, got %v", rs)
+	}
+}
+
+// Markers are cut from shared blocks and paths are kept: many requests
+// queued at once, across several blocks and with repeated and new paths,
+// still carry their own marker and path.
+func TestManyMarkersAndPaths(t *testing.T) {
+	t.Parallel()
+	h, _ := newHarness(t, nil)
+	h.open(1)
+	const n = 300 // more than one block of markers
+	var want strings.Builder
+	want.WriteByte('[')
+	for i := int64(1); i <= n; i++ {
+		path := "p" + strconv.FormatInt(i%7, 10)
+		h.start(i*1000, 1, path, i%3 != 0)
+		if i > 1 {
+			want.WriteByte(',')
+		}
+		fmt.Fprintf(&want, `{"id":%d,"method":"query","params":{`, i)
+		if i%3 != 0 {
+			fmt.Fprintf(&want, "\"input\":\x00%d\x00,", i*1000)
+		}
+		fmt.Fprintf(&want, `"path":%q}}`, path)
+	}
+	want.WriteByte(']')
+	frames := h.transmit(1)
+	if len(frames) != 1 || frames[0] != want.String() {
+		t.Fatalf("frames %q,\nwant %q", frames, want.String())
 	}
 }
 
@@ -357,6 +387,20 @@ func TestBadCalls(t *testing.T) {
 		if !strings.HasPrefix(string(msg), "trpcws: ") {
 			t.Errorf("%s: message %q", name, msg)
 		}
+	}
+}
+
+// A freed client is unknown, even right after a call for it.
+func TestFreedClientIsUnknown(t *testing.T) {
+	t.Parallel()
+	h, _ := newHarness(t, nil)
+	h.call(func() { h.b.Tick(h.cid, h.now) })
+	h.b.Free(h.cid)
+	if n := h.b.Call(func() { h.b.Tick(h.cid, h.now) }); n != -1 {
+		t.Fatalf("call for a freed client returned %d, want -1", n)
+	}
+	if _, msg := h.b.Output(); !strings.Contains(string(msg), "unknown client") {
+		t.Fatalf("message %q", msg)
 	}
 }
 

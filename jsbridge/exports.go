@@ -121,8 +121,8 @@ func wasmSetupFailed(cid int32, now float64, sock int32, cause float64) int32 {
 }
 
 //go:wasmexport trpcws_transmit
-func wasmTransmit(cid int32, now float64, sock int32) int32 {
-	return std.Call(func() { std.Transmit(cid, int64(now), sock) })
+func wasmTransmit(cid int32, sock int32) int32 {
+	return std.Call(func() { std.Transmit(cid, sock) })
 }
 
 //go:wasmexport trpcws_tick

@@ -28,7 +28,7 @@ import {
 } from './constants.js';
 import { envelopeOf, messageOf } from './encoder.js';
 import { callErrorFromDesc, clientError, errorFromDesc, loadFailure, TransformResultError, TRPCWebSocketFrameError, valueFromDesc } from './errors.js';
-import { callUserCallback, now, reportInternal } from './host.js';
+import { callComplete, callError, callNext, callUserCallback, now, reportInternal } from './host.js';
 import { getTransformer } from './link.js';
 import { autoInit, loadError, registerClient, schedule, wasm, whenLoadFails } from './load.js';
 import { behaviorSubject, observable } from './observable.js';
@@ -134,27 +134,7 @@ export class TRPCWebSocketClient {
 
   /** Go takes the calls early start sent (awaiting answers) and those it has not sent. */
   #takeOver({ sent, unsent, reconnect }) {
-    for (const [wire, req] of sent) {
-      let out;
-      try {
-        let flags = (req.hasInput ? START_INPUT : 0) | (req.earlyStarted ? START_STARTED : 0);
-        wasm.input((req.path.length + (req.lastEventId?.length ?? 0)) * 3);
-        const pathLen = wasm.write(req.path);
-        let n = pathLen;
-        if (req.lastEventId !== undefined) {
-          flags |= START_LAST_EVENT_ID;
-          n += wasm.write(req.lastEventId, pathLen);
-        }
-        out = wasm.done(wasm.x.trpcws_start_sent(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags, wire));
-      } catch (err) {
-        this.#reqs.delete(req.handle);
-        req.done = true;
-        callUserCallback(() => req.observer.error(clientError(err)));
-        continue;
-      }
-      req.inGo = true;
-      this.#apply(out, null);
-    }
+    for (const [wire, req] of sent) this.#start(req, wire);
     for (const req of unsent) this.#start(req);
     if (reconnect) this.#call(wasm.x.trpcws_reconnect(this.#cid, now()));
     // A socket still connecting that no dial took (lazy, its calls gone).
@@ -255,10 +235,13 @@ export class TRPCWebSocketClient {
       };
       this.#reqs.set(req.handle, req);
       if (!this.#early?.take(req)) schedule(() => this.#start(req));
-      const onAbort = () => observer.complete();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      let onAbort;
+      if (signal) {
+        onAbort = () => observer.complete();
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
       return () => {
-        signal?.removeEventListener('abort', onAbort);
+        if (signal) signal.removeEventListener('abort', onAbort);
         if (req.done) return;
         req.done = true;
         this.#early?.cancel(req);
@@ -269,12 +252,14 @@ export class TRPCWebSocketClient {
     });
   }
 
-  #start(req) {
+  /** Gives req to Go; sentAs: the wire id early start sent it under (Go adopts it). */
+  #start(req, sentAs = 0) {
     if (req.done) {
       this.#reqs.delete(req.handle);
       return;
     }
     let flags = req.hasInput ? START_INPUT : 0;
+    if (req.earlyStarted) flags |= START_STARTED;
     let out;
     try {
       // One buffer for both strings: a second allocation would lose the first.
@@ -285,7 +270,12 @@ export class TRPCWebSocketClient {
         flags |= START_LAST_EVENT_ID;
         n += wasm.write(req.lastEventId, pathLen);
       }
-      out = wasm.done(wasm.x.trpcws_start(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags, req.timeoutMs));
+      const x = wasm.x;
+      out = wasm.done(
+        sentAs
+          ? x.trpcws_start_sent(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags, sentAs)
+          : x.trpcws_start(this.#cid, now(), req.handle, METHODS[req.type], pathLen, n, flags, req.timeoutMs),
+      );
     } catch (err) {
       this.#reqs.delete(req.handle);
       req.done = true;
@@ -369,7 +359,7 @@ export class TRPCWebSocketClient {
         }
         case REC_STARTED: {
           const req = this.#live(wasm.num(i + 1));
-          if (req) callUserCallback(() => req.observer.next({ result: { type: 'started' } }));
+          if (req) callNext(req.observer, { result: { type: 'started' } });
           break;
         }
         case REC_EVENT: {
@@ -382,16 +372,15 @@ export class TRPCWebSocketClient {
           if (req) {
             // The core says why it ended: stopped by the server (the reference passes a
             // "stopped" result first), or completed by close().
-            if (wasm.num(i + 2) === 1) callUserCallback(() => req.observer.next({ result: { type: 'stopped' } }));
-            callUserCallback(() => req.observer.complete());
+            if (wasm.num(i + 2) === 1) callNext(req.observer, { result: { type: 'stopped' } });
+            callComplete(req.observer);
           }
           break;
         }
         case REC_ERROR: {
           const req = this.#final(wasm.num(i + 1));
           if (req) {
-            const err = callErrorFromDesc(JSON.parse(wasm.ref(i + 2, frame)), req.transformer);
-            callUserCallback(() => req.observer.error(err));
+            callError(req.observer, callErrorFromDesc(JSON.parse(wasm.ref(i + 2, frame)), req.transformer));
           }
           break;
         }
@@ -468,12 +457,11 @@ export class TRPCWebSocketClient {
     try {
       result.data = req.transformer.output.deserialize(this.#data(i, frame));
     } catch {
-      const err = clientError(new TransformResultError());
-      callUserCallback(() => req.observer.error(err));
+      callError(req.observer, clientError(new TransformResultError()));
       return;
     }
-    callUserCallback(() => req.observer.next({ result }));
-    callUserCallback(() => req.observer.complete());
+    callNext(req.observer, { result });
+    callComplete(req.observer);
   }
 
   #deliverEvent(req, i, frame) {
@@ -484,12 +472,11 @@ export class TRPCWebSocketClient {
     } catch {
       // As the reference: the subscription fails; Go is told to stop it.
       req.done = true;
-      const err = clientError(new TransformResultError());
-      callUserCallback(() => req.observer.error(err));
+      callError(req.observer, clientError(new TransformResultError()));
       schedule(() => this.#cancel(req));
       return;
     }
-    callUserCallback(() => req.observer.next({ result }));
+    callNext(req.observer, { result });
   }
 
   /**
@@ -694,13 +681,16 @@ export class TRPCWebSocketClient {
     if (!sock || sock.writeQueued) return;
     sock.writeQueued = true;
     // Everything requested in this tick leaves in one frame.
-    queueMicrotask(() =>
-      schedule(() => {
+    if (!sock.transmitTask) {
+      // made once per socket
+      const transmit = () => {
         sock.writeQueued = false;
-        if (!sock.ended) this.#call(wasm.x.trpcws_transmit(this.#cid, now(), sock.id));
+        if (!sock.ended) this.#call(wasm.x.trpcws_transmit(this.#cid, sock.id));
         if (sock.closeAfterWrite) sock.closeNow(sock.closeAfterWrite, false);
-      }),
-    );
+      };
+      sock.transmitTask = () => schedule(transmit);
+    }
+    queueMicrotask(sock.transmitTask);
   }
 
   #send(id, frame) {
@@ -720,8 +710,7 @@ export class TRPCWebSocketClient {
       sock.send(encoded);
       return;
     }
-    if (frame.includes('\0')) frame = this.#splice(frame);
-    sock.send(frame);
+    sock.send(this.#splice(frame));
   }
 
   /** With an encoder: the value a marker stands for (an input, or a socket's connection params). */
@@ -730,18 +719,23 @@ export class TRPCWebSocketClient {
     return this.#reqs.get(Number(key))?.input;
   }
 
-  /** Replaces the markers Go left with the JSON text they stand for. */
+  /** Replaces the markers Go left ("\0key\0") with the JSON text they stand for. */
   #splice(frame) {
-    const parts = frame.split('\0');
-    for (let i = 1; i < parts.length; i += 2) {
-      const key = parts[i];
-      if (key[0] === 'p') {
-        parts[i] = this.#socks.get(Number(key.slice(1)))?.params ?? 'null';
-      } else {
-        parts[i] = this.#reqs.get(Number(key))?.inputJSON ?? 'null';
-      }
-    }
-    return parts.join('');
+    let at = frame.indexOf('\0');
+    if (at < 0) return frame;
+    let out = '';
+    let from = 0;
+    do {
+      const end = frame.indexOf('\0', at + 1);
+      if (end < 0) break; // not a marker: left as it is
+      const key = frame.slice(at + 1, end);
+      const value =
+        key[0] === 'p' ? this.#socks.get(Number(key.slice(1)))?.params : this.#reqs.get(Number(key))?.inputJSON;
+      out += frame.slice(from, at) + (value ?? 'null');
+      from = end + 1;
+      at = frame.indexOf('\0', from);
+    } while (at >= 0);
+    return out + frame.slice(from);
   }
 
   #closeSocket(id, code, abort) {

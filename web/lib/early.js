@@ -6,7 +6,7 @@
 // app need is done here: calls with a timeout, a bounded queue, an encoder,
 // keep-alive and reconnecting all wait for Go, as before.
 import { callErrorFromDesc, clientError, errorFromDesc, TransformResultError, TRPCWebSocketFrameError } from './errors.js';
-import { callUserCallback, reportInternal } from './host.js';
+import { callComplete, callError, callNext, reportInternal } from './host.js';
 import { Socket } from './socket.js';
 
 /** The code a socket whose connection params failed is closed with (core.CloseSetupFailed). */
@@ -200,7 +200,7 @@ export class EarlyStart {
     if (req.type === 'subscription' && !msg.error) {
       if (type === 'started') {
         req.earlyStarted = true;
-        if (!req.done) callUserCallback(() => req.observer.next({ result: { type: 'started' } }));
+        if (!req.done) callNext(req.observer, { result: { type: 'started' } });
       } else if (type === 'data') {
         this.#event(text, req, msg.result);
       } else if (type === 'stopped') {
@@ -208,8 +208,8 @@ export class EarlyStart {
         this.#host.finished(req);
         if (req.done) return;
         req.done = true;
-        callUserCallback(() => req.observer.next({ result: { type: 'stopped' } }));
-        callUserCallback(() => req.observer.complete());
+        callNext(req.observer, { result: { type: 'stopped' } });
+        callComplete(req.observer);
       }
       return;
     }
@@ -219,20 +219,18 @@ export class EarlyStart {
     if (req.done) return;
     req.done = true;
     if (msg.error) {
-      const err = errorFromDesc({ t: 'trpc', error: msg.error }, req.transformer);
-      callUserCallback(() => req.observer.error(err));
+      callError(req.observer, errorFromDesc({ t: 'trpc', error: msg.error }, req.transformer));
       return;
     }
     const result = { type: 'data', data: undefined };
     try {
       result.data = req.transformer.output.deserialize(msg.result.data);
     } catch {
-      const err = clientError(new TransformResultError());
-      callUserCallback(() => req.observer.error(err));
+      callError(req.observer, clientError(new TransformResultError()));
       return;
     }
-    callUserCallback(() => req.observer.next({ result }));
-    callUserCallback(() => req.observer.complete());
+    callNext(req.observer, { result });
+    callComplete(req.observer);
   }
 
   // A subscription's event: its id (tracked) is where a resume starts.
@@ -249,11 +247,10 @@ export class EarlyStart {
       req.done = true;
       this.cancel(req);
       this.#host.finished(req);
-      const err = clientError(new TransformResultError());
-      callUserCallback(() => req.observer.error(err));
+      callError(req.observer, clientError(new TransformResultError()));
       return;
     }
-    callUserCallback(() => req.observer.next({ result }));
+    callNext(req.observer, { result });
   }
 
   /** The caller gave req up: a subscription the server runs is stopped. */
@@ -287,8 +284,7 @@ export class EarlyStart {
       this.#host.finished(req);
       if (req.done) continue;
       req.done = true;
-      const err = callErrorFromDesc(desc, null);
-      callUserCallback(() => req.observer.error(err));
+      callError(req.observer, callErrorFromDesc(desc, null));
     }
     this.#inFlight.clear();
     // A socket that never opened: Go's first attempt reports it.

@@ -9,9 +9,43 @@ export function callUserCallback(fn) {
   try {
     fn();
   } catch (err) {
-    setTimeout(() => {
-      throw err;
-    });
+    rethrowLater(err);
+  }
+}
+
+function rethrowLater(err) {
+  setTimeout(() => {
+    throw err;
+  });
+}
+
+// callUserCallback for the observer calls of every result and event,
+// without a closure per call.
+
+/** observer.next(value) as a user callback. */
+export function callNext(observer, value) {
+  try {
+    observer.next(value);
+  } catch (err) {
+    rethrowLater(err);
+  }
+}
+
+/** observer.complete() as a user callback. */
+export function callComplete(observer) {
+  try {
+    observer.complete();
+  } catch (err) {
+    rethrowLater(err);
+  }
+}
+
+/** observer.error(err) as a user callback. */
+export function callError(observer, err) {
+  try {
+    observer.error(err);
+  } catch (thrown) {
+    rethrowLater(thrown);
   }
 }
 

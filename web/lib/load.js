@@ -153,8 +153,21 @@ let draining = false;
 
 /** Runs task from the queue: now if the queue is idle, else after what is queued. */
 export function schedule(task) {
-  queue.push(task);
-  if (wasm && !draining) drainQueue();
+  if (!wasm || draining) {
+    queue.push(task);
+    return;
+  }
+  // Idle (the queue is empty whenever nothing drains it): run task now,
+  // then what it scheduled.
+  draining = true;
+  try {
+    task();
+  } catch (err) {
+    reportInternal(err);
+  } finally {
+    draining = false;
+  }
+  if (queueHead < queue.length) drainQueue();
 }
 
 function drainQueue() {

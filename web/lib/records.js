@@ -6,6 +6,7 @@ import { REF_BYTES, REF_FRAME, REC_SIZE } from './constants.js';
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
+const SHORT = 64; // strings up to this length are written by hand when ASCII
 
 /**
  * After a call, its records are read in place (f64 from base, text from
@@ -19,20 +20,25 @@ export class Instance {
     this.memory = this.x.mem;
     this.headerPtr = this.x.trpcws_header();
     this.buffer = null;
+    this.u8 = new Uint8Array(0);
     this.inPtr = 0;
     this.inCap = 0;
+    this.inView = this.u8; // the input buffer, inCap bytes at inPtr
     this.base = 0;
     this.bytesBase = 0;
     this.view();
   }
 
   view() {
-    if (this.buffer !== this.memory.buffer) {
+    // Growing the memory detaches the old buffer, and every view of it
+    // then has length 0: cheaper to test than reading memory.buffer.
+    if (this.u8.length === 0) {
       this.buffer = this.memory.buffer;
       this.u8 = new Uint8Array(this.buffer);
       this.f64 = new Float64Array(this.buffer, 0, this.buffer.byteLength >> 3);
       this.dv = new DataView(this.buffer);
       this.header = new Int32Array(this.buffer, this.headerPtr, 4);
+      this.inView = new Uint8Array(this.buffer, this.inPtr, this.inCap);
     }
   }
 
@@ -44,6 +50,8 @@ export class Instance {
       if (!p) throw new Error('trpcws: out of memory');
       this.inPtr = p;
       this.inCap = cap;
+      this.view();
+      this.inView = new Uint8Array(this.buffer, p, cap);
     }
     this.view();
     return this.inPtr;
@@ -51,9 +59,24 @@ export class Instance {
 
   /** Writes str as UTF-8 into the input; returns its length in bytes. */
   write(str, offset = 0) {
-    const max = str.length * 3;
+    const n = str.length;
+    const max = n * 3;
     const p = this.input(offset + max) + offset;
-    return textEncoder.encodeInto(str, this.u8.subarray(p, p + max)).written;
+    if (n <= SHORT) {
+      // A short ASCII string (a path, a small frame) costs less copied here
+      // than through a call into TextEncoder.
+      const u8 = this.u8;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = str.charCodeAt(i);
+        if (c > 0x7f) break;
+        u8[p + i] = c;
+      }
+      if (i === n) return n;
+    }
+    // The input's own view when writing at its start: no view per call.
+    const dst = offset === 0 ? this.inView : this.u8.subarray(p, p + max);
+    return textEncoder.encodeInto(str, dst).written;
   }
 
   /** Writes numbers as little-endian float64s into the input; returns the byte length. */
