@@ -59,7 +59,9 @@ run() { # name command...
 }
 
 GOROOT=$(go env GOROOT)
-TESTS=(test/link.test.js test/options.test.js test/reference.test.js test/init.test.js test/readme.test.js test/frames.test.js test/encoder.test.js test/policies.test.js test/sockets.test.js)
+# Every test file, so that a new one cannot be left out.
+mapfile -t TESTS < <(cd web && ls test/*.test.js)
+[ "${#TESTS[@]}" -ge 10 ] || die "expected at least 10 test files in web/test, found ${#TESTS[@]}"
 
 run "go test ./jsbridge (wasm, in Node $(node --version))" \
   env GOOS=js GOARCH=wasm go test -count=1 -exec="$GOROOT/lib/wasm/go_js_wasm_exec" ./jsbridge/
