@@ -7,6 +7,7 @@
 // keep-alive and reconnecting all wait for Go, as before.
 import { callErrorFromDesc, clientError, errorFromDesc, TransformResultError, TRPCWebSocketFrameError } from './errors.js';
 import { callComplete, callError, callNext, reportInternal } from './host.js';
+import { earlyBusyChanged } from './load.js';
 import { Socket } from './socket.js';
 
 /** The code a socket whose connection params failed is closed with (core.CloseSetupFailed). */
@@ -100,6 +101,7 @@ export class EarlyStart {
   #done = false; // the socket failed, or Go took over: nothing more is taken
   #serverError = null; // the last id:null error on the socket
   #reconnect = false; // the server asked for a new connection
+  #busy = 0; // what the module's compile waits for (see earlyBusyChanged)
 
   constructor(host) {
     this.#host = host;
@@ -120,12 +122,28 @@ export class EarlyStart {
     };
   }
 
+  // Reports how many things the first calls still wait on: the socket's
+  // handshake, calls unsent or unanswered, subscriptions not yet started.
+  #updateBusy() {
+    let busy = 0;
+    if (!this.#done) {
+      if (this.#sock && !this.#open) busy++;
+      busy += this.#queue.length;
+      for (const req of this.#inFlight.values()) if (!req.earlyStarted) busy++;
+    }
+    if (busy !== this.#busy) {
+      earlyBusyChanged(busy - this.#busy);
+      this.#busy = busy;
+    }
+  }
+
   /** Opens the socket (at creation unless lazy; else for the first call). */
   open() {
     if (this.#sock || this.#done) return;
     if (this.#host.lazy) this.#host.state('connecting', null);
     this.#sock = new Socket(0, this.#owner);
     this.#sock.start();
+    this.#updateBusy();
   }
 
   /**
@@ -137,6 +155,7 @@ export class EarlyStart {
     this.#queue.push(req);
     if (this.#open) this.#flushSoon();
     else this.open();
+    this.#updateBusy();
     return true;
   }
 
@@ -164,6 +183,7 @@ export class EarlyStart {
     }
     this.#queue.length = 0;
     if (parts.length) this.#sock.send(parts.length === 1 ? parts[0] : `[${parts.join(',')}]`);
+    this.#updateBusy();
   }
 
   #opened(sock, hasParams) {
@@ -172,9 +192,15 @@ export class EarlyStart {
     this.#open = true;
     this.#host.state('pending', null);
     this.#flush();
+    this.#updateBusy();
   }
 
   #message(sock, text) {
+    this.#read(sock, text);
+    this.#updateBusy();
+  }
+
+  #read(sock, text) {
     if (sock !== this.#sock) return;
     if (text === 'PING') {
       sock.send('PONG');
@@ -259,6 +285,7 @@ export class EarlyStart {
     if (wire === undefined || this.#inFlight.get(wire) !== req) return;
     this.#inFlight.delete(wire);
     if (req.type === 'subscription' && this.#open) this.#sock.send(`{"id":${wire},"method":"subscription.stop"}`);
+    this.#updateBusy();
   }
 
   // The socket ended before Go took it: queries and mutations in flight fail
@@ -287,6 +314,7 @@ export class EarlyStart {
       callError(req.observer, callErrorFromDesc(desc, null));
     }
     this.#inFlight.clear();
+    this.#updateBusy(); // done: nothing more to wait for here
     // A socket that never opened: Go's first attempt reports it.
     if (wasOpen && !this.#host.lazy) this.#host.state('connecting', errorFromDesc(desc, null));
   }
@@ -306,6 +334,7 @@ export class EarlyStart {
     const unsent = this.#queue.filter((req) => !req.done);
     this.#inFlight.clear();
     this.#queue.length = 0;
+    this.#updateBusy();
     return { sock, open: this.#open && !!sock, lastWire: this.#wire, sent, unsent, reconnect: this.#reconnect };
   }
 
@@ -316,6 +345,7 @@ export class EarlyStart {
     this.#sock = null;
     this.#inFlight.clear();
     this.#queue.length = 0;
+    this.#updateBusy();
     sock?.close(1000, true);
   }
 }

@@ -50,10 +50,45 @@ async function readFileBytes(url) {
   return fs.readFile(url);
 }
 
+// Calls early start is still waiting on (early.js): the socket's handshake,
+// queries and mutations without their answer, subscriptions not yet started.
+// Compiling the module waits until there are none, at most EARLY_WAIT_MS, so
+// that on a device with few cores its compiler threads do not slow the
+// first calls down; the download does not wait.
+const EARLY_WAIT_MS = 1000;
+let earlyBusy = 0;
+const idleWaiters = [];
+
+/** Early start reports a change in the calls it waits on. */
+export function earlyBusyChanged(delta) {
+  earlyBusy += delta;
+  if (earlyBusy <= 0) {
+    earlyBusy = 0;
+    for (const resolve of idleWaiters.splice(0)) resolve();
+  }
+}
+
+/** Resolves when early start waits on nothing (checked a task later: the app's clients exist by then), or after EARLY_WAIT_MS. */
+function earlyIdle() {
+  return new Promise((resolve) => {
+    setTimeout(() => {
+      if (!earlyBusy) {
+        resolve();
+        return;
+      }
+      idleWaiters.push(resolve);
+      setTimeout(resolve, EARLY_WAIT_MS);
+    }, 0);
+  });
+}
+
 async function compile(source) {
   source = await source;
   if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    await earlyIdle();
+    return WebAssembly.compile(source);
+  }
   if (typeof source === 'string' || source instanceof URL) {
     let url = null;
     try {
@@ -62,7 +97,7 @@ async function compile(source) {
       // a plain path: a file in Node-like hosts, else relative to the page
     }
     if (url?.protocol === 'file:' || (!url && isNode())) {
-      return WebAssembly.compile(await readFileBytes(url ?? source));
+      return compile(readFileBytes(url ?? source));
     }
     const resp = await fetch(source);
     if (!resp.ok) throw new Error(`trpcws: fetching ${source} failed: HTTP ${resp.status}`);
@@ -71,6 +106,7 @@ async function compile(source) {
   // Checked last: touching the global Response loads undici in Node 20.
   if (typeof Response === 'function' && source instanceof Response) {
     const type = source.headers.get('content-type') ?? '';
+    await earlyIdle();
     if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
       return WebAssembly.compileStreaming(source);
     }

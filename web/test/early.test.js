@@ -109,6 +109,12 @@ describe(`early start, before the module runs (${wsMode})`, () => {
     assert.deepEqual(r.trpcws.next, r.reference.next);
   });
 
+  test('the module compiles once the first calls are answered', async () => {
+    const r = await run('compileWaits');
+    assert.deepEqual(r.answered, { v: 'slow', goReady: false });
+    assert.deepEqual(r.after, { ok: true, value: 'after' });
+  });
+
   test('earlyStart: false waits for the module, as before', async () => {
     const r = await run('disabled');
     assert.deepEqual(r.before, { connections: 0, connection: null });
