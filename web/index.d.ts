@@ -58,7 +58,8 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
   networkAware?: boolean;
   /**
    * While the WebAssembly module loads, open the socket and run queries, mutations and
-   * subscriptions from JavaScript; Go takes the socket and the live calls over once it runs
+   * subscriptions from JavaScript; Go takes the socket and the live calls over once it runs.
+   * The module's download and compile wait (at most 1 s) until the first calls are answered
    * (default true; not with experimental_encoder, requestTimeoutMs or maxQueued).
    */
   earlyStart?: boolean;

@@ -99,6 +99,8 @@ async function compile(source) {
     if (url?.protocol === 'file:' || (!url && isNode())) {
       return compile(readFileBytes(url ?? source));
     }
+    // On a few cores, receiving and decompressing the module slows the first calls' handshake down too.
+    await earlyIdle();
     const resp = await fetch(source);
     if (!resp.ok) throw new Error(`trpcws: fetching ${source} failed: HTTP ${resp.status}`);
     return compile(resp);
@@ -106,7 +108,7 @@ async function compile(source) {
   // Checked last: touching the global Response loads undici in Node 20.
   if (typeof Response === 'function' && source instanceof Response) {
     const type = source.headers.get('content-type') ?? '';
-    await earlyIdle();
+    if (earlyBusy) await earlyIdle();
     if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
       return WebAssembly.compileStreaming(source);
     }
