@@ -234,6 +234,18 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{changed: make(chan struct{}, 1)} }
 
+// liveEvents subscribes c to the test server's events (every 5 ms) and
+// waits until n have arrived.
+func liveEvents(t *testing.T, ctx context.Context, c *trpcws.Client, n int) *recorder {
+	t.Helper()
+	r := newRecorder()
+	if _, err := c.Subscribe(ctx, "events", map[string]int{"intervalMs": 5}, r.opts()); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, fmt.Sprintf("%d events", n), func(r *recorder) bool { return len(r.data) >= n })
+	return r
+}
+
 func (r *recorder) note() {
 	select {
 	case r.changed <- struct{}{}:

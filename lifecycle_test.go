@@ -58,11 +58,7 @@ func TestDropFailsInFlightAndResumesSubscriptions(t *testing.T) {
 	c := newClient(t, trpcws.Options{URL: srv.URL, RetryDelay: fastRetry,
 		OnClose: func(code int) { mu.Lock(); closes = append(closes, code); mu.Unlock() }})
 	ctx := ctxT(t)
-	r := newRecorder()
-	if _, err := c.Subscribe(ctx, "events", map[string]int{"intervalMs": 5}, r.opts()); err != nil {
-		t.Fatal(err)
-	}
-	r.waitFor(t, "5 events", func(r *recorder) bool { return len(r.data) >= 5 })
+	r := liveEvents(t, ctx, c, 5)
 
 	slowErr := make(chan error, 1)
 	go func() {

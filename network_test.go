@@ -52,11 +52,7 @@ func TestOfflineAttemptsAreNotCounted(t *testing.T) {
 		OnError:       func(error) {},
 	})
 	ctx := ctxT(t)
-	r := newRecorder()
-	if _, err := c.Subscribe(ctx, "events", map[string]int{"intervalMs": 5}, r.opts()); err != nil {
-		t.Fatal(err)
-	}
-	r.waitFor(t, "events", func(r *recorder) bool { return len(r.data) >= 3 })
+	r := liveEvents(t, ctx, c, 3)
 
 	// The socket is lost. The attempt that follows is held in URLFunc
 	// while the network goes down, then fails.
@@ -201,11 +197,7 @@ func TestWakeFindsDeadSocket(t *testing.T) {
 		OnError:       func(error) {},
 	})
 	ctx := ctxT(t)
-	r := newRecorder()
-	if _, err := c.Subscribe(ctx, "events", map[string]int{"intervalMs": 5}, r.opts()); err != nil {
-		t.Fatal(err)
-	}
-	r.waitFor(t, "events", func(r *recorder) bool { return len(r.data) >= 3 })
+	r := liveEvents(t, ctx, c, 3)
 
 	// A live socket: the PING is answered and the socket stays.
 	c.Wake()

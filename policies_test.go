@@ -210,11 +210,7 @@ func TestReconnectNowKeepsSubscription(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	c := newClient(t, trpcws.Options{URL: srv.URL})
 	ctx := ctxT(t)
-	r := newRecorder()
-	if _, err := c.Subscribe(ctx, "events", map[string]int{"intervalMs": 5}, r.opts()); err != nil {
-		t.Fatal(err)
-	}
-	r.waitFor(t, "3 events", func(r *recorder) bool { return len(r.data) >= 3 })
+	r := liveEvents(t, ctx, c, 3)
 	c.Reconnect()
 	deadline := time.Now().Add(15 * time.Second)
 	for c.Stats().Reconnects != 1 {
@@ -317,11 +313,7 @@ func TestGiveUpEndsSubscription(t *testing.T) {
 	c := newClient(t, trpcws.Options{URL: srv.URL, RetryDelay: fastRetry, OnError: func(error) {},
 		Retry: trpcws.RetryOptions{MaxAttempts: 1, MinUptime: time.Hour}})
 	ctx := ctxT(t)
-	r := newRecorder()
-	if _, err := c.Subscribe(ctx, "events", map[string]int{"intervalMs": 5}, r.opts()); err != nil {
-		t.Fatal(err)
-	}
-	r.waitFor(t, "an event", func(r *recorder) bool { return len(r.data) >= 1 })
+	r := liveEvents(t, ctx, c, 1)
 	// The socket lived less than MinUptime: one failed attempt, give up.
 	srv.Drop(t)
 	r.waitFor(t, "the subscription's error", func(r *recorder) bool { return r.err != nil })
