@@ -58,7 +58,10 @@ func TestFaultSoak(t *testing.T) {
 		URL:        "ws://" + proxy.Addr(),
 		RetryDelay: func(attempt int) time.Duration { return time.Duration(min(attempt+1, 10)) * 20 * time.Millisecond },
 		KeepAlive:  trpcws.KeepAliveOptions{Enabled: true, Interval: 400 * time.Millisecond, PongTimeout: 400 * time.Millisecond},
-		OnOpen:     func() { reconnects.Add(1) },
+		// A handshake the proxy leaves half open never completes: keep-alive
+		// covers open sockets only, and there is no connect timeout by default.
+		ConnectTimeout: 2 * time.Second,
+		OnOpen:         func() { reconnects.Add(1) },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,10 @@ const client = createTRPCWebSocket({
   url,
   retryDelayMs: (attempt) => Math.min(attempt + 1, 10) * 20,
   keepAlive: { enabled: true, intervalMs: 400, pongTimeoutMs: 400 },
+  // A handshake the proxy leaves half open never completes and never fails:
+  // without a connect timeout (none by default, as in the reference) the
+  // client would wait for it for good. Keep-alive covers open sockets only.
+  connectTimeoutMs: 2000,
   onOpen: () => opened++,
 });
 let opened = 0;
