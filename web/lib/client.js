@@ -559,8 +559,11 @@ export class TRPCWebSocketClient {
   /** Counters and the connection's state, read from the core. */
   stats() {
     if (!wasm || !this.#cid) {
-      return { state: this.connectionState.get().state, socketsOpened: 0, reconnects: 0, attempt: 0, queued: 0, inFlight: 0,
-        subscriptions: 0, framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, lastPingRttMs: null, connectedAt: null };
+      // Before Go runs: what early start knows (its socket and calls).
+      const e = this.#early?.counts();
+      return { state: this.connectionState.get().state, socketsOpened: e?.socketsOpened ?? 0, reconnects: 0, attempt: 0,
+        queued: e?.queued ?? 0, inFlight: e?.inFlight ?? 0, subscriptions: e?.subscriptions ?? 0, framesIn: 0, framesOut: 0,
+        bytesIn: 0, bytesOut: 0, lastPingRttMs: null, connectedAt: e?.connectedAt ?? null };
     }
     const p = wasm.x.trpcws_stats(this.#cid);
     wasm.view();

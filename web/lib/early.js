@@ -102,6 +102,7 @@ export class EarlyStart {
   #serverError = null; // the last id:null error on the socket
   #reconnect = false; // the server asked for a new connection
   #busy = 0; // what the module's compile waits for (see earlyBusyChanged)
+  #openedAt = null; // when the socket opened (performance.now()), for stats()
 
   constructor(host) {
     this.#host = host;
@@ -135,6 +136,18 @@ export class EarlyStart {
       earlyBusyChanged(busy - this.#busy);
       this.#busy = busy;
     }
+  }
+
+  /** For stats() before Go runs: the socket, once open, and the calls. */
+  counts() {
+    let inFlight = 0;
+    let subscriptions = 0;
+    for (const req of this.#inFlight.values()) {
+      if (req.type === 'subscription') subscriptions++;
+      else inFlight++;
+    }
+    return { socketsOpened: this.#openedAt === null ? 0 : 1, connectedAt: this.#open ? this.#openedAt : null,
+      queued: this.#queue.length, inFlight, subscriptions };
   }
 
   /** Opens the socket (at creation unless lazy; else for the first call). */
@@ -190,6 +203,7 @@ export class EarlyStart {
     if (sock !== this.#sock) return;
     if (hasParams) sock.send(`{"method":"connectionParams","data":${sock.params}}`);
     this.#open = true;
+    this.#openedAt = performance.now();
     this.#host.state('pending', null);
     this.#flush();
     this.#updateBusy();

@@ -33,6 +33,7 @@ describe(`early start, before the module runs (${wsMode})`, () => {
   test('calls answered before Go runs are the reference client\'s; Go keeps the socket and the wire ids go on', async () => {
     const r = await run('answered');
     assert.equal(r.trpcws.goReadyBefore, false, 'the module was not running yet');
+    assert.deepEqual(r.earlyStats, { state: 'pending', socketsOpened: 1, inFlight: 0, connected: true }, 'stats() before Go runs');
     assert.deepEqual(r.trpcws.results, r.reference.results);
     assert.deepEqual(r.trpcws.after, { ok: true, value: 'after' });
     assert.deepEqual(r.trpcws.states, r.reference.states);
