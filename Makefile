@@ -46,10 +46,12 @@ test-go: build
 # and the client against a model server (longer by hand: make test-fuzz FUZZTIME=5m).
 FUZZTIME ?= 10s
 FUZZTIME_MODEL ?= 5s
+# core/fuzz.sh runs `go test -fuzz` and re-runs once only when Go's fuzzer
+# stopped mid-minimization at the deadline with no failing input.
 test-fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./core
-	$(GO) test -run='^$$' -fuzz='^FuzzClient$$' -fuzztime=$(FUZZTIME_MODEL) ./core
-	$(GO) test -run='^$$' -fuzz='^FuzzServerModel$$' -fuzztime=$(FUZZTIME_MODEL) ./core
+	bash core/fuzz.sh FuzzDecode $(FUZZTIME)
+	bash core/fuzz.sh FuzzClient $(FUZZTIME_MODEL)
+	bash core/fuzz.sh FuzzServerModel $(FUZZTIME_MODEL)
 
 # The fault soak for SOAK_DURATION (default 10 minutes; make test runs it
 # for 20 s) and the issue's subscription flood (400,000 × 400 B events),
