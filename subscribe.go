@@ -108,8 +108,10 @@ type subItem struct {
 // server stops it, it fails, its consumer falls opts.BufferSize events
 // behind (ErrSlowConsumer), Unsubscribe is called, ctx is cancelled, or
 // the client is closed; it survives lost sockets, resuming after the last
-// tracked event.
+// tracked event. A nil ctx panics, as for Query, before the client is
+// touched.
 func (c *Client) Subscribe(ctx context.Context, path string, input any, opts SubscribeOptions) (*Subscription, error) {
+	mustContext(ctx, "Subscribe")
 	s, err := c.subscribe(ctx, path, input, opts.LastEventID, opts)
 	if err != nil {
 		return nil, err
@@ -329,13 +331,16 @@ func (s *Subscription) call(name string, f func()) {
 // iteration ends when the server stops the subscription; an error from the
 // server, ErrSlowConsumer (the loop fell DefaultBufferSize events behind),
 // ErrClientClosed or ctx's error is yielded once, last. Once ctx has ended
-// no further event is yielded. Breaking out of the loop unsubscribes.
+// no further event is yielded. Breaking out of the loop unsubscribes. A nil
+// ctx panics at once (when Events is called, not when the loop starts), as
+// for Query.
 //
 //	for ev, err := range c.Events(ctx, "onMessage", nil, "") {
 //		if err != nil { return err }
 //		fmt.Println(string(ev.Data))
 //	}
 func (c *Client) Events(ctx context.Context, path string, input any, lastEventID string) iter.Seq2[Event, error] {
+	mustContext(ctx, "Events")
 	return func(yield func(Event, error) bool) {
 		s, err := c.subscribe(ctx, path, input, lastEventID, SubscribeOptions{})
 		if err != nil {
