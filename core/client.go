@@ -1,9 +1,6 @@
 package core
 
-import (
-	"cmp"
-	"slices"
-)
+import "slices"
 
 // Client, its records of requests and sockets, and the output queue.
 
@@ -229,7 +226,7 @@ func (c *Client) sortedPending() []*request {
 			rs = append(rs, r)
 		}
 	}
-	slices.SortFunc(rs, func(a, b *request) int { return cmp.Compare(a.ID, b.ID) })
+	sortRequests(rs, func(r *request) int64 { return r.ID })
 	return rs
 }
 
@@ -271,6 +268,6 @@ func (c *Client) sortedAll() []*request {
 	for _, r := range c.reqs {
 		rs = append(rs, r)
 	}
-	slices.SortFunc(rs, func(a, b *request) int { return cmp.Compare(a.order, b.order) })
+	sortRequests(rs, func(r *request) int64 { return r.order })
 	return rs
 }
