@@ -87,7 +87,8 @@ test-e2e: build
 bench: deps build
 	@if [ -f bench/run.sh ]; then bash bench/run.sh; else $(GO) test -run='^$$' -bench=. -benchmem ./...; fi
 
-demo: deps build
+# Only what the demo needs: demo/run.sh runs npm ci in testserver/ and web/ (not e2e/ or bench/).
+demo: deps-go build
 	@if [ -f demo/run.sh ]; then bash demo/run.sh; else echo "demo: not yet"; exit 1; fi
 
 clean:

@@ -45,6 +45,7 @@ Usage:
   trpcws mutate    URL PATH [JSON|-] [flags]   call a mutation, print its result
   trpcws subscribe URL PATH [JSON|-] [flags]   print a subscription's events, one JSON line each
   trpcws help [COMMAND]                        this text, or one command's flags and examples
+  trpcws version                               the version (also --version)
 
 URL is the server's WebSocket URL (ws://, wss://; http:// and https:// work too).
 JSON is the procedure's input; - reads it from stdin; leave it out for none.
@@ -298,6 +299,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, terminal bool
 			return exitUsage
 		}
 		fmt.Fprint(stdout, topUsage)
+		return exitOK
+	case "-version", "--version", "version":
+		fmt.Fprintf(stdout, "trpcws %s\n", trpcws.Version)
 		return exitOK
 	case "query", "mutate", "subscribe":
 	default:
