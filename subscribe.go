@@ -76,6 +76,7 @@ type Subscription struct {
 	id   int64
 	opts SubscribeOptions
 	stop func() bool // ends the context.AfterFunc
+	hend func()      // over HTTP: ends the event stream
 	max  int         // buffered events allowed, -1 for no bound
 
 	// stopped is set by Unsubscribe, ctx's end or Close: events already
@@ -144,6 +145,13 @@ func (c *Client) subscribe(ctx context.Context, path string, input any, lastEven
 	if s.max == 0 {
 		s.max = DefaultBufferSize
 	}
+	if c.hc != nil {
+		if err := c.httpSubscribe(ctx, s, path, raw, lastEventID); err != nil {
+			return nil, err
+		}
+		s.stop = context.AfterFunc(ctx, s.Unsubscribe)
+		return s, nil
+	}
 	var last *string
 	if lastEventID != "" {
 		last = &lastEventID
@@ -178,6 +186,10 @@ func (s *Subscription) Unsubscribe() {
 // cancel forgets the subscription in the client and stops it on the server.
 func (s *Subscription) cancel() {
 	c := s.c
+	if s.hend != nil {
+		s.hend()
+		return
+	}
 	c.do(func(now int64) {
 		if c.subs[s.id] == s {
 			delete(c.subs, s.id)
