@@ -26,8 +26,10 @@ type request struct {
 	movedFrom []*conn             // sockets it was stopped on, awaiting drain
 	earlier   []*request          // its earlier incarnations, while they drain
 	started   bool                // the subscriber has seen "started"
-	timeoutMs int64               // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
-	heapAt    int                 // 1 + its index in Client.timeouts, 0 when not there
+	// noResubscribe: ended with ErrNotResubscribed rather than sent again
+	noResubscribe bool
+	timeoutMs     int64 // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
+	heapAt        int   // 1 + its index in Client.timeouts, 0 when not there
 }
 
 type conn struct {
