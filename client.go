@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/trpcws/trpcws/core"
+	"github.com/trpcws/trpcws/httpdriver"
 )
 
 // Client is a tRPC WebSocket client. Create it with NewClient; it is safe
@@ -40,6 +41,12 @@ type Client struct {
 	idle chan struct{} // closed when live drops to 0
 
 	notes notifier // the client-wide callbacks, run in order off every lock
+
+	// hc carries calls and subscriptions when the URL is http(s):// (see
+	// http.go); nil for the WebSocket. hctx ends when Close begins.
+	hc      *httpdriver.Client
+	hctx    context.Context
+	hcancel context.CancelFunc
 }
 
 type callResult struct {
@@ -77,6 +84,9 @@ func NewClient(opts Options) (*Client, error) {
 		RequestTimeoutMs: ms(opts.RequestTimeout),
 		MaxQueued:        opts.MaxQueued,
 		Events:           opts.Logger != nil,
+	}
+	if err := c.useHTTP(&cfg); err != nil {
+		return nil, err
 	}
 	c.timer = time.AfterFunc(time.Hour, c.onTimer)
 	c.timer.Stop()
@@ -356,6 +366,9 @@ func (c *Client) call(ctx context.Context, m core.Method, path string, input any
 	if err != nil {
 		return nil, err
 	}
+	if c.hc != nil {
+		return c.httpCall(ctx, m, path, raw)
+	}
 	ch := make(chan callResult, 1)
 	var id int64
 	c.do(func(now int64) {
@@ -455,6 +468,9 @@ func (c *Client) Close(ctx context.Context) error {
 	mustContext(ctx, "Close")
 	done := make(chan struct{})
 	first := false
+	if c.hcancel != nil {
+		c.hcancel()
+	}
 	c.do(func(now int64) {
 		if c.closed {
 			return

@@ -81,12 +81,12 @@ type TypedEvent[T any] struct {
 // event's id, which the subscription has still passed: it resumes after
 // it); the subscription goes on if the loop does. Otherwise errors end the
 // iteration as for Client.Events, and breaking out of the loop
-// unsubscribes. A nil ctx panics when Events is called, as for
-// [Client.Events].
-func Events[T any](ctx context.Context, c *Client, path string, input any, lastEventID string) iter.Seq2[TypedEvent[T], error] {
+// unsubscribes. opts are as for Client.Events. A nil ctx panics when
+// Events is called, as for [Client.Events].
+func Events[T any](ctx context.Context, c *Client, path string, input any, lastEventID string, opts ...SubscribeOptions) iter.Seq2[TypedEvent[T], error] {
 	mustContext(ctx, "Events")
 	return func(yield func(TypedEvent[T], error) bool) {
-		for ev, err := range c.Events(ctx, path, input, lastEventID) {
+		for ev, err := range c.Events(ctx, path, input, lastEventID, opts...) {
 			if err != nil {
 				yield(TypedEvent[T]{}, err)
 				return
