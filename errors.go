@@ -27,6 +27,11 @@ var ErrConnectionClosed = core.ErrConnectionClosed
 // ended normally: stopped by the server, unsubscribed, or completed by Close.
 var ErrSubscriptionEnded = errors.New("trpcws: subscription ended")
 
+// ErrNotResubscribed ends a subscription started with
+// SubscribeOptions.NoResubscribe where it would have been sent again after
+// a reconnect.
+var ErrNotResubscribed = core.ErrNotResubscribed
+
 // PanicError wraps a value recovered from a panicking user callback.
 type PanicError struct {
 	// Callback names the callback, e.g. "OnData".

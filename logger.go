@@ -8,7 +8,8 @@ import (
 	"github.com/trpcws/trpcws/core"
 )
 
-// logNote forwards a core note or state change to Options.Logger.
+// logNote forwards a core note or state change to Options.Logger; a
+// panicking handler is reported to OnError and the client carries on.
 func (c *Client) logNote(o *core.Output) {
 	l := c.opts.Logger
 	if l == nil {
@@ -42,5 +43,19 @@ func (c *Client) logNote(o *core.Output) {
 	if o.Err != nil {
 		attrs = append(attrs, slog.String("err", o.Err.Error()))
 	}
-	l.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
+	c.guard("Logger", func() { l.LogAttrs(ctx, slog.LevelDebug, msg, attrs...) })
+}
+
+// logPanic tells Options.Logger that a user callback panicked (at
+// slog.LevelError); OnError is told too. A panicking handler is reported
+// to OnError and not logged again.
+func (c *Client) logPanic(err *PanicError) {
+	l := c.opts.Logger
+	if l == nil {
+		return
+	}
+	c.guard("Logger", func() {
+		l.LogAttrs(context.Background(), slog.LevelError, "trpcws: callback panicked",
+			slog.String("callback", err.Callback), slog.Any("value", err.Value))
+	})
 }

@@ -1,9 +1,6 @@
 package core
 
-import (
-	"cmp"
-	"slices"
-)
+import "slices"
 
 // Client, its records of requests and sockets, and the output queue.
 
@@ -29,8 +26,10 @@ type request struct {
 	movedFrom []*conn             // sockets it was stopped on, awaiting drain
 	earlier   []*request          // its earlier incarnations, while they drain
 	started   bool                // the subscriber has seen "started"
-	timeoutMs int64               // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
-	heapAt    int                 // 1 + its index in Client.timeouts, 0 when not there
+	// noResubscribe: ended with ErrNotResubscribed rather than sent again
+	noResubscribe bool
+	timeoutMs     int64 // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
+	heapAt        int   // 1 + its index in Client.timeouts, 0 when not there
 }
 
 type conn struct {
@@ -229,7 +228,7 @@ func (c *Client) sortedPending() []*request {
 			rs = append(rs, r)
 		}
 	}
-	slices.SortFunc(rs, func(a, b *request) int { return cmp.Compare(a.ID, b.ID) })
+	sortRequests(rs, func(r *request) int64 { return r.ID })
 	return rs
 }
 
@@ -271,6 +270,6 @@ func (c *Client) sortedAll() []*request {
 	for _, r := range c.reqs {
 		rs = append(rs, r)
 	}
-	slices.SortFunc(rs, func(a, b *request) int { return cmp.Compare(a.order, b.order) })
+	sortRequests(rs, func(r *request) int64 { return r.order })
 	return rs
 }

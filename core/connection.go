@@ -209,6 +209,10 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 			r.sock, r.successor = r.successor, nil
 			continue
 		}
+		if r.noResubscribe {
+			c.finish(r, Output{Kind: OutError, ID: r.id, Err: ErrNotResubscribed})
+			continue
+		}
 		lostSubs = append(lostSubs, r)
 	}
 	if k == c.active || c.active == nil && !restored {

@@ -47,7 +47,8 @@ Usage:
   trpcws help [COMMAND]                        this text, or one command's flags and examples
   trpcws version                               the version (also --version)
 
-URL is the server's WebSocket URL (ws://, wss://; http:// and https:// work too).
+URL is the server's WebSocket URL (ws://, wss://), or its HTTP endpoint (http://, https://:
+calls as httpBatchLink sends them, subscribe over Server-Sent Events).
 JSON is the procedure's input; - reads it from stdin; leave it out for none.
 Flags may come before or after the arguments; after -- everything is an argument
 (for an input such as -1).
