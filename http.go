@@ -38,7 +38,9 @@ func (c *Client) useHTTP(cfg *core.Config) error {
 	return c.openHTTP(u, true)
 }
 
-func isHTTP(u string) bool { return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") }
+func isHTTP(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
+}
 
 // openHTTP makes the HTTP driver for url; subs tells whether
 // subscriptions use it too (over SSE).
