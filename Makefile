@@ -13,8 +13,10 @@ all: build
 
 deps: deps-go deps-node
 
+# otel/ is its own module (OpenTelemetry stays out of the main one).
 deps-go:
 	$(GO) mod download
+	cd otel && $(GO) mod download
 
 # npm ci only when the lock file changed since the last install.
 deps-node:
@@ -33,14 +35,17 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./...
+	cd otel && $(GO) vet ./...
 
 test: deps fmt-check vet test-go test-fuzz test-wasm test-size test-web test-release test-e2e
 	@echo "make test: all suites passed"
 
 # Native Go: core state machine, native driver against the real @trpc/server, race detector, leak check,
-# the fault soak and the hostile-server suite (native, and the wasm build in Node 22: hence the build).
+# the fault soak and the hostile-server suite (native, and the wasm build in Node 22: hence the build);
+# then the nested module otel/ (the OpenTelemetry interceptor) against the same real server.
 test-go: build
 	$(GO) test -race -count=1 ./...
+	cd otel && $(GO) test -race -count=1 ./...
 
 # Short fuzz runs: the frame decoder, the client driven by random programs,
 # and the client against a model server (longer by hand: make test-fuzz FUZZTIME=5m).

@@ -11,8 +11,8 @@ import (
 
 // httpOptions is the HTTP driver's configuration from opts: HTTPHeader on
 // every request and HTTPClient.
-func httpOptions(opts *Options) httpdriver.Options {
-	o := httpdriver.Options{URL: opts.URL, HTTPClient: opts.HTTPClient}
+func httpOptions(opts *Options, url string) httpdriver.Options {
+	o := httpdriver.Options{URL: url, HTTPClient: opts.HTTPClient}
 	if opts.HTTPHeader != nil {
 		h := opts.HTTPHeader
 		o.Header = func(context.Context) (http.Header, error) { return h, nil }

@@ -22,6 +22,12 @@ type Options struct {
 	// httpBatchLink sends them and subscriptions over Server-Sent Events
 	// (docs/http.md), with no WebSocket.
 	URL string
+	// HTTPURL, with a WebSocket URL (or URLFunc), splits the transports as
+	// tRPC's splitLink is usually set up: queries and mutations go over
+	// HTTP to this tRPC endpoint (as httpBatchLink sends them, e.g.
+	// "https://host/api/trpc") and subscriptions over the WebSocket. Set
+	// Lazy too to open the socket only while subscriptions need it.
+	HTTPURL string
 	// URLFunc, when set, is called before every connection attempt instead
 	// of using URL; ctx ends when the client is closed.
 	URLFunc func(ctx context.Context) (string, error)
