@@ -82,8 +82,17 @@ type Options struct {
 	// drops the socket when it does not answer.
 	KeepAlive KeepAliveOptions
 
-	// HTTPHeader is sent with the WebSocket handshake.
+	// HTTPHeader is sent with the WebSocket handshake, and with every
+	// request of the HTTP transport.
 	HTTPHeader http.Header
+	// HTTPHeaderFunc, when set, is called for every WebSocket handshake and
+	// every request of the HTTP transport (a batch of calls, each
+	// connection of an event stream), and its headers are set over
+	// HTTPHeader's: a fresh token goes on each. ctx is the first call's of
+	// the batch, the subscription's, or the socket's (ending when the
+	// client closes). An error fails that request's calls, or the
+	// connection attempt; a panic is a *PanicError.
+	HTTPHeaderFunc func(ctx context.Context) (http.Header, error)
 	// HTTPClient is used for the handshake; nil means http.DefaultClient.
 	HTTPClient *http.Client
 	// ReadLimit bounds the size of one inbound message in bytes; 0 means
