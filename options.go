@@ -15,6 +15,7 @@ type Options struct {
 	// HTTP endpoint, e.g. "http://host/api/trpc": calls then go as
 	// httpBatchLink sends them and subscriptions over Server-Sent Events
 	// (docs/http.md), with no WebSocket.
+	// NewClient returns a *URLError when URL cannot be dialled.
 	URL string
 	// HTTPURL, with a WebSocket URL (or URLFunc), splits the transports as
 	// tRPC's splitLink is usually set up: queries and mutations go over
@@ -23,7 +24,9 @@ type Options struct {
 	// Lazy too to open the socket only while subscriptions need it.
 	HTTPURL string
 	// URLFunc, when set, is called before every connection attempt instead
-	// of using URL; ctx ends when the client is closed.
+	// of using URL; ctx ends when the client is closed. A result that
+	// cannot be dialled fails the attempt with a *URLError and is not
+	// retried: the client gives up (see URLError).
 	URLFunc func(ctx context.Context) (string, error)
 
 	// ConnectionParams, when non-nil, is sent as the first message on every

@@ -130,6 +130,9 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 		if url, err = callURL(s.ctx, o.URLFunc); err != nil {
 			return nil, nil, err
 		}
+		if err := checkURL("Options.URLFunc", url); err != nil {
+			return nil, nil, err
+		}
 	}
 	withParams := o.ConnectionParams != nil || o.ConnectionParamsFunc != nil
 	if withParams {

@@ -85,7 +85,10 @@ func (s *socket) run() {
 	url := c.opts.URL
 	if c.opts.URLFunc != nil {
 		var err error
-		if url, err = callURL(s.ctx, c.opts.URLFunc); err != nil {
+		if url, err = callURL(s.ctx, c.opts.URLFunc); err == nil {
+			err = checkURL("Options.URLFunc", url)
+		}
+		if err != nil {
 			c.report(err)
 			s.finish(0, err)
 			return

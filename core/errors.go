@@ -38,10 +38,7 @@ func (e *ClosedError) Error() string {
 	if e.Code != 0 {
 		msg += " (code " + strconv.Itoa(e.Code) + ")"
 	}
-	if e.Cause != nil {
-		msg += ": " + e.Cause.Error()
-	}
-	return msg
+	return withCause(msg, e.Cause)
 }
 
 // Is makes errors.Is(err, ErrConnectionClosed) true.
@@ -90,11 +87,7 @@ type GaveUpError struct {
 }
 
 func (e *GaveUpError) Error() string {
-	msg := "trpcws: gave up reconnecting after " + strconv.Itoa(e.Attempts) + " failed attempts"
-	if e.Cause != nil {
-		msg += ": " + e.Cause.Error()
-	}
-	return msg
+	return withCause("trpcws: gave up reconnecting after "+strconv.Itoa(e.Attempts)+" failed attempts", e.Cause)
 }
 
 // Is makes errors.Is(err, ErrConnectionClosed) true.
@@ -228,4 +221,44 @@ func CodeName(code int) string {
 		return "CLIENT_CLOSED_REQUEST"
 	}
 	return "UNKNOWN"
+}
+
+// prefix starts every error message of the module, once.
+const prefix = "trpcws: "
+
+// withCause appends cause's text to msg, without cause's own prefix: one
+// "trpcws: " per message, however deep the chain.
+func withCause(msg string, cause error) string {
+	if cause == nil {
+		return msg
+	}
+	text := cause.Error()
+	if len(text) >= len(prefix) && text[:len(prefix)] == prefix {
+		text = text[len(prefix):]
+	}
+	return msg + ": " + text
+}
+
+// URLError is a WebSocket URL that can never be dialled: it does not parse,
+// or it is not a ws:// or wss:// URL with a host. A driver reports it as
+// the cause of a failed attempt (Closed); the core does not retry it: the
+// client gives up at once (a *GaveUpError whose cause chain holds it), and
+// the next request starts over, so a URL function is asked again.
+type URLError struct {
+	// Option names where the URL came from, e.g. "Options.URL" or
+	// "Options.URLFunc" (in JavaScript "url"); empty: not said.
+	Option string
+	// URL is the URL as given (what the URL function returned, when one is
+	// used).
+	URL string
+	// Reason is what is wrong with it.
+	Reason string
+}
+
+func (e *URLError) Error() string {
+	msg := prefix
+	if e.Option != "" {
+		msg += e.Option + ": "
+	}
+	return msg + "invalid WebSocket URL \"" + e.URL + "\": " + e.Reason
 }

@@ -509,3 +509,56 @@ func TestRequestTimeoutsFireInOrder(t *testing.T) {
 		t.Errorf("%d timeouts, want %d; %d left in the heap", n, len(want), len(h.c.timeouts))
 	}
 }
+
+// A URL that can never be dialled is not retried: the client gives up at
+// once, whatever the retry policy, and the next request starts over.
+func TestBadURLGivesUpAtOnce(t *testing.T) {
+	t.Parallel()
+	bad := &URLError{URL: "not a url", Reason: "no scheme"}
+	h := newHarness(t, Config{}) // retry forever
+	q := h.query("q")
+	h.take()
+	h.c.Closed(h.now, 1, 0, bad)
+	h.drain()
+	eq(t, "outputs", h.takeKinds(), []string{"error 1 closed: Initialization error", "state idle: Initialization error"})
+	if h.deadlineIn() != -1 {
+		t.Error("a retry is scheduled for an URL that cannot be dialled")
+	}
+	g := gaveUp(t, lastState(h).Err)
+	var ue *URLError
+	if g.Attempts != 1 || !errors.As(g, &ue) || ue != bad {
+		t.Errorf("gave up %+v", g)
+	}
+	gaveUp(t, h.outcome(q).Err)
+
+	// The next request asks for the URL again; this time it opens, and when
+	// that socket is lost the reconnect meets a bad URL: given up too.
+	sid := h.subscribe("s")
+	eq(t, "restart", h.takeKinds(), []string{"state connecting", "dial 2"})
+	h.open(2)
+	h.lose(2, 1006)
+	if d := h.lastDial(); d != 3 {
+		t.Fatalf("no reconnect after a lost socket: last dial %d", d)
+	}
+	h.c.Closed(h.now, 3, 0, bad)
+	h.drain()
+	if h.deadlineIn() != -1 || h.c.State() != StateIdle {
+		t.Errorf("after a lost socket and a bad URL: deadline %d, state %v", h.deadlineIn(), h.c.State())
+	}
+	gaveUp(t, lastState(h).Err)
+	gaveUp(t, h.outcome(sid).Err)
+}
+
+// One "trpcws: " per message, however deep the chain.
+func TestErrorPrefixOnce(t *testing.T) {
+	t.Parallel()
+	err := &GaveUpError{Attempts: 1, Cause: &ClosedError{Message: "Initialization error", Cause: &URLError{URL: "x", Reason: "no scheme"}}}
+	for _, c := range []struct{ got, want string }{
+		{err.Error(), `trpcws: gave up reconnecting after 1 failed attempts: Initialization error: invalid WebSocket URL "x": no scheme`},
+		{(&ClosedError{Message: "WebSocket closed", Code: 1006, Cause: errors.New("EOF")}).Error(), "trpcws: WebSocket closed (code 1006): EOF"},
+	} {
+		if c.got != c.want {
+			t.Errorf("message %q, want %q", c.got, c.want)
+		}
+	}
+}

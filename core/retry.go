@@ -178,6 +178,12 @@ func (c *Client) attemptFailed(now int64, cause error) {
 		return
 	}
 	c.failed()
+	if _, bad := cause.(*URLError); bad {
+		// It would fail the same way every time: no retry loop.
+		c.link.failures = max(c.link.failures, 1)
+		c.giveUp(now, err)
+		return
+	}
 	if c.link.phase != linkDialing {
 		// The first attempt of open(): start the retry loop.
 		c.reconnect(now, err, c.nextAttempt(now, false))
