@@ -12,7 +12,7 @@ import (
 // httpOptions is the HTTP driver's configuration from opts: HTTPHeader and
 // HTTPHeaderFunc on every request, and HTTPClient.
 func httpOptions(opts *Options, url string) httpdriver.Options {
-	o := httpdriver.Options{URL: url, HTTPClient: opts.HTTPClient}
+	o := httpdriver.Options{URL: url, HTTPClient: opts.HTTPClient, Stream: opts.HTTPBatchStream}
 	if opts.HTTPHeader != nil || opts.HTTPHeaderFunc != nil {
 		o.Header = opts.headers
 	}

@@ -108,3 +108,27 @@ func TestHTTPHeaderFunc(t *testing.T) {
 		c.Close(ctx)
 	}
 }
+
+// Options.HTTPBatchStream: the same results and errors through the
+// streamed batch response (httpdriver's TestBatchStream shows the
+// streaming itself).
+func TestHTTPBatchStream(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	c, err := trpcws.NewClient(trpcws.Options{URL: srv.HTTP + "/trpc", HTTPBatchStream: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	ctx := context.Background()
+	if v, err := trpcws.Query[map[string]int](ctx, c, "echo", map[string]int{"n": 5}); err != nil || v["n"] != 5 {
+		t.Fatalf("echo: %v %v", v, err)
+	}
+	var te *trpcws.TRPCError
+	if _, err := c.Query(ctx, "fail", map[string]string{"code": "CONFLICT"}); !errors.As(err, &te) || te.Code != "CONFLICT" {
+		t.Fatalf("fail: %v", err)
+	}
+	if out, err := c.Mutation(ctx, "voidMutation", nil); err != nil || out != nil {
+		t.Fatalf("voidMutation: %s %v", out, err)
+	}
+}
