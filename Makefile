@@ -67,13 +67,16 @@ test-wasm:
 	  GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsbridge/...; \
 	else echo "test-wasm: jsbridge has no tests yet"; exit 1; fi
 
-# The .wasm a user downloads must stay within budget (gzip -9, checked); the brotli size of the
-# shipped web/trpcws.wasm.br is printed beside it.
-WASM_GZIP_BUDGET ?= 850000
+# The .wasm a user downloads must stay within budget as shipped (after build.sh's post-link step):
+# gzip -9 and the shipped web/trpcws.wasm.br (brotli 11), both checked. Issue #25's targets are
+# 600000 / 465000; these budgets hold what has been reached so far.
+WASM_GZIP_BUDGET ?= 610000
+WASM_BROTLI_BUDGET ?= 475000
 test-size: build
 	@raw=$$(stat -c %s web/trpcws.wasm); gz=$$(gzip -9 -c web/trpcws.wasm | wc -c); br=$$(stat -c %s web/trpcws.wasm.br); \
-	echo "wasm size: $$raw bytes raw, $$gz bytes gzip -9 (budget $(WASM_GZIP_BUDGET)), $$br bytes brotli 11"; \
-	test $$gz -le $(WASM_GZIP_BUDGET) || { echo "wasm over budget"; exit 1; }; \
+	echo "wasm size: $$raw bytes raw, $$gz bytes gzip -9 (budget $(WASM_GZIP_BUDGET)), $$br bytes brotli 11 (budget $(WASM_BROTLI_BUDGET))"; \
+	test $$gz -le $(WASM_GZIP_BUDGET) || { echo "wasm over its gzip budget"; exit 1; }; \
+	test $$br -le $(WASM_BROTLI_BUDGET) || { echo "wasm over its brotli budget"; exit 1; }; \
 	cmp -s <(gzip -dc web/trpcws.wasm.gz) web/trpcws.wasm || { echo "web/trpcws.wasm.gz does not match web/trpcws.wasm"; exit 1; }; \
 	cmp -s <(node -e 'process.stdout.write(require("node:zlib").brotliDecompressSync(require("node:fs").readFileSync(process.argv[1])))' web/trpcws.wasm.br) web/trpcws.wasm \
 	  || { echo "web/trpcws.wasm.br does not match web/trpcws.wasm"; exit 1; }
@@ -87,7 +90,8 @@ test-e2e: build
 bench: deps build
 	@if [ -f bench/run.sh ]; then bash bench/run.sh; else $(GO) test -run='^$$' -bench=. -benchmem ./...; fi
 
-demo: deps build
+# Only what the demo needs: demo/run.sh runs npm ci in testserver/ and web/ (not e2e/ or bench/).
+demo: deps-go build
 	@if [ -f demo/run.sh ]; then bash demo/run.sh; else echo "demo: not yet"; exit 1; fi
 
 clean:

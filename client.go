@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/trpcws/trpcws/core"
+	"github.com/trpcws/trpcws/httpdriver"
 )
 
 // Client is a tRPC WebSocket client. Create it with NewClient; it is safe
@@ -40,6 +41,12 @@ type Client struct {
 	idle chan struct{} // closed when live drops to 0
 
 	notes notifier // the client-wide callbacks, run in order off every lock
+
+	// hc carries calls and subscriptions when the URL is http(s):// (see
+	// http.go); nil for the WebSocket. hctx ends when Close begins.
+	hc      *httpdriver.Client
+	hctx    context.Context
+	hcancel context.CancelFunc
 }
 
 type callResult struct {
@@ -78,6 +85,9 @@ func NewClient(opts Options) (*Client, error) {
 		MaxQueued:        opts.MaxQueued,
 		Events:           opts.Logger != nil,
 	}
+	if err := c.useHTTP(&cfg); err != nil {
+		return nil, err
+	}
 	c.timer = time.AfterFunc(time.Hour, c.onTimer)
 	c.timer.Stop()
 	c.do(func(now int64) {
@@ -92,7 +102,9 @@ func NewClient(opts Options) (*Client, error) {
 func (c *Client) retryDelay(attempt int) (ms int64) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.report(&PanicError{Callback: "RetryDelay", Value: r})
+			err := &PanicError{Callback: "RetryDelay", Value: r}
+			c.logPanic(err)
+			c.report(err)
 			ms = core.ExponentialBackoff(attempt)
 		}
 	}()
@@ -125,13 +137,19 @@ type effect struct {
 // asked for.
 func (c *Client) do(fn func(now int64)) {
 	var buf [8]effect
-	c.mu.Lock()
-	fn(c.now())
-	effects := c.drain(buf[:0])
-	c.mu.Unlock()
+	effects := c.locked(fn, buf[:0])
 	for i := range effects {
 		c.apply(&effects[i])
 	}
+}
+
+// locked runs fn and drains the core under c.mu, which a panic releases
+// too: nothing that panics under the lock can leave the client wedged.
+func (c *Client) locked(fn func(now int64), buf []effect) []effect {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fn(c.now())
+	return c.drain(buf)
 }
 
 // drain turns the core's outputs into effects; c.mu is held.
@@ -307,7 +325,11 @@ func (c *Client) guard(name string, fn func()) {
 	}
 	defer func() {
 		if r := recover(); r != nil && name != "OnError" {
-			c.report(&PanicError{Callback: name, Value: r})
+			err := &PanicError{Callback: name, Value: r}
+			if name != "Logger" {
+				c.logPanic(err)
+			}
+			c.report(err)
 		}
 	}()
 	fn()
@@ -322,14 +344,17 @@ func (c *Client) guard(name string, fn func()) {
 //
 // A failed call returns a *TRPCError sent by the server, an error matching
 // ErrConnectionClosed when the socket was lost or the client closed first,
-// or ctx's error.
+// or ctx's error. A nil ctx panics at once, as in the standard library,
+// before the client is touched.
 func (c *Client) Query(ctx context.Context, path string, input any) (json.RawMessage, error) {
+	mustContext(ctx, "Query")
 	return c.call(ctx, core.Query, path, input)
 }
 
 // Mutation calls a mutation procedure; see Query. A mutation whose socket is
-// lost is not retried: it may have run.
+// lost is not retried: it may have run. A nil ctx panics, as for Query.
 func (c *Client) Mutation(ctx context.Context, path string, input any) (json.RawMessage, error) {
+	mustContext(ctx, "Mutation")
 	return c.call(ctx, core.Mutation, path, input)
 }
 
@@ -340,6 +365,9 @@ func (c *Client) call(ctx context.Context, m core.Method, path string, input any
 	raw, err := marshalInput(input)
 	if err != nil {
 		return nil, err
+	}
+	if c.hc != nil {
+		return c.httpCall(ctx, m, path, raw)
 	}
 	ch := make(chan callResult, 1)
 	var id int64
@@ -404,6 +432,15 @@ func (c *Client) refuse(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// mustContext panics when ctx is nil, with a message naming the method, as
+// the standard library does for a nil Context; the exported methods call it
+// before they touch any state, so the panic leaves the client serving.
+func mustContext(ctx context.Context, method string) {
+	if ctx == nil {
+		panic("trpcws: " + method + " called with a nil context.Context (use context.Background())")
+	}
+}
+
 // checkPath rejects a procedure path the server would close the socket
 // for (a text frame must be UTF-8).
 func checkPath(path string) error {
@@ -425,10 +462,15 @@ func checkPath(path string) error {
 // with ErrClientClosed, sockets are dropped, no further callback is
 // started, and Close returns ctx's error. A callback still running then
 // returns on its own time. A callback that calls Close waits for itself:
-// give that Close a deadline, or call it on a new goroutine.
+// give that Close a deadline, or call it on a new goroutine. A nil ctx
+// panics, as for Query, before the client is touched.
 func (c *Client) Close(ctx context.Context) error {
+	mustContext(ctx, "Close")
 	done := make(chan struct{})
 	first := false
+	if c.hcancel != nil {
+		c.hcancel()
+	}
 	c.do(func(now int64) {
 		if c.closed {
 			return

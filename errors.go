@@ -1,6 +1,7 @@
 package trpcws
 
 import (
+	"context"
 	"errors"
 
 	"github.com/trpcws/trpcws/core"
@@ -25,6 +26,11 @@ var ErrConnectionClosed = core.ErrConnectionClosed
 // ErrSubscriptionEnded is returned by Subscription.Err once a subscription
 // ended normally: stopped by the server, unsubscribed, or completed by Close.
 var ErrSubscriptionEnded = errors.New("trpcws: subscription ended")
+
+// ErrNotResubscribed ends a subscription started with
+// SubscribeOptions.NoResubscribe where it would have been sent again after
+// a reconnect.
+var ErrNotResubscribed = core.ErrNotResubscribed
 
 // PanicError wraps a value recovered from a panicking user callback.
 type PanicError struct {
@@ -62,3 +68,32 @@ func (e *closedByClose) Is(target error) bool { return target == ErrClientClosed
 // before it are delivered first; resubscribe with the last tracked event's
 // id to resume where it stopped.
 var ErrSlowConsumer = errors.New("trpcws: subscription ended: the consumer fell too far behind (buffer full)")
+
+// TimeoutError ends a call that got no answer within Options.RequestTimeout
+// (errors.Is(err, context.DeadlineExceeded) is true), or a connection
+// attempt that did not open within Options.ConnectTimeout.
+type TimeoutError = core.TimeoutError
+
+// GaveUpError is why the client stopped reconnecting (RetryOptions): the
+// state's error, and the error of every call and subscription it ended.
+// It names the cause, and matches ErrConnectionClosed.
+type GaveUpError = core.GaveUpError
+
+// ErrQueueFull fails a call made while Options.MaxQueued calls already wait
+// for a connection.
+var ErrQueueFull = core.ErrQueueFull
+
+// deadlineError makes a request timeout match context.DeadlineExceeded.
+type deadlineError struct{ err error }
+
+func (e *deadlineError) Error() string        { return e.err.Error() }
+func (e *deadlineError) Unwrap() error        { return e.err }
+func (e *deadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// callError maps a core error for the caller.
+func callError(err error) error {
+	if errors.Is(err, core.ErrTimeout) {
+		return &deadlineError{err}
+	}
+	return err
+}

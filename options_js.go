@@ -17,7 +17,10 @@ import (
 // net/http is not linked into the program. The socket is the host's global
 // WebSocket (browsers, Node 22 or later, Deno, Bun).
 type Options struct {
-	// URL is the server's WebSocket URL, e.g. "ws://127.0.0.1:3001".
+	// URL is the server's WebSocket URL, e.g. "ws://127.0.0.1:3001", or its
+	// HTTP endpoint, e.g. "http://host/api/trpc": calls then go as
+	// httpBatchLink sends them and subscriptions over Server-Sent Events
+	// (docs/http.md), with no WebSocket.
 	URL string
 	// URLFunc, when set, is called before every connection attempt instead
 	// of using URL; ctx ends when the client is closed.

@@ -29,6 +29,7 @@ type socket struct {
 
 	dirty   atomic.Bool // frames may be waiting in the core
 	writing atomic.Bool // a goroutine is writing
+	wmu     sync.Mutex  // held by writeAll: frames leave in the core's order
 
 	// The closing handshake the core asked for: conn.Close, on a goroutine
 	// of its own, may read the server's close frame before run does.
@@ -207,6 +208,9 @@ func (s *socket) close(code int, abort bool) {
 	// Reading goes on in run until the closing handshake ends.
 	s.handshake.Do(func() {
 		s.c.goLive(func() {
+			// The frames the core queued before the close (e.g. the
+			// subscription.stop frames of Cancel or Close) leave first.
+			s.writeAll()
 			err := conn.Close(websocket.StatusCode(code), "")
 			s.handshakeErr = err
 			close(s.shaken)
@@ -273,6 +277,8 @@ func (s *socket) writeLoop() {
 }
 
 func (s *socket) writeAll() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	c := s.c
 	s.mu.Lock()
 	conn := s.conn

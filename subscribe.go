@@ -45,13 +45,21 @@ type SubscribeOptions struct {
 	// serving every other call, where waiting for the consumer would stall
 	// them all.
 	BufferSize int
+	// NoResubscribe, when set, ends the subscription with
+	// ErrNotResubscribed where it would be sent again (its socket was lost,
+	// or the server asked the client to move to a new socket), for a
+	// subscription with side effects on the server. By default, as in the
+	// reference client, it is sent again and resumes after the last
+	// tracked event.
+	NoResubscribe bool
 	// OnStarted is called when the server has started the subscription,
 	// and again after it was re-sent on a new socket following a lost one.
 	OnStarted func()
 	// OnData is called for every event.
 	OnData func(Event)
 	// OnError is called with the error that ended the subscription: a
-	// *TRPCError from the server. No OnComplete follows.
+	// *TRPCError from the server, ErrSlowConsumer, or ErrNotResubscribed.
+	// No OnComplete follows.
 	OnError func(error)
 	// OnComplete is called when the subscription ended without error:
 	// stopped by the server, unsubscribed, or completed by Close.
@@ -68,6 +76,7 @@ type Subscription struct {
 	id   int64
 	opts SubscribeOptions
 	stop func() bool // ends the context.AfterFunc
+	hend func()      // over HTTP: ends the event stream
 	max  int         // buffered events allowed, -1 for no bound
 
 	// stopped is set by Unsubscribe, ctx's end or Close: events already
@@ -108,8 +117,10 @@ type subItem struct {
 // server stops it, it fails, its consumer falls opts.BufferSize events
 // behind (ErrSlowConsumer), Unsubscribe is called, ctx is cancelled, or
 // the client is closed; it survives lost sockets, resuming after the last
-// tracked event.
+// tracked event. A nil ctx panics, as for Query, before the client is
+// touched.
 func (c *Client) Subscribe(ctx context.Context, path string, input any, opts SubscribeOptions) (*Subscription, error) {
+	mustContext(ctx, "Subscribe")
 	s, err := c.subscribe(ctx, path, input, opts.LastEventID, opts)
 	if err != nil {
 		return nil, err
@@ -136,6 +147,13 @@ func (c *Client) subscribe(ctx context.Context, path string, input any, lastEven
 	if s.max == 0 {
 		s.max = DefaultBufferSize
 	}
+	if c.hc != nil {
+		if err := c.httpSubscribe(ctx, s, path, raw, lastEventID); err != nil {
+			return nil, err
+		}
+		s.stop = context.AfterFunc(ctx, s.Unsubscribe)
+		return s, nil
+	}
 	var last *string
 	if lastEventID != "" {
 		last = &lastEventID
@@ -145,7 +163,11 @@ func (c *Client) subscribe(ctx context.Context, path string, input any, lastEven
 			return
 		}
 		s.items = append(s.items, subItem{kind: itemState, state: c.state})
-		s.id = c.core.Start(now, core.Subscription, path, raw, last)
+		call := core.Call{Method: core.Subscription, Path: path, Input: raw, NoResubscribe: opts.NoResubscribe}
+		if last != nil {
+			call.LastEventID, call.HasLastEventID = *last, true
+		}
+		s.id = c.core.StartCall(now, call)
 		c.subs[s.id] = s
 	})
 	if err != nil {
@@ -166,6 +188,10 @@ func (s *Subscription) Unsubscribe() {
 // cancel forgets the subscription in the client and stops it on the server.
 func (s *Subscription) cancel() {
 	c := s.c
+	if s.hend != nil {
+		s.hend()
+		return
+	}
 	c.do(func(now int64) {
 		if c.subs[s.id] == s {
 			delete(c.subs, s.id)
@@ -329,15 +355,27 @@ func (s *Subscription) call(name string, f func()) {
 // iteration ends when the server stops the subscription; an error from the
 // server, ErrSlowConsumer (the loop fell DefaultBufferSize events behind),
 // ErrClientClosed or ctx's error is yielded once, last. Once ctx has ended
-// no further event is yielded. Breaking out of the loop unsubscribes.
+// no further event is yielded. Breaking out of the loop unsubscribes. A nil
+// ctx panics at once (when Events is called, not when the loop starts), as
+// for Query.
+//
+// opts, at most one, sets BufferSize and NoResubscribe (ErrNotResubscribed
+// is then yielded last after a reconnect); its LastEventID and callbacks
+// must be unset, since lastEventID and the loop take their place.
 //
 //	for ev, err := range c.Events(ctx, "onMessage", nil, "") {
 //		if err != nil { return err }
 //		fmt.Println(string(ev.Data))
 //	}
-func (c *Client) Events(ctx context.Context, path string, input any, lastEventID string) iter.Seq2[Event, error] {
+func (c *Client) Events(ctx context.Context, path string, input any, lastEventID string, opts ...SubscribeOptions) iter.Seq2[Event, error] {
+	mustContext(ctx, "Events")
 	return func(yield func(Event, error) bool) {
-		s, err := c.subscribe(ctx, path, input, lastEventID, SubscribeOptions{})
+		o, err := eventsOptions(opts)
+		if err != nil {
+			yield(Event{}, err)
+			return
+		}
+		s, err := c.subscribe(ctx, path, input, lastEventID, o)
 		if err != nil {
 			yield(Event{}, err)
 			return
@@ -375,4 +413,19 @@ func (c *Client) Events(ctx context.Context, path string, input any, lastEventID
 			}
 		}
 	}
+}
+
+// eventsOptions checks the options given to Events.
+func eventsOptions(opts []SubscribeOptions) (SubscribeOptions, error) {
+	switch {
+	case len(opts) == 0:
+		return SubscribeOptions{}, nil
+	case len(opts) > 1:
+		return SubscribeOptions{}, errors.New("trpcws: Events takes at most one SubscribeOptions")
+	}
+	o := opts[0]
+	if o.LastEventID != "" || o.OnStarted != nil || o.OnData != nil || o.OnError != nil || o.OnComplete != nil || o.OnStateChange != nil {
+		return SubscribeOptions{}, errors.New("trpcws: Events takes only BufferSize and NoResubscribe in SubscribeOptions (LastEventID is its parameter, the loop takes the callbacks' place)")
+	}
+	return o, nil
 }

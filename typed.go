@@ -38,7 +38,8 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // [Client.Query]) and decodes its result into an Out with encoding/json. A
 // result that does not decode gives a *DecodeError, never a zero Out with a
 // nil error. A procedure that returned nothing decodes as JSON null (Out
-// keeps its zero value; use a pointer type to tell null apart).
+// keeps its zero value; use a pointer type to tell null apart). A nil ctx
+// panics, as for [Client.Query].
 //
 //	post, err := trpcws.Query[Post](ctx, client, "post.byId", map[string]int{"id": 1})
 func Query[Out any](ctx context.Context, c *Client, path string, input any) (Out, error) {
@@ -51,7 +52,7 @@ func Query[Out any](ctx context.Context, c *Client, path string, input any) (Out
 }
 
 // Mutation calls the mutation procedure path and decodes its result; see
-// [Query].
+// [Query]. A nil ctx panics, as for [Client.Query].
 func Mutation[Out any](ctx context.Context, c *Client, path string, input any) (Out, error) {
 	raw, err := c.Mutation(ctx, path, input)
 	if err != nil {
@@ -80,10 +81,12 @@ type TypedEvent[T any] struct {
 // event's id, which the subscription has still passed: it resumes after
 // it); the subscription goes on if the loop does. Otherwise errors end the
 // iteration as for Client.Events, and breaking out of the loop
-// unsubscribes.
-func Events[T any](ctx context.Context, c *Client, path string, input any, lastEventID string) iter.Seq2[TypedEvent[T], error] {
+// unsubscribes. opts are as for Client.Events. A nil ctx panics when
+// Events is called, as for [Client.Events].
+func Events[T any](ctx context.Context, c *Client, path string, input any, lastEventID string, opts ...SubscribeOptions) iter.Seq2[TypedEvent[T], error] {
+	mustContext(ctx, "Events")
 	return func(yield func(TypedEvent[T], error) bool) {
-		for ev, err := range c.Events(ctx, path, input, lastEventID) {
+		for ev, err := range c.Events(ctx, path, input, lastEventID, opts...) {
 			if err != nil {
 				yield(TypedEvent[T]{}, err)
 				return

@@ -1,9 +1,6 @@
 package core
 
-import (
-	"cmp"
-	"slices"
-)
+import "slices"
 
 // Client, its records of requests and sockets, and the output queue.
 
@@ -46,8 +43,10 @@ type request struct {
 	stoppedOn []*conn
 	earlier   []*request // its earlier incarnations, while they drain
 	started   bool       // the subscriber has seen "started"
-	timeoutMs int64      // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
-	heapAt    int        // 1 + its index in Client.timeouts, 0 when not there
+	// noResubscribe: ended with ErrNotResubscribed rather than sent again
+	noResubscribe bool
+	timeoutMs     int64 // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
+	heapAt        int   // 1 + its index in Client.timeouts, 0 when not there
 }
 
 // Client is the sans-I/O tRPC WebSocket client: a deterministic state
@@ -235,7 +234,7 @@ func (c *Client) sortedPending() []*request {
 			rs = append(rs, r)
 		}
 	}
-	slices.SortFunc(rs, func(a, b *request) int { return cmp.Compare(a.WireID, b.WireID) })
+	sortRequests(rs, func(r *request) int64 { return r.WireID })
 	return rs
 }
 
@@ -277,6 +276,6 @@ func (c *Client) sortedAll() []*request {
 	for _, r := range c.reqs {
 		rs = append(rs, r)
 	}
-	slices.SortFunc(rs, func(a, b *request) int { return cmp.Compare(a.order, b.order) })
+	sortRequests(rs, func(r *request) int64 { return r.order })
 	return rs
 }

@@ -1,7 +1,5 @@
 package core
 
-import "strings"
-
 // Config, defaults and the policy constants drivers carry out.
 
 // Config holds the options the state machine needs. Zero values give the
@@ -90,8 +88,21 @@ const (
 // URLWithConnectionParams returns url with the connectionParams=1 query
 // parameter the server expects when connection params are used.
 func URLWithConnectionParams(url string) string {
-	if strings.Contains(url, "?") {
+	if hasByte(url, '?') {
 		return url + "&connectionParams=1"
 	}
 	return url + "?connectionParams=1"
+}
+
+// hasByte reports whether s contains c, as strings.IndexByte(s, c) >= 0
+// does. It is written out because this was core's only use of strings,
+// which brings unicode, io and sync into the wasm module (about 5 KB gzip).
+// FuzzHasByte holds it to strings.
+func hasByte(s string, c byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return true
+		}
+	}
+	return false
 }

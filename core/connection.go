@@ -296,6 +296,10 @@ func (c *Client) failRequestsOn(k *conn, closedErr error) []*request {
 			r.sock, r.movingTo = r.movingTo, nil
 			continue
 		}
+		if r.noResubscribe {
+			c.finish(r, Output{Kind: OutError, ID: r.callID, Err: ErrNotResubscribed})
+			continue
+		}
 		orphans = append(orphans, r)
 	}
 	return orphans

@@ -54,6 +54,11 @@ func (e *ClosedError) Unwrap() error { return e.Cause }
 // wait for a socket.
 var ErrQueueFull = errors.New("trpcws: too many calls waiting for a connection")
 
+// ErrNotResubscribed ends a subscription started with Call.NoResubscribe
+// when it would be sent again: its socket was lost, or the server asked the
+// client to move to a new socket.
+var ErrNotResubscribed = errors.New("trpcws: subscription ended by a reconnect (resubscribe off)")
+
 // ErrTimeout is matched (with errors.Is) by every *TimeoutError.
 var ErrTimeout = errors.New("trpcws: timeout")
 

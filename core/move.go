@@ -50,9 +50,16 @@ func (c *Client) handOff(previous *conn) {
 	k := c.active
 	var subs []*request
 	for _, r := range c.sortedPending() {
-		if r.Method == Subscription && r.sock != k {
-			subs = append(subs, r)
+		if r.Method != Subscription || r.sock == k {
+			continue
 		}
+		if r.noResubscribe {
+			// Not sent on k: stopped where it runs, and ended.
+			c.sendStop(r.WireID, r.sock)
+			c.finish(r, Output{Kind: OutError, ID: r.callID, Err: ErrNotResubscribed})
+			continue
+		}
+		subs = append(subs, r)
 	}
 	if len(subs) > 0 {
 		var f []byte

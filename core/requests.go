@@ -34,6 +34,10 @@ type Call struct {
 	// the server's "started" was delivered already.
 	SentAs  int64
 	Started bool
+	// NoResubscribe, for a subscription, ends it with ErrNotResubscribed
+	// where it would be sent again (a lost socket, a move to a new one)
+	// instead of sending it again. The reference always resubscribes.
+	NoResubscribe bool
 }
 
 // Start queues a request and returns its id. For a subscription, a non-nil
@@ -68,8 +72,9 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 	*r = request{
 		Request: Request{WireID: c.lastWire, Method: call.Method, Path: call.Path, Input: call.Input,
 			LastEventID: call.LastEventID, HasLastEventID: call.HasLastEventID},
-		callID: id,
-		order:  c.lastWire,
+		callID:        id,
+		order:         c.lastWire,
+		noResubscribe: call.NoResubscribe && call.Method == Subscription,
 	}
 	if c.cfg.MaxQueued > 0 && len(c.outgoing) >= c.cfg.MaxQueued && (c.closing || !c.usable(c.active)) {
 		c.note(Output{Note: NoteQueueFull, ID: id})
@@ -103,13 +108,18 @@ func (c *Client) startSent(now int64, call Call) int64 {
 	r := &request{
 		Request: Request{WireID: call.SentAs, Method: call.Method, Path: call.Path, Input: call.Input,
 			LastEventID: call.LastEventID, HasLastEventID: call.HasLastEventID},
-		callID:  id,
-		order:   call.SentAs,
-		state:   reqPending,
-		sock:    c.active,
-		started: call.Started,
+		callID:        id,
+		order:         call.SentAs,
+		state:         reqPending,
+		sock:          c.active,
+		started:       call.Started,
+		noResubscribe: call.NoResubscribe && call.Method == Subscription,
 	}
 	if !c.usable(c.active) || c.closing {
+		if r.noResubscribe {
+			c.emit(Output{Kind: OutError, ID: id, Err: ErrNotResubscribed})
+			return id
+		}
 		if call.Method != Subscription {
 			c.emit(Output{Kind: OutError, ID: id, Err: &ClosedError{Message: "WebSocket closed", Code: CloseAbnormal}})
 			return id

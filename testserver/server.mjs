@@ -20,6 +20,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { initTRPC, TRPCError, tracked } from '@trpc/server';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { WebSocketServer } from 'ws';
 import { jsonEncoder } from '@trpc/server/adapters/ws';
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
@@ -189,6 +190,8 @@ const transformer = opts.transformer === 'superjson' ? (await import('superjson'
 const t = initTRPC.context().create({
   ...(transformer ? { transformer } : {}),
   ...(opts.noStack ? { isDev: false } : {}),
+  // SSE subscriptions of the HTTP handler under /trpc/ (httpSubscriptionLink).
+  sse: { enabled: true, ping: { enabled: true, intervalMs: 1000 }, client: { reconnectAfterInactivityMs: 3000 } },
 });
 
 const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -758,8 +761,9 @@ async function handleControl(req, res, url) {
       return sendJSON(res, 200, { ok: true });
     }
     case 'drop': {
-      const n = openClients().length;
+      const n = openClients().length + trpcOpen.size;
       for (const ws of openClients()) ws.terminate();
+      for (const r of trpcOpen) r.socket?.destroy();
       log(`drop ${n}`);
       return sendJSON(res, 200, { ok: true, dropped: n });
     }
@@ -869,6 +873,20 @@ function serveStatic(req, res, url) {
   }
 }
 
+// tRPC over plain HTTP (httpBatchLink, httpSubscriptionLink) under /trpc/:
+// @trpc/server's standalone adapter, on the same port as the WebSocket.
+const trpcHTTP = createHTTPHandler({
+  router,
+  basePath: '/trpc/',
+  createContext,
+  onError({ error, path, type }) {
+    log(`trpc http error ${type} ${path ?? '-'} ${error.code}: ${error.message}`);
+  },
+});
+
+// The open /trpc/ responses (SSE streams among them), which /control/drop cuts.
+const trpcOpen = new Set();
+
 function handleHTTP(req, res) {
   const url = new URL(req.url ?? '/', 'http://x');
   if (req.method === 'OPTIONS') {
@@ -880,6 +898,12 @@ function handleHTTP(req, res) {
       log(`control error ${err?.stack ?? err}`);
       if (!res.headersSent) sendJSON(res, 500, { ok: false, error: String(err?.message ?? err) });
     });
+    return;
+  }
+  if (url.pathname.startsWith('/trpc/')) {
+    trpcOpen.add(res);
+    res.on('close', () => trpcOpen.delete(res));
+    trpcHTTP(req, res);
     return;
   }
   if (opts.static && (req.method === 'GET' || req.method === 'HEAD')) {

@@ -1,5 +1,5 @@
 // trpcws: createTRPCWebSocket + its wsLink + createTRPCClient. The module's URL comes from
-// esbuild's file loader (README, Bundlers: esbuild), handed to init() at module evaluation.
+// esbuild's file loader (docs/serving.md, Bundlers: esbuild), handed to init() at module evaluation.
 import { createTRPCClient } from '@trpc/client';
 import { createTRPCWebSocket, init, wsLink } from '../../web/index.js';
 import wasmUrl from '../../web/trpcws.wasm';

@@ -45,8 +45,10 @@ Usage:
   trpcws mutate    URL PATH [JSON|-] [flags]   call a mutation, print its result
   trpcws subscribe URL PATH [JSON|-] [flags]   print a subscription's events, one JSON line each
   trpcws help [COMMAND]                        this text, or one command's flags and examples
+  trpcws version                               the version (also --version)
 
-URL is the server's WebSocket URL (ws://, wss://; http:// and https:// work too).
+URL is the server's WebSocket URL (ws://, wss://), or its HTTP endpoint (http://, https://:
+calls as httpBatchLink sends them, subscribe over Server-Sent Events).
 JSON is the procedure's input; - reads it from stdin; leave it out for none.
 Flags may come before or after the arguments; after -- everything is an argument
 (for an input such as -1).
@@ -298,6 +300,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, terminal bool
 			return exitUsage
 		}
 		fmt.Fprint(stdout, topUsage)
+		return exitOK
+	case "-version", "--version", "version":
+		fmt.Fprintf(stdout, "trpcws %s\n", trpcws.Version)
 		return exitOK
 	case "query", "mutate", "subscribe":
 	default:

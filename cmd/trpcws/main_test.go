@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trpcws/trpcws"
 	"github.com/trpcws/trpcws/internal/testserver"
 )
 
@@ -173,6 +174,13 @@ func TestHelp(t *testing.T) {
 	}
 	if r := cli(t, "", "subscribe", "--help"); !strings.Contains(r.stdout, "-last-event-id") {
 		t.Fatalf("subscribe --help lacks --last-event-id: %s", r.stdout)
+	}
+}
+
+// --version, -version and version print the library's version.
+func TestVersion(t *testing.T) {
+	for _, arg := range []string{"--version", "-version", "version"} {
+		cli(t, "", arg).expect(t, 0, "trpcws "+trpcws.Version+"\n")
 	}
 }
 

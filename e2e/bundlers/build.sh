@@ -36,8 +36,8 @@ case "${1:-}" in
     cd ../../examples/react-vite
     rm -rf dist
     npx vite build --logLevel warn
-    # The shipped precompressed copies are valid for vite's hashed copy (same bytes): README,
-    # "Serving the wasm".
+    # The shipped precompressed copies are valid for vite's hashed copy (same bytes): docs/serving.md,
+    # "Files, content types and compression".
     for f in dist/assets/trpcws-*.wasm; do
       cmp -s "$f" node_modules/trpcws/trpcws.wasm || { echo "$f differs from trpcws.wasm" >&2; exit 1; }
       cp node_modules/trpcws/trpcws.wasm.br "$f.br"

@@ -8,11 +8,12 @@ import { Instance } from './records.js';
 const GoClass = globalThis.Go;
 if (before.hadGo) globalThis.Go = before.Go;
 else delete globalThis.Go;
-// Stand-ins wasm_exec.js installed: present only while Go initialises
-// (its syscall package reads them once), except `fs`, through which the Go
-// runtime prints a crash report.
+// Stand-ins wasm_exec.js installed: present only while Go initialises (its
+// syscall package reads them once) and, for `fs`, while the Go runtime
+// writes (a crash report goes through the global `fs.writeSync`), so that
+// importing the package leaves nothing on globalThis.
 const standIns = {};
-for (const name of ['process', 'path']) {
+for (const name of ['fs', 'process', 'path']) {
   if (!before[name]) {
     standIns[name] = globalThis[name];
     delete globalThis[name];
@@ -117,6 +118,27 @@ async function compile(source) {
   throw new TypeError('trpcws: init() takes a URL, a path, bytes, a Response or a WebAssembly.Module');
 }
 
+// The Go runtime's writes (runtime.wasmWrite) see wasm_exec.js's `fs` for
+// the length of the call. Each import is wrapped as found, so a newer
+// wasm_exec.js with other imports keeps working.
+function scopeWrites(importObject) {
+  if (!('fs' in standIns)) return;
+  for (const ns of Object.values(importObject)) {
+    for (const [name, fn] of Object.entries(ns)) {
+      if (typeof fn !== 'function' || !/wasmWrite/.test(name)) continue;
+      ns[name] = function (...args) {
+        const had = 'fs' in globalThis;
+        if (!had) globalThis.fs = standIns.fs;
+        try {
+          return fn.apply(this, args);
+        } finally {
+          if (!had) delete globalThis.fs;
+        }
+      };
+    }
+  }
+}
+
 async function instantiate(source) {
   const module = await compile(source);
   const go = new GoClass();
@@ -125,6 +147,7 @@ async function instantiate(source) {
   go.exit = (code) => {
     if (code !== 0) reportInternal(new Error(`trpcws: the Go instance exited with code ${code}`));
   };
+  scopeWrites(go.importObject);
   const instance = await WebAssembly.instantiate(module, go.importObject);
   for (const [name, value] of Object.entries(standIns)) globalThis[name] = value;
   try {

@@ -1,12 +1,16 @@
-// The README's JavaScript quick start (tRPC's wsLink docs snippet with our
-// import) runs as written, bar the server's address and the TypeScript-only
-// syntax, against the real test server.
+// The README is the front door: its JavaScript quick start (tRPC's wsLink
+// docs snippet with our import) runs as written, bar the server's address and
+// the TypeScript-only syntax, against the real test server; it stays short,
+// comes before Go, its links into docs/ resolve, and its support table names
+// the versions the project's scripts actually install.
 import assert from 'node:assert/strict';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startServer } from './helpers.js';
 
-const readme = new URL('../../README.md', import.meta.url);
+const root = new URL('../../', import.meta.url);
+const readme = new URL('README.md', root);
 // Inside the package, so that `import … from 'trpcws'` resolves to it.
 const generated = new URL('./fixtures/readme-snippet.generated.mjs', import.meta.url);
 
@@ -37,13 +41,74 @@ test('the README quick start works as written', async () => {
       .replace('ws://localhost:3000', server.url) + '\nexport { client, wsClient };\n';
   await writeFile(generated, js);
   if (typeof globalThis.WebSocket !== 'function') {
-    // Node 20 without --experimental-websocket: as the reference, the
-    // constructor call throws, naming the fix.
-    await assert.rejects(import(generated.href), /No WebSocket implementation found/);
+    // Node 20 without --experimental-websocket: the constructor call throws.
+    await assert.rejects(import(generated.href), /WebSocket/);
     return;
   }
   const { client, wsClient } = await import(generated.href);
   assert.equal(await client.echo.query('hello'), 'hello');
   assert.equal(await client.add.mutate({ a: 1, b: 2 }), 3);
   await wsClient.close();
+});
+
+test('the README is a short front door: make demo first, JavaScript before Go', async () => {
+  const text = await readFile(readme, 'utf8');
+  const lines = text.split('\n').length;
+  assert.ok(lines >= 100 && lines <= 260, `README.md has ${lines} lines`);
+  const firstCommand = /```sh\n(.*)\n/.exec(text);
+  assert.match(firstCommand[1], /^make demo\b/);
+  const js = text.indexOf('## JavaScript quick start');
+  const go = text.indexOf('## Go quick start');
+  assert.ok(js > 0 && go > js, 'the JavaScript quick start comes before Go');
+  for (const page of ['js', 'go', 'cli', 'serving', 'reliability', 'performance', 'architecture', 'releasing']) {
+    assert.ok(text.includes(`(docs/${page}.md`), `README links docs/${page}.md`);
+  }
+  // No commit hashes in the front door or the docs: figures carry a date and a command.
+  for (const [name, body] of await docs()) {
+    assert.doesNotMatch(body, /main at `[0-9a-f]{7,}`/, `${name} names a commit`);
+  }
+});
+
+// GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+const slug = (h) => h.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+
+async function docs() {
+  const out = [['README.md', await readFile(readme, 'utf8')]];
+  for (const f of await readdir(new URL('docs/', root))) {
+    if (f.endsWith('.md')) out.push([`docs/${f}`, await readFile(new URL(`docs/${f}`, root), 'utf8')]);
+  }
+  return out;
+}
+
+test('every relative link in README.md and docs/ resolves, anchors included', async () => {
+  const pages = new Map(await docs());
+  const anchors = (body) => new Set([...body.matchAll(/^#+ (.*)$/gm)].map((m) => slug(m[1])));
+  for (const [name, body] of pages) {
+    const stripped = body.replace(/```[\s\S]*?```/g, '');
+    for (const [, target] of stripped.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target)) continue;
+      const [path, anchor] = target.split('#');
+      const file = path ? new URL(path, new URL(name, root)) : new URL(name, root);
+      assert.ok(existsSync(file), `${name}: ${target} does not exist`);
+      if (anchor && file.pathname.endsWith('.md')) {
+        const rel = file.pathname.slice(new URL(root).pathname.length);
+        const text = pages.get(rel) ?? (await readFile(file, 'utf8'));
+        assert.ok(anchors(text).has(anchor), `${name}: ${target}: no such heading`);
+      }
+    }
+  }
+});
+
+test("the support table names the versions the project's scripts install", async () => {
+  const text = await readFile(readme, 'utf8');
+  const support = text.slice(text.indexOf('## Support'), text.indexOf('## Versioning'));
+  const e2e = JSON.parse(await readFile(new URL('e2e/package.json', root), 'utf8')).dependencies;
+  const web = JSON.parse(await readFile(new URL('web/package.json', root), 'utf8')).devDependencies;
+  const row = (name) => support.split('\n').find((l) => l.startsWith(`| ${name} |`)) ?? '';
+  assert.ok(row('Deno').includes(e2e.deno), `Deno ${e2e.deno}`);
+  assert.ok(row('Bun').includes(e2e.bun), `Bun ${e2e.bun}`);
+  assert.ok(row('Cloudflare workerd').includes(e2e.workerd), `workerd ${e2e.workerd}`);
+  assert.ok(row('Node 22').includes(web.node), `Node ${web.node}`);
+  assert.ok(row('Node 20').includes(process.versions.node) || !process.versions.node.startsWith('20.'),
+    `Node 20 row names ${process.versions.node}`);
 });

@@ -1,0 +1,98 @@
+package trpcws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/trpcws/trpcws/core"
+	"github.com/trpcws/trpcws/httpdriver"
+)
+
+// useHTTP sets the client up for an http(s):// URL: calls and
+// subscriptions then go through package httpdriver (httpBatchLink and
+// httpSubscriptionLink's wire format) and the core's WebSocket is never
+// dialled (it is made lazy and gets no call).
+func (c *Client) useHTTP(cfg *core.Config) error {
+	u := c.opts.URL
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return nil
+	}
+	if c.opts.URLFunc != nil {
+		return errors.New("trpcws: URLFunc is not supported with an http(s) URL")
+	}
+	d, err := httpdriver.New(httpOptions(&c.opts))
+	if err != nil {
+		return err
+	}
+	cfg.Lazy = true
+	c.hc = d
+	c.hctx, c.hcancel = context.WithCancel(context.Background())
+	return nil
+}
+
+// httpCall runs a query or mutation over HTTP.
+func (c *Client) httpCall(ctx context.Context, m core.Method, path string, raw []byte) (json.RawMessage, error) {
+	if c.isClosed() {
+		return nil, ErrClientClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx, stop := mergeDone(ctx, c.hctx)
+	defer stop()
+	out, err := c.hc.Call(ctx, m == core.Query, path, raw)
+	if err != nil && c.hctx.Err() != nil && ctx.Err() != nil {
+		return nil, ErrClientClosed
+	}
+	return out, err
+}
+
+// mergeDone returns ctx ending also when other ends.
+func mergeDone(ctx, other context.Context) (context.Context, func() bool) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(other, cancel)
+	return ctx, func() bool { cancel(); return stop() }
+}
+
+// httpSubscribe runs s over Server-Sent Events on a goroutine Close waits
+// for, delivering to s as the WebSocket path does.
+func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string, raw []byte, lastEventID string) error {
+	if c.isClosed() {
+		return ErrClientClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sctx, cancel := context.WithCancel(c.hctx)
+	s.hend = cancel
+	var params []byte
+	if c.opts.ConnectionParams != nil {
+		params, _ = json.Marshal(c.opts.ConnectionParams)
+	}
+	opts := httpdriver.SubscribeOptions{
+		LastEventID:      lastEventID,
+		ConnectionParams: params,
+		OnStarted:        func() { s.push(subItem{kind: itemStarted}) },
+		OnData: func(e httpdriver.Event) {
+			s.push(subItem{kind: itemData, ev: Event{Data: e.Data, ID: e.ID, Tracked: e.Tracked}})
+		},
+		RetryDelay: c.opts.RetryDelay,
+	}
+	c.goLive(func() {
+		err := c.hc.Subscribe(sctx, path, raw, opts)
+		cancel()
+		switch {
+		case err == nil:
+			s.push(subItem{kind: itemComplete})
+		case sctx.Err() != nil:
+			// Unsubscribed or closed: Unsubscribe pushed the completion;
+			// Close completes it here.
+			s.push(subItem{kind: itemComplete, final: true})
+		default:
+			s.push(subItem{kind: itemError, err: err})
+		}
+	})
+	return nil
+}

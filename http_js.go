@@ -1,0 +1,11 @@
+//go:build js
+
+package trpcws
+
+import "github.com/trpcws/trpcws/httpdriver"
+
+// httpOptions is the HTTP driver's configuration from opts (net/http goes
+// over the host's fetch on js/wasm).
+func httpOptions(opts *Options) httpdriver.Options {
+	return httpdriver.Options{URL: opts.URL}
+}

@@ -1,0 +1,197 @@
+package httpdriver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/trpcws/trpcws/core"
+	"github.com/trpcws/trpcws/httpwire"
+)
+
+// Options configures a Client.
+type Options struct {
+	// URL is the tRPC endpoint, e.g. http://host/api/trpc.
+	URL string
+	// Header, when set, is called for every request (a batch, or each
+	// connection of an event stream) and its headers are added, so that a
+	// fresh token goes on each.
+	Header func(ctx context.Context) (http.Header, error)
+	// HTTPClient does the requests; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// Limits bounds a batch (httpBatchLink's maxItems and maxURLLength);
+	// the zero value, as the reference's default, has no bound.
+	Limits httpwire.Limits
+}
+
+// Client calls one tRPC server over HTTP. It is safe for concurrent use.
+type Client struct {
+	opts Options
+	hc   *http.Client
+
+	mu      sync.Mutex
+	pending [2][]*pendingCall // queries, mutations not yet sent
+}
+
+type pendingCall struct {
+	ctx  context.Context
+	call httpwire.Call
+	done chan result
+}
+
+type result struct {
+	data json.RawMessage
+	err  error
+}
+
+// New returns a client for opts.
+func New(opts Options) (*Client, error) {
+	if opts.URL == "" {
+		return nil, errors.New("httpdriver: Options.URL is empty")
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return &Client{opts: opts, hc: hc}, nil
+}
+
+// Call runs a query (query true) or a mutation. input is JSON, nil for
+// none. Calls started while a batch of the same type waits to be sent go
+// in that batch. A failed call returns the server's *core.TRPCError, an
+// error of the request, or ctx's error.
+func (c *Client) Call(ctx context.Context, query bool, path string, input []byte) (json.RawMessage, error) {
+	kind := 1
+	if query {
+		kind = 0
+	}
+	p := &pendingCall{ctx: ctx, call: httpwire.Call{Path: path, Input: input}, done: make(chan result, 1)}
+	c.mu.Lock()
+	c.pending[kind] = append(c.pending[kind], p)
+	first := len(c.pending[kind]) == 1
+	c.mu.Unlock()
+	if first {
+		go c.flush(kind)
+	}
+	select {
+	case r := <-p.done:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// flush sends what is pending of one kind, once the goroutines that started
+// calls with it had a chance to add theirs.
+func (c *Client) flush(kind int) {
+	yield()
+	c.mu.Lock()
+	calls := c.pending[kind]
+	c.pending[kind] = nil
+	c.mu.Unlock()
+	live := calls[:0:0]
+	for _, p := range calls {
+		if p.ctx.Err() == nil {
+			live = append(live, p)
+		}
+	}
+	wire := make([]httpwire.Call, len(live))
+	for i, p := range live {
+		wire[i] = p.call
+	}
+	batches, tooBig := httpwire.Group(c.opts.URL, kind == 0, wire, c.opts.Limits)
+	for _, i := range tooBig {
+		live[i].done <- result{err: httpwire.ErrTooBig}
+	}
+	for _, idx := range batches {
+		ps := make([]*pendingCall, len(idx))
+		for i, j := range idx {
+			ps[i] = live[j]
+		}
+		go c.send(kind == 0, ps)
+	}
+}
+
+// send does one batch's request and answers its calls.
+func (c *Client) send(query bool, ps []*pendingCall) {
+	calls := make([]httpwire.Call, len(ps))
+	for i, p := range ps {
+		calls[i] = p.call
+	}
+	// The request ends when every call of the batch was abandoned.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	left := len(ps)
+	var lmu sync.Mutex
+	for _, p := range ps {
+		stop := context.AfterFunc(p.ctx, func() {
+			lmu.Lock()
+			left--
+			if left == 0 {
+				cancel()
+			}
+			lmu.Unlock()
+		})
+		defer stop()
+	}
+	rs, err := c.roundTrip(ctx, ps[0].ctx, httpwire.Build(c.opts.URL, query, calls), len(calls))
+	for i, p := range ps {
+		if err != nil {
+			p.done <- result{err: err}
+		} else if rs[i].Err != nil {
+			p.done <- result{err: rs[i].Err}
+		} else {
+			p.done <- result{data: rs[i].Data}
+		}
+	}
+}
+
+func (c *Client) roundTrip(ctx, hctx context.Context, r httpwire.Request, n int) ([]httpwire.Result, error) {
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Body != nil {
+		req.Header.Set("Content-Type", httpwire.ContentType)
+	}
+	if err := c.addHeaders(hctx, req); err != nil {
+		return nil, err
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return nil, &core.ClosedError{Message: "HTTP request failed", Cause: err}
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, &core.ClosedError{Message: "HTTP request failed", Cause: err}
+	}
+	rs, err := httpwire.Parse(b, n)
+	if err != nil {
+		return nil, errors.Join(errors.New("httpdriver: HTTP "+strconv.Itoa(res.StatusCode)), err)
+	}
+	return rs, nil
+}
+
+func (c *Client) addHeaders(ctx context.Context, req *http.Request) error {
+	if c.opts.Header == nil {
+		return nil
+	}
+	h, err := c.opts.Header(ctx)
+	if err != nil {
+		return err
+	}
+	for k, vs := range h {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package httpdriver_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trpcws/trpcws/core"
+	"github.com/trpcws/trpcws/httpdriver"
+	"github.com/trpcws/trpcws/httpwire"
+	"github.com/trpcws/trpcws/internal/testserver"
+)
+
+// The real @trpc/server 11.25.2 standalone HTTP adapter, under /trpc/.
+func start(t *testing.T, opts httpdriver.Options) (*testserver.Server, *httpdriver.Client) {
+	t.Helper()
+	srv := testserver.Start(t, testserver.Options{})
+	opts.URL = srv.HTTP + "/trpc"
+	c, err := httpdriver.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
+}
+
+func TestQueriesMutationsErrors(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var auth []string
+	_, c := start(t, httpdriver.Options{Header: func(ctx context.Context) (http.Header, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		auth = append(auth, "x")
+		return http.Header{"Authorization": {"Bearer t"}}, nil
+	}})
+	ctx := context.Background()
+	// Calls started together go in one batch: fewer requests than calls.
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range 20 {
+		wg.Go(func() {
+			in, _ := json.Marshal(map[string]int{"i": i})
+			out, err := c.Call(ctx, true, "echo", in)
+			if err == nil && string(out) != string(in) {
+				err = errors.New("echo " + string(out) + " for " + string(in))
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(auth) == 0 || len(auth) > 20 {
+		t.Fatalf("%d requests for 20 calls", len(auth))
+	}
+	out, err := c.Call(ctx, false, "add", []byte(`{"a":2,"b":3}`))
+	if err != nil || string(out) != "5" {
+		t.Fatalf("add: %s %v", out, err)
+	}
+	if out, err := c.Call(ctx, false, "voidMutation", nil); err != nil || out != nil {
+		t.Fatalf("voidMutation: %s %v", out, err)
+	}
+	_, err = c.Call(ctx, true, "fail", []byte(`{"code":"NOT_FOUND","message":"nope"}`))
+	var te *core.TRPCError
+	if !errors.As(err, &te) || te.Code != "NOT_FOUND" || te.Message != "nope" || te.HTTPStatus != 404 || te.Path != "fail" {
+		t.Fatalf("fail: %v", err)
+	}
+	if _, err := c.Call(ctx, true, "nosuch", nil); !errors.As(err, &te) || te.Code != "NOT_FOUND" {
+		t.Fatalf("nosuch: %v", err)
+	}
+}
+
+func TestBatchLimits(t *testing.T) {
+	t.Parallel()
+	_, c := start(t, httpdriver.Options{Limits: httpwire.Limits{MaxURLLength: 300}})
+	big := make([]byte, 400)
+	for i := range big {
+		big[i] = 'a'
+	}
+	in, _ := json.Marshal(string(big))
+	if _, err := c.Call(context.Background(), true, "echo", in); !errors.Is(err, httpwire.ErrTooBig) {
+		t.Fatalf("too big: %v", err)
+	}
+}
+
+func TestSubscriptionResumesAfterDrop(t *testing.T) {
+	t.Parallel()
+	srv, c := start(t, httpdriver.Options{})
+	var got []string
+	reconnects := 0
+	err := c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":20,"max":8}`), httpdriver.SubscribeOptions{
+		OnData: func(e httpdriver.Event) {
+			got = append(got, e.ID)
+			if e.ID == "3" {
+				srv.Drop(t) // cut the stream mid-way
+			}
+		},
+		OnReconnect: func(int, error) { reconnects++ },
+		RetryDelay:  func(int) time.Duration { return 0 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reconnects == 0 {
+		t.Fatal("the drop was not noticed")
+	}
+	want := []string{"1", "2", "3", "4", "5", "6", "7", "8"}
+	if len(got) != len(want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("events %v, want %v", got, want)
+		}
+	}
+	resumed := false
+	for _, s := range srv.Stats(t).SubscriptionStarts {
+		if s.Path == "events" && s.LastEventID == "3" {
+			resumed = true
+		}
+	}
+	if !resumed {
+		t.Fatalf("no start with lastEventId 3: %+v", srv.Stats(t).SubscriptionStarts)
+	}
+}
+
+func TestSubscriptionSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	srv, c := start(t, httpdriver.Options{})
+	n := 0
+	err := c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":20,"max":5}`), httpdriver.SubscribeOptions{
+		OnData: func(e httpdriver.Event) {
+			n++
+			if e.ID == "2" {
+				srv.Restart(t, 300*time.Millisecond)
+			}
+		},
+		RetryDelay: func(int) time.Duration { return 100 * time.Millisecond },
+	})
+	if err != nil || n != 5 {
+		t.Fatalf("%d events, %v", n, err)
+	}
+}
+
+func TestSubscriptionError(t *testing.T) {
+	t.Parallel()
+	_, c := start(t, httpdriver.Options{})
+	var data []string
+	err := c.Subscribe(context.Background(), "failingSub", []byte(`{"after":2}`), httpdriver.SubscribeOptions{
+		OnData: func(e httpdriver.Event) { data = append(data, string(e.Data)) },
+	})
+	var te *core.TRPCError
+	if !errors.As(err, &te) || te.Code != "BAD_REQUEST" || te.Message != "sub failed" {
+		t.Fatalf("err %v", err)
+	}
+	if len(data) != 2 || data[0] != "0" || data[1] != "1" {
+		t.Fatalf("data %v", data)
+	}
+}
+
+func TestSubscriptionCancel(t *testing.T) {
+	t.Parallel()
+	_, c := start(t, httpdriver.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	err := c.Subscribe(ctx, "events", []byte(`{"intervalMs":5}`), httpdriver.SubscribeOptions{
+		OnData: func(e httpdriver.Event) {
+			if e.ID == "3" {
+				cancel()
+			}
+		},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+}
