@@ -64,6 +64,11 @@ type Options struct {
 	// OnStateChange is called with every connection state change.
 	OnStateChange func(ConnectionState)
 
+	// Interceptors wrap every query, mutation and subscription, on either
+	// transport, the first one outermost: they may change a call's context,
+	// input and HTTP headers and see its result (see Interceptor).
+	Interceptors []Interceptor
+
 	// Lazy opens the socket only on the first request and closes it after
 	// a period without activity.
 	Lazy LazyOptions
