@@ -200,7 +200,7 @@ func TestInterceptors(t *testing.T) {
 // ending it reaches OnEnd; an interceptor can refuse a call.
 func TestInterceptorsSubscribeAndRefuse(t *testing.T) {
 	t.Parallel()
-	srv := testserver.Start(t, testserver.Options{})
+	srv := shared // not disturbed: no drop, no restart
 	errNo := errors.New("refused by the interceptor")
 	refuse := trpcws.UnaryInterceptorFunc(func(next trpcws.UnaryFunc) trpcws.UnaryFunc {
 		return func(ctx context.Context, req *trpcws.Request) (json.RawMessage, error) {
