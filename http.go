@@ -14,21 +14,42 @@ import (
 // useHTTP sets the client up for an http(s):// URL: calls and
 // subscriptions then go through package httpdriver (httpBatchLink and
 // httpSubscriptionLink's wire format) and the core's WebSocket is never
-// dialled (it is made lazy and gets no call).
+// dialled (it is made lazy and gets no call); or, with Options.HTTPURL,
+// for calls only, subscriptions staying on the WebSocket.
 func (c *Client) useHTTP(cfg *core.Config) error {
 	u := c.opts.URL
-	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+	if c.opts.HTTPURL != "" {
+		// Split: calls over HTTP, subscriptions over the WebSocket.
+		switch {
+		case !isHTTP(c.opts.HTTPURL):
+			return errors.New("trpcws: Options.HTTPURL must be an http:// or https:// URL")
+		case isHTTP(u):
+			return errors.New("trpcws: Options.HTTPURL splits calls from a WebSocket URL; Options.URL is already http(s)")
+		}
+		return c.openHTTP(c.opts.HTTPURL, false)
+	}
+	if !isHTTP(u) {
 		return nil
 	}
 	if c.opts.URLFunc != nil {
 		return errors.New("trpcws: URLFunc is not supported with an http(s) URL")
 	}
-	d, err := httpdriver.New(httpOptions(&c.opts))
+	cfg.Lazy = true
+	return c.openHTTP(u, true)
+}
+
+func isHTTP(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
+}
+
+// openHTTP makes the HTTP driver for url; subs tells whether
+// subscriptions use it too (over SSE).
+func (c *Client) openHTTP(url string, subs bool) error {
+	d, err := httpdriver.New(httpOptions(&c.opts, url))
 	if err != nil {
 		return err
 	}
-	cfg.Lazy = true
-	c.hc, c.httpSubs = d, true
+	c.hc, c.httpSubs = d, subs
 	c.hctx, c.hcancel = context.WithCancel(context.Background())
 	return nil
 }
