@@ -47,6 +47,7 @@ type conn struct {
 	ping        timer // keepAlive: when to send PING
 	pong        timer // keepAlive: PONG deadline
 	pingSentAt  int64 // when the last keepAlive PING was queued
+	maxAge      timer // Config.MaxConnectionAgeMs: when the active socket is too old
 	pongWaiters []*request
 	serverErr   error // last id:null error the server sent on it
 }

@@ -41,6 +41,9 @@ func (c *Client) Deadline() (int64, bool) {
 	if len(c.timeouts) > 0 {
 		next.min(timer{at: c.timeouts[0].at, on: true})
 	}
+	if c.usable(c.active) {
+		next.min(c.active.maxAge)
+	}
 	for _, k := range c.conns {
 		if k.phase.open() {
 			next.min(k.ping)
@@ -88,6 +91,7 @@ func (c *Client) Tick(now int64) {
 			c.sendPing(now, k)
 		}
 	}
+	c.maxAgeDue(now)
 	if c.lazy.due(now) {
 		if len(c.outgoing) > 0 || c.hasPending() {
 			// The reference polls every closeMs (every tick with the
