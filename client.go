@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -44,9 +45,14 @@ type Client struct {
 
 	// hc carries calls and subscriptions when the URL is http(s):// (see
 	// http.go); nil for the WebSocket. hctx ends when Close begins.
-	hc      *httpdriver.Client
-	hctx    context.Context
-	hcancel context.CancelFunc
+	hc       *httpdriver.Client
+	hctx     context.Context
+	hcancel  context.CancelFunc
+	httpSubs bool // subscriptions go over SSE too (not with Options.HTTPURL)
+
+	// The interceptors' chains (interceptor.go); nil without interceptors.
+	unary        UnaryFunc
+	subscription SubscriptionFunc
 }
 
 type callResult struct {
@@ -88,6 +94,7 @@ func NewClient(opts Options) (*Client, error) {
 	if err := c.useHTTP(&cfg); err != nil {
 		return nil, err
 	}
+	c.chains()
 	c.timer = time.AfterFunc(time.Hour, c.onTimer)
 	c.timer.Stop()
 	c.do(func(now int64) {
@@ -366,10 +373,20 @@ func (c *Client) call(ctx context.Context, m core.Method, path string, input any
 	if err != nil {
 		return nil, err
 	}
+	if c.unary != nil {
+		return c.intercepted(ctx, m, path, raw)
+	}
+	return c.send(ctx, m, path, raw, nil)
+}
+
+// send runs a checked call on its transport; header goes on its HTTP
+// request (interceptors' Request.Header).
+func (c *Client) send(ctx context.Context, m core.Method, path string, raw []byte, header http.Header) (json.RawMessage, error) {
 	if c.hc != nil {
-		return c.httpCall(ctx, m, path, raw)
+		return c.httpCall(ctx, m, path, raw, header)
 	}
 	ch := make(chan callResult, 1)
+	var err error
 	var id int64
 	c.do(func(now int64) {
 		if err = c.refuse(ctx); err != nil {

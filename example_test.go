@@ -4,6 +4,7 @@ package trpcws_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -197,3 +198,31 @@ func ExampleEvents() {
 	// 3 3
 	// last 3
 }
+
+// Interceptors wrap every call: here one puts a fresh token on each HTTP
+// request and logs every call's outcome, on either transport.
+func ExampleInterceptor() {
+	logCalls := trpcws.UnaryInterceptorFunc(func(next trpcws.UnaryFunc) trpcws.UnaryFunc {
+		return func(ctx context.Context, req *trpcws.Request) (json.RawMessage, error) {
+			out, err := next(ctx, req)
+			fmt.Println(req.Type, req.Path, string(out), err)
+			return out, err
+		}
+	})
+	auth := trpcws.UnaryInterceptorFunc(func(next trpcws.UnaryFunc) trpcws.UnaryFunc {
+		return func(ctx context.Context, req *trpcws.Request) (json.RawMessage, error) {
+			req.Header.Set("Authorization", "Bearer "+newToken()) // sent on HTTP only
+			return next(ctx, req)
+		}
+	})
+	ctx := context.Background()
+	client, err := trpcws.NewClient(trpcws.Options{URL: serverURL, Interceptors: []trpcws.Interceptor{auth, logCalls}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close(ctx)
+	client.Query(ctx, "echo", "hi")
+	// Output: query echo "hi" <nil>
+}
+
+func newToken() string { return "t" }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 
 	"github.com/trpcws/trpcws/core"
@@ -13,27 +14,48 @@ import (
 // useHTTP sets the client up for an http(s):// URL: calls and
 // subscriptions then go through package httpdriver (httpBatchLink and
 // httpSubscriptionLink's wire format) and the core's WebSocket is never
-// dialled (it is made lazy and gets no call).
+// dialled (it is made lazy and gets no call); or, with Options.HTTPURL,
+// for calls only, subscriptions staying on the WebSocket.
 func (c *Client) useHTTP(cfg *core.Config) error {
 	u := c.opts.URL
-	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+	if c.opts.HTTPURL != "" {
+		// Split: calls over HTTP, subscriptions over the WebSocket.
+		switch {
+		case !isHTTP(c.opts.HTTPURL):
+			return errors.New("trpcws: Options.HTTPURL must be an http:// or https:// URL")
+		case isHTTP(u):
+			return errors.New("trpcws: Options.HTTPURL splits calls from a WebSocket URL; Options.URL is already http(s)")
+		}
+		return c.openHTTP(c.opts.HTTPURL, false)
+	}
+	if !isHTTP(u) {
 		return nil
 	}
 	if c.opts.URLFunc != nil {
 		return errors.New("trpcws: URLFunc is not supported with an http(s) URL")
 	}
-	d, err := httpdriver.New(httpOptions(&c.opts))
+	cfg.Lazy = true
+	return c.openHTTP(u, true)
+}
+
+func isHTTP(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
+}
+
+// openHTTP makes the HTTP driver for url; subs tells whether
+// subscriptions use it too (over SSE).
+func (c *Client) openHTTP(url string, subs bool) error {
+	d, err := httpdriver.New(httpOptions(&c.opts, url))
 	if err != nil {
 		return err
 	}
-	cfg.Lazy = true
-	c.hc = d
+	c.hc, c.httpSubs = d, subs
 	c.hctx, c.hcancel = context.WithCancel(context.Background())
 	return nil
 }
 
 // httpCall runs a query or mutation over HTTP.
-func (c *Client) httpCall(ctx context.Context, m core.Method, path string, raw []byte) (json.RawMessage, error) {
+func (c *Client) httpCall(ctx context.Context, m core.Method, path string, raw []byte, header http.Header) (json.RawMessage, error) {
 	if c.isClosed() {
 		return nil, ErrClientClosed
 	}
@@ -42,7 +64,7 @@ func (c *Client) httpCall(ctx context.Context, m core.Method, path string, raw [
 	}
 	ctx, stop := mergeDone(ctx, c.hctx)
 	defer stop()
-	out, err := c.hc.Call(ctx, m == core.Query, path, raw)
+	out, err := c.hc.Do(ctx, httpdriver.Call{Query: m == core.Query, Path: path, Input: raw, Header: header})
 	if err != nil && c.hctx.Err() != nil && ctx.Err() != nil {
 		return nil, ErrClientClosed
 	}
@@ -58,7 +80,7 @@ func mergeDone(ctx, other context.Context) (context.Context, func() bool) {
 
 // httpSubscribe runs s over Server-Sent Events on a goroutine Close waits
 // for, delivering to s as the WebSocket path does.
-func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string, raw []byte, lastEventID string) error {
+func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string, raw []byte, lastEventID string, header http.Header) error {
 	if c.isClosed() {
 		return ErrClientClosed
 	}
@@ -67,6 +89,7 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 	}
 	sctx, cancel := context.WithCancel(c.hctx)
 	s.hend = cancel
+	s.items = append(s.items, subItem{kind: itemState, state: ConnectionState{State: StateConnecting}})
 	var params []byte
 	if c.opts.ConnectionParams != nil {
 		params, _ = json.Marshal(c.opts.ConnectionParams)
@@ -74,7 +97,15 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 	opts := httpdriver.SubscribeOptions{
 		LastEventID:      lastEventID,
 		ConnectionParams: params,
-		OnStarted:        func() { s.push(subItem{kind: itemStarted}) },
+		Header:           header,
+		OnStarted: func() {
+			s.push(subItem{kind: itemState, state: ConnectionState{State: StatePending}})
+			s.push(subItem{kind: itemStarted})
+		},
+		OnReconnect: func(_ int, why error) {
+			err := &ClosedError{Message: "event stream lost", Cause: why}
+			s.push(subItem{kind: itemState, state: ConnectionState{State: StateConnecting, Err: err}})
+		},
 		OnData: func(e httpdriver.Event) {
 			s.push(subItem{kind: itemData, ev: Event{Data: e.Data, ID: e.ID, Tracked: e.Tracked}})
 		},
@@ -82,11 +113,12 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 	}
 	c.goLive(func() {
 		err := c.hc.Subscribe(sctx, path, raw, opts)
+		ended := sctx.Err() != nil // before cancel, which ends sctx
 		cancel()
 		switch {
 		case err == nil:
 			s.push(subItem{kind: itemComplete})
-		case sctx.Err() != nil:
+		case ended:
 			// Unsubscribed or closed: Unsubscribe pushed the completion;
 			// Close completes it here.
 			s.push(subItem{kind: itemComplete, final: true})

@@ -22,6 +22,20 @@ type Options struct {
 	// httpBatchLink sends them and subscriptions over Server-Sent Events
 	// (docs/http.md), with no WebSocket.
 	URL string
+	// HTTPURL, with a WebSocket URL (or URLFunc), splits the transports as
+	// tRPC's splitLink is usually set up: queries and mutations go over
+	// HTTP to this tRPC endpoint (as httpBatchLink sends them, e.g.
+	// "https://host/api/trpc") and subscriptions over the WebSocket. Set
+	// Lazy too to open the socket only while subscriptions need it.
+	HTTPURL string
+	// HTTPBatchStream makes the HTTP transport's calls as
+	// httpBatchStreamLink does rather than httpBatchLink: with the header
+	// trpc-accept: application/jsonl, the server streams the batch's
+	// results as JSON lines and each call returns as soon as its own result
+	// arrives, not with the slowest of its batch. A server that does not
+	// stream answers as for httpBatchLink, which works as well. A
+	// procedure returning an async iterable fails its call (not read).
+	HTTPBatchStream bool
 	// URLFunc, when set, is called before every connection attempt instead
 	// of using URL; ctx ends when the client is closed.
 	URLFunc func(ctx context.Context) (string, error)
@@ -69,6 +83,11 @@ type Options struct {
 	OnError func(err error)
 	// OnStateChange is called with every connection state change.
 	OnStateChange func(ConnectionState)
+
+	// Interceptors wrap every query, mutation and subscription, on either
+	// transport, the first one outermost: they may change a call's context,
+	// input and HTTP headers and see its result (see Interceptor).
+	Interceptors []Interceptor
 
 	// Lazy opens the socket only on the first request and closes it after
 	// a period without activity.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"iter"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -77,7 +78,14 @@ type Subscription struct {
 	opts SubscribeOptions
 	stop func() bool // ends the context.AfterFunc
 	hend func()      // over HTTP: ends the event stream
-	max  int         // buffered events allowed, -1 for no bound
+
+	// The interceptors' observers (interceptor.go), innermost first, and
+	// what they were told; used only where the items are delivered.
+	observers []SubscriptionObserver
+	observed  bool // OnEnd was called
+	starts    int  // itemStarted seen
+	retries   int  // retries since the last start
+	max       int  // buffered events allowed, -1 for no bound
 
 	// stopped is set by Unsubscribe, ctx's end or Close: events already
 	// taken for delivery are not delivered either.
@@ -136,9 +144,6 @@ func (c *Client) subscribe(ctx context.Context, path string, input any, lastEven
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
-	if !utf8.ValidString(lastEventID) {
-		return nil, errors.New("trpcws: LastEventID is not valid UTF-8")
-	}
 	raw, err := marshalInput(input)
 	if err != nil {
 		return nil, err
@@ -147,17 +152,42 @@ func (c *Client) subscribe(ctx context.Context, path string, input any, lastEven
 	if s.max == 0 {
 		s.max = DefaultBufferSize
 	}
-	if c.hc != nil {
-		if err := c.httpSubscribe(ctx, s, path, raw, lastEventID); err != nil {
+	if c.subscription != nil {
+		req := &Request{Type: "subscription", Path: path, Input: raw, LastEventID: lastEventID, Header: http.Header{},
+			Transport: c.transport(core.Subscription), sub: s, method: core.Subscription}
+		if err := c.subscription(ctx, req); err != nil {
 			return nil, err
 		}
-		s.stop = context.AfterFunc(ctx, s.Unsubscribe)
+		if s.stop == nil {
+			return nil, errors.New("trpcws: an interceptor's WrapSubscription returned nil without calling next")
+		}
 		return s, nil
+	}
+	if err := c.start(ctx, s, path, raw, lastEventID, nil); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// start starts s on its transport; header goes on its event stream's
+// requests (HTTP only).
+func (c *Client) start(ctx context.Context, s *Subscription, path string, raw []byte, lastEventID string, header http.Header) error {
+	if !utf8.ValidString(lastEventID) {
+		return errors.New("trpcws: LastEventID is not valid UTF-8")
+	}
+	if c.hc != nil && c.httpSubs {
+		if err := c.httpSubscribe(ctx, s, path, raw, lastEventID, header); err != nil {
+			return err
+		}
+		s.stop = context.AfterFunc(ctx, s.Unsubscribe)
+		return nil
 	}
 	var last *string
 	if lastEventID != "" {
 		last = &lastEventID
 	}
+	var err error
+	opts := s.opts
 	c.do(func(now int64) {
 		if err = c.refuse(ctx); err != nil {
 			return
@@ -171,10 +201,10 @@ func (c *Client) subscribe(ctx context.Context, path string, input any, lastEven
 		c.subs[s.id] = s
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.stop = context.AfterFunc(ctx, s.Unsubscribe)
-	return s, nil
+	return nil
 }
 
 // Unsubscribe ends the subscription, telling the server; OnComplete is
@@ -319,6 +349,7 @@ func (s *Subscription) deliver() {
 			if s.stopped.Load() && it.kind != itemComplete && it.kind != itemError {
 				continue // unsubscribed while this batch was delivered
 			}
+			s.observe(&it)
 			switch it.kind {
 			case itemStarted:
 				s.call("OnStarted", s.opts.OnStarted)
@@ -383,6 +414,7 @@ func (c *Client) Events(ctx context.Context, path string, input any, lastEventID
 		defer func() {
 			s.stop()
 			s.Unsubscribe()
+			s.observeEnd(err)
 		}()
 		var buf []subItem
 		for {
@@ -392,21 +424,24 @@ func (c *Client) Events(ctx context.Context, path string, input any, lastEventID
 				return
 			}
 			for _, it := range buf {
-				if err := ctx.Err(); err != nil {
+				if err = ctx.Err(); err != nil {
 					yield(Event{}, err)
 					return
 				}
+				s.observe(&it)
 				switch it.kind {
 				case itemData:
 					if !yield(it.ev, nil) {
 						return
 					}
 				case itemError:
-					yield(Event{}, it.err)
+					err = it.err
+					yield(Event{}, err)
 					return
 				case itemComplete:
 					if it.final && s.c.isClosed() {
-						yield(Event{}, ErrClientClosed)
+						err = ErrClientClosed
+						yield(Event{}, err)
 					}
 					return
 				}

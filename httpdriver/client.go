@@ -7,7 +7,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/trpcws/trpcws/core"
@@ -27,6 +29,12 @@ type Options struct {
 	// Limits bounds a batch (httpBatchLink's maxItems and maxURLLength);
 	// the zero value, as the reference's default, has no bound.
 	Limits httpwire.Limits
+	// Stream asks for httpBatchStreamLink's streamed response (the
+	// trpc-accept: application/jsonl header): each call of a batch is
+	// answered as soon as the server has its result, not when the slowest
+	// has finished. A server that does not stream answers as for
+	// httpBatchLink, which is read as such.
+	Stream bool
 }
 
 // Client calls one tRPC server over HTTP. It is safe for concurrent use.
@@ -39,9 +47,25 @@ type Client struct {
 }
 
 type pendingCall struct {
-	ctx  context.Context
-	call httpwire.Call
-	done chan result
+	ctx    context.Context
+	call   httpwire.Call
+	header http.Header
+	key    string // header's canonical form: calls batch only with equal keys
+	done   chan result
+}
+
+// Call is one query or mutation for Do.
+type Call struct {
+	// Query is true for a query, false for a mutation.
+	Query bool
+	// Path is the procedure.
+	Path string
+	// Input is JSON, nil for none.
+	Input []byte
+	// Header is added to the request that carries the call, after
+	// Options.Header; a call goes in a batch only with calls whose Header is
+	// the same.
+	Header http.Header
 }
 
 type result struct {
@@ -66,11 +90,17 @@ func New(opts Options) (*Client, error) {
 // in that batch. A failed call returns the server's *core.TRPCError, an
 // error of the request, or ctx's error.
 func (c *Client) Call(ctx context.Context, query bool, path string, input []byte) (json.RawMessage, error) {
+	return c.Do(ctx, Call{Query: query, Path: path, Input: input})
+}
+
+// Do runs call; see Call.
+func (c *Client) Do(ctx context.Context, call Call) (json.RawMessage, error) {
 	kind := 1
-	if query {
+	if call.Query {
 		kind = 0
 	}
-	p := &pendingCall{ctx: ctx, call: httpwire.Call{Path: path, Input: input}, done: make(chan result, 1)}
+	p := &pendingCall{ctx: ctx, call: httpwire.Call{Path: call.Path, Input: call.Input}, header: call.Header,
+		key: headerKey(call.Header), done: make(chan result, 1)}
 	c.mu.Lock()
 	c.pending[kind] = append(c.pending[kind], p)
 	first := len(c.pending[kind]) == 1
@@ -94,12 +124,27 @@ func (c *Client) flush(kind int) {
 	calls := c.pending[kind]
 	c.pending[kind] = nil
 	c.mu.Unlock()
-	live := calls[:0:0]
+	// Calls with different headers go in different requests, each group in
+	// the order its first call was made.
+	var keys []string
+	groups := map[string][]*pendingCall{}
 	for _, p := range calls {
-		if p.ctx.Err() == nil {
-			live = append(live, p)
+		if p.ctx.Err() != nil {
+			continue
 		}
+		if _, ok := groups[p.key]; !ok {
+			keys = append(keys, p.key)
+		}
+		groups[p.key] = append(groups[p.key], p)
 	}
+	for _, k := range keys {
+		c.flushGroup(kind, groups[k])
+	}
+}
+
+// flushGroup sends calls of one kind and one header in batches within the
+// limits.
+func (c *Client) flushGroup(kind int, live []*pendingCall) {
 	wire := make([]httpwire.Call, len(live))
 	for i, p := range live {
 		wire[i] = p.call
@@ -139,7 +184,19 @@ func (c *Client) send(query bool, ps []*pendingCall) {
 		})
 		defer stop()
 	}
-	rs, err := c.roundTrip(ctx, ps[0].ctx, httpwire.Build(c.opts.URL, query, calls), len(calls))
+	res, err := c.request(ctx, ps[0].ctx, httpwire.Build(c.opts.URL, query, calls), ps[0].header)
+	if err != nil {
+		for _, p := range ps {
+			p.done <- result{err: err}
+		}
+		return
+	}
+	defer res.Body.Close()
+	if c.opts.Stream && res.StatusCode == http.StatusOK {
+		c.readStream(res, ps)
+		return
+	}
+	rs, err := readAll(res, len(ps))
 	for i, p := range ps {
 		if err != nil {
 			p.done <- result{err: err}
@@ -151,7 +208,8 @@ func (c *Client) send(query bool, ps []*pendingCall) {
 	}
 }
 
-func (c *Client) roundTrip(ctx, hctx context.Context, r httpwire.Request, n int) ([]httpwire.Result, error) {
+// request sends one batch's request.
+func (c *Client) request(ctx, hctx context.Context, r httpwire.Request, header http.Header) (*http.Response, error) {
 	var body io.Reader
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)
@@ -163,14 +221,21 @@ func (c *Client) roundTrip(ctx, hctx context.Context, r httpwire.Request, n int)
 	if r.Body != nil {
 		req.Header.Set("Content-Type", httpwire.ContentType)
 	}
-	if err := c.addHeaders(hctx, req); err != nil {
+	if c.opts.Stream {
+		req.Header.Set(httpwire.TRPCAcceptHeader, httpwire.JSONL)
+	}
+	if err := c.addHeaders(hctx, req, header); err != nil {
 		return nil, err
 	}
 	res, err := c.hc.Do(req)
 	if err != nil {
 		return nil, &core.ClosedError{Message: "HTTP request failed", Cause: err}
 	}
-	defer res.Body.Close()
+	return res, nil
+}
+
+// readAll reads an httpBatchLink response.
+func readAll(res *http.Response, n int) ([]httpwire.Result, error) {
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		return nil, &core.ClosedError{Message: "HTTP request failed", Cause: err}
@@ -182,16 +247,98 @@ func (c *Client) roundTrip(ctx, hctx context.Context, r httpwire.Request, n int)
 	return rs, nil
 }
 
-func (c *Client) addHeaders(ctx context.Context, req *http.Request) error {
-	if c.opts.Header == nil {
-		return nil
+// readStream answers the calls of a streamed response as their results
+// arrive; those still unanswered when it breaks or ends fail.
+func (c *Client) readStream(res *http.Response, ps []*pendingCall) {
+	d := httpwire.NewStreamDecoder(len(ps))
+	answered := make([]bool, len(ps))
+	deliver := func(rs []httpwire.StreamResult) {
+		for _, r := range rs {
+			if r.Index < 0 || r.Index >= len(ps) || answered[r.Index] {
+				continue
+			}
+			answered[r.Index] = true
+			switch {
+			case r.Fail != nil:
+				ps[r.Index].done <- result{err: r.Fail}
+			case r.Err != nil:
+				ps[r.Index].done <- result{err: r.Err}
+			default:
+				ps[r.Index].done <- result{data: r.Data}
+			}
+		}
 	}
-	h, err := c.opts.Header(ctx)
-	if err != nil {
-		return err
+	buf := make([]byte, 32<<10)
+	var rs []httpwire.StreamResult
+	var fail error
+	for {
+		n, rerr := res.Body.Read(buf)
+		var err error
+		rs, err = d.Feed(rs[:0], buf[:n])
+		deliver(rs)
+		if err != nil {
+			fail = err
+			break
+		}
+		if rerr == io.EOF {
+			rs, fail = d.End(rs[:0])
+			deliver(rs)
+			break
+		}
+		if rerr != nil {
+			fail = &core.ClosedError{Message: "HTTP request failed", Cause: rerr}
+			break
+		}
 	}
+	if fail == nil {
+		fail = errors.New("httpdriver: the streamed response left a call unanswered")
+	}
+	for i, p := range ps {
+		if !answered[i] {
+			p.done <- result{err: fail}
+		}
+	}
+}
+
+// addHeaders sets Options.Header's headers on req, then extra's.
+func (c *Client) addHeaders(ctx context.Context, req *http.Request, extra http.Header) error {
+	if c.opts.Header != nil {
+		h, err := c.opts.Header(ctx)
+		if err != nil {
+			return err
+		}
+		setHeaders(req, h)
+	}
+	setHeaders(req, extra)
+	return nil
+}
+
+func setHeaders(req *http.Request, h http.Header) {
 	for k, vs := range h {
 		req.Header[http.CanonicalHeaderKey(k)] = vs
 	}
-	return nil
+}
+
+// headerKey is h in a canonical form, "" for no header.
+func headerKey(h http.Header) string {
+	if len(h) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		return strings.Compare(http.CanonicalHeaderKey(a), http.CanonicalHeaderKey(b))
+	})
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(http.CanonicalHeaderKey(k))
+		for _, v := range h[k] {
+			b.WriteByte(0)
+			b.WriteString(v)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

@@ -27,6 +27,8 @@ type SubscribeOptions struct {
 	LastEventID string
 	// ConnectionParams, when not nil, is sent as connectionParams.
 	ConnectionParams []byte
+	// Header is added to every request of the stream, after Options.Header.
+	Header http.Header
 	// OnStarted is called on every "connected" event (again after a resume).
 	OnStarted func()
 	// OnData is called for every event.
@@ -108,7 +110,7 @@ func (c *Client) stream(ctx context.Context, path string, input []byte, last *st
 		return false, err
 	}
 	req.Header.Set("Accept", "text/event-stream")
-	if err := c.addHeaders(ctx, req); err != nil {
+	if err := c.addHeaders(ctx, req, opts.Header); err != nil {
 		return false, err
 	}
 	res, err := c.hc.Do(req)

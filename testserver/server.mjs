@@ -330,6 +330,19 @@ const router = t.router({
 
   whoami: t.procedure.query(({ ctx }) => ctx.connectionParams ?? null),
 
+  // The request header named by input.name (lower case), null when absent:
+  // on HTTP the call's own request, on the WebSocket the handshake's.
+  header: t.procedure
+    .input((v) => String(obj(v, 'header').name ?? '').toLowerCase())
+    .query(({ ctx, input }) => ctx.headers?.[input] ?? null),
+
+  // The same as a subscription: one event with the header, then done.
+  headerSub: t.procedure
+    .input((v) => String(obj(v, 'headerSub').name ?? '').toLowerCase())
+    .subscription(async function* ({ ctx, input }) {
+      yield ctx.headers?.[input] ?? null;
+    }),
+
   counter: t.procedure
     .input((v) => {
       const o = obj(v, 'counter');
@@ -484,7 +497,7 @@ function createContext({ req, res, info }) {
   if (settings.rejectParams && connectionParams?.token !== 'good') {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'bad token' });
   }
-  return { connectionParams, conn, url: req?.url ?? null };
+  return { connectionParams, conn, url: req?.url ?? null, headers: req?.headers ?? null };
 }
 
 // ---------------------------------------------------------------- servers

@@ -74,7 +74,8 @@ type Server struct {
 const StartTimeout = 30 * time.Second
 
 // RepoRoot returns the nearest directory at or above the working directory
-// that holds go.mod.
+// that holds go.mod and testserver/ (the repository's root, also from a
+// nested module such as otel/).
 func RepoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
@@ -82,7 +83,9 @@ func RepoRoot() (string, error) {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
+			if _, err := os.Stat(filepath.Join(dir, "testserver", "server.mjs")); err == nil {
+				return dir, nil
+			}
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {

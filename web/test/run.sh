@@ -5,7 +5,10 @@
 #      on Node 20 (--experimental-websocket: its global WebSocket), on Node 22
 #      (npm's node@22 binary: global WebSocket), and on Node 20 with the npm
 #      `ws` package passed as the WebSocket ponyfill;
-#   3. tsc --noEmit -p web/test/types.
+#   3. web/test/pack.sh: the packed tarball installed into a scratch app answers
+#      a query, a mutation and a subscription against the real server;
+#   4. tsc --noEmit -p web/test/types (strict; among its fixtures, options typed
+#      as @trpc/client's own WebSocketClientOptions handed to createWSClient).
 # Installs what it needs (npm ci in web/ and testserver/ when node_modules is
 # missing or older than the lock file), builds the wasm with ../../build.sh
 # when it is missing or older than the Go sources. Runs everything, prints a
@@ -71,6 +74,8 @@ run "node $("$NODE22" --version), global WebSocket" \
   bash -c 'cd web && exec "$0" --test --test-reporter=spec "$@"' "$NODE22" "${TESTS[@]}"
 run "node $(node --version), ws ponyfill" \
   bash -c 'cd web && TRPCWS_TEST_WS=ws exec node --test --test-reporter=spec "$@"' _ "${TESTS[@]}"
+run "npm pack, installed into a scratch app, answering through it" \
+  bash web/test/pack.sh
 run "tsc --noEmit -p web/test/types" \
   web/node_modules/.bin/tsc --noEmit -p web/test/types
 
