@@ -157,7 +157,7 @@ func (c *Client) authRetry(now int64, r *request, err *TRPCError, k *conn) bool 
 	switch {
 	case r.Method == Mutation && !c.cfg.RefreshRetryMutations:
 		return false
-	case r.Method == Subscription && (r.noResubscribe || r.successor != nil || len(r.movedFrom) > 0):
+	case r.Method == Subscription && (r.noResubscribe || r.movingTo != nil || len(r.stoppedOn) > 0):
 		// Not sent again, or in a move: it ends with the error.
 		return false
 	}
@@ -219,7 +219,7 @@ func (c *Client) refreshFailed(now int64, err *AuthRefreshError) {
 	for _, r := range c.sortedAll() {
 		if r.state == reqOutgoing && r.authRetried {
 			c.outgoing = deleteRequest(c.outgoing, r)
-			c.finish(r, Output{Kind: OutError, ID: r.id, Err: err})
+			c.finish(r, Output{Kind: OutError, ID: r.callID, Err: err})
 		}
 	}
 	if c.link.phase == linkRefreshing {
