@@ -12,6 +12,7 @@ const (
 	linkAsking                   // OutRetry emitted: waiting for Retry
 	linkBackoff                  // waiting for the retry timer (or, offline, for Online)
 	linkDialing                  // c.next was dialled by the retry loop
+	linkRefreshing               // an attempt waits for the auth refresh (auth.go) before it dials
 )
 
 // link is the connection the client wants and the retry loop that keeps
@@ -68,6 +69,7 @@ func (c *Client) connected(now int64) {
 	c.link.phase = linkIdle
 	c.link.pendingErr = nil
 	c.link.openedAt = now
+	c.auth.moving = false // a socket opened since the refresh serves now
 }
 
 // nextAttempt is the attempt index after the current connection: 0 unless
@@ -141,8 +143,7 @@ func (c *Client) scheduleDial(now int64, attempt int, cause error) {
 func (c *Client) retryAfter(now int64, delayMs int64, cause error) {
 	c.note(Output{Note: NoteAttempt, Attempt: c.link.attempt, DelayMs: max(delayMs, 0), Err: cause})
 	if delayMs <= 0 && !c.link.offline {
-		c.link.phase = linkDialing
-		c.dial()
+		c.dialOrRefresh()
 		return
 	}
 	c.link.phase = linkBackoff
@@ -185,6 +186,7 @@ func (c *Client) attemptFailed(now int64, cause error) {
 	}
 	if c.usable(c.active) {
 		c.link.pendingErr = err
+		c.moveAbandoned()
 	} else {
 		c.setState(StateConnecting, err)
 	}
@@ -201,8 +203,7 @@ func (c *Client) retryDue(now int64) {
 		return
 	}
 	c.retryAt.stop() // Close stops it: a connection is still wanted
-	c.link.phase = linkDialing
-	c.dial()
+	c.dialOrRefresh()
 }
 
 // giveUp stops the retry loop. Unless a socket still serves (a move that
@@ -215,6 +216,7 @@ func (c *Client) giveUp(now int64, cause error) {
 	c.link.failures = 0
 	c.link.pendingErr = nil
 	c.retryAt.stop()
+	c.authReset()
 	c.note(Output{Note: NoteGiveUp, Err: err})
 	if c.usable(c.active) {
 		return
@@ -255,8 +257,7 @@ func (c *Client) dialNow() {
 	c.retryAt.stop()
 	c.link.cause = nil
 	c.note(Output{Note: NoteAttempt, Attempt: c.link.attempt})
-	c.link.phase = linkDialing
-	c.dial()
+	c.dialOrRefresh()
 }
 
 // Offline tells the core the network is down (e.g. the browser's offline
