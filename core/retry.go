@@ -216,11 +216,12 @@ func (c *Client) giveUp(now int64, cause error) {
 	c.link.failures = 0
 	c.link.pendingErr = nil
 	c.retryAt.stop()
-	c.authReset()
 	c.note(Output{Note: NoteGiveUp, Err: err})
 	if c.usable(c.active) {
+		c.moveAbandoned()
 		return
 	}
+	c.authReset()
 	c.link.wanted = false
 	for _, r := range c.sortedAll() {
 		if r.state == reqOutgoing {

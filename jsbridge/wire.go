@@ -65,6 +65,7 @@ const (
 	StartInput       = 1 << iota // the request has an input (else params.input is left out)
 	StartLastEventID             // the bytes after the path are params.lastEventId
 	StartStarted                 // StartSent: the subscription's "started" was delivered already
+	StartNoResubscribe           // a subscription not sent again after a reconnect (core.Call.NoResubscribe)
 )
 
 // options is what JavaScript passes to [Bridge.New]: createTRPCWebSocket's
@@ -193,6 +194,7 @@ func constantsJS() []byte {
 	num("START_INPUT", StartInput)
 	num("START_LAST_EVENT_ID", StartLastEventID)
 	num("START_STARTED", StartStarted)
+	num("START_NO_RESUBSCRIBE", StartNoResubscribe)
 	b = append(b, "// Methods by name (core.Method).\nexport const METHODS = { "...)
 	for m := core.Query; m <= core.Subscription; m++ {
 		if m > core.Query {
