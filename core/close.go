@@ -19,7 +19,6 @@ func (c *Client) close(now int64) {
 	c.link.phase = linkIdle
 	c.link.pendingErr = nil
 	c.link.cause = nil
-	c.authReset()
 	c.connectBy.stop()
 	c.retired = nil
 	c.lazy.off()

@@ -533,8 +533,6 @@ func kindName(k OutputKind) string {
 		return "retry"
 	case OutNote:
 		return "note"
-	case OutRefreshAuth:
-		return "refreshAuth"
 	}
 	return fmt.Sprintf("kind(%d)", k)
 }

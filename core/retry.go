@@ -12,7 +12,6 @@ const (
 	linkAsking                   // OutRetry emitted: waiting for Retry
 	linkBackoff                  // waiting for the retry timer (or, offline, for Online)
 	linkDialing                  // c.next was dialled by the retry loop
-	linkRefreshing               // an attempt waits for the auth refresh (auth.go) before it dials
 )
 
 // link is the connection the client wants and the retry loop that keeps
@@ -69,7 +68,6 @@ func (c *Client) connected(now int64) {
 	c.link.phase = linkIdle
 	c.link.pendingErr = nil
 	c.link.openedAt = now
-	c.auth.moving = false // a socket opened since the refresh serves now
 }
 
 // nextAttempt is the attempt index after the current connection: 0 unless
@@ -143,7 +141,8 @@ func (c *Client) scheduleDial(now int64, attempt int, cause error) {
 func (c *Client) retryAfter(now int64, delayMs int64, cause error) {
 	c.note(Output{Note: NoteAttempt, Attempt: c.link.attempt, DelayMs: max(delayMs, 0), Err: cause})
 	if delayMs <= 0 && !c.link.offline {
-		c.dialOrRefresh()
+		c.link.phase = linkDialing
+		c.dial()
 		return
 	}
 	c.link.phase = linkBackoff
@@ -186,7 +185,6 @@ func (c *Client) attemptFailed(now int64, cause error) {
 	}
 	if c.usable(c.active) {
 		c.link.pendingErr = err
-		c.moveAbandoned()
 	} else {
 		c.setState(StateConnecting, err)
 	}
@@ -203,7 +201,8 @@ func (c *Client) retryDue(now int64) {
 		return
 	}
 	c.retryAt.stop() // Close stops it: a connection is still wanted
-	c.dialOrRefresh()
+	c.link.phase = linkDialing
+	c.dial()
 }
 
 // giveUp stops the retry loop. Unless a socket still serves (a move that
@@ -218,10 +217,8 @@ func (c *Client) giveUp(now int64, cause error) {
 	c.retryAt.stop()
 	c.note(Output{Note: NoteGiveUp, Err: err})
 	if c.usable(c.active) {
-		c.moveAbandoned()
 		return
 	}
-	c.authReset()
 	c.link.wanted = false
 	for _, r := range c.sortedAll() {
 		if r.state == reqOutgoing {
@@ -258,7 +255,8 @@ func (c *Client) dialNow() {
 	c.retryAt.stop()
 	c.link.cause = nil
 	c.note(Output{Note: NoteAttempt, Attempt: c.link.attempt})
-	c.dialOrRefresh()
+	c.link.phase = linkDialing
+	c.dial()
 }
 
 // Offline tells the core the network is down (e.g. the browser's offline

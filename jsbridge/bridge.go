@@ -104,10 +104,10 @@ func (b *Bridge) client(cid int32) *client {
 // (core.Config.Adopt): adoptWire is the highest wire id JavaScript used on
 // it, 0 for none adopted; calls still in flight on it follow with StartSent.
 func (b *Bridge) New(now int64, n int32, adoptWire int64) {
-	opts, ok := decodeOptions(b.arg(n))
-	if !ok {
-		panic(bridgeError("trpcws: options record of " + strconv.Itoa(int(n)) + " bytes, want " + strconv.Itoa(8*len(optionFields)) + " and the close codes it names"))
+	if int(n) != 8*len(optionFields) {
+		panic(bridgeError("trpcws: options record of " + strconv.Itoa(int(n)) + " bytes, want " + strconv.Itoa(8*len(optionFields))))
 	}
+	opts := decodeOptions(b.arg(n))
 	b.last++
 	cid := b.last
 	// With a retryDelayMs the core asks (cfg.AskRetry: core.OutRetry →
@@ -182,8 +182,7 @@ func (b *Bridge) call(handle int64, method int32, pathLen, n int32, flags int32)
 	if pathLen < 0 || pathLen > n {
 		panic(bridgeError("trpcws: path length out of range"))
 	}
-	call := core.Call{ID: handle, Method: core.Method(method), Path: b.path(arg[:pathLen]),
-		NoResubscribe: flags&StartNoResubscribe != 0}
+	call := core.Call{ID: handle, Method: core.Method(method), Path: b.path(arg[:pathLen])}
 	if flags&StartLastEventID != 0 {
 		call.LastEventID, call.HasLastEventID = string(arg[pathLen:]), true
 	}
@@ -304,19 +303,6 @@ func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int6
 func (b *Bridge) Retry(cid int32, now int64, attempt int32, delayMs float64, giveUp bool) {
 	c := b.client(cid)
 	c.core.Retry(now, core.RetryAnswer{Attempt: int(attempt), DelayMs: clampMs(delayMs), GiveUp: giveUp})
-	b.drain(c)
-}
-
-// AuthRefreshed answers recAuth number attempt: cause 0 when the user's
-// refreshAuth resolved, else the handle of what it threw or rejected with
-// (see core.Client.AuthRefreshed).
-func (b *Bridge) AuthRefreshed(cid int32, now int64, attempt int32, cause int64) {
-	c := b.client(cid)
-	var err error
-	if cause != 0 {
-		err = &jsCause{handle: cause}
-	}
-	c.core.AuthRefreshed(now, int(attempt), err)
 	b.drain(c)
 }
 
@@ -459,9 +445,6 @@ func (b *Bridge) drain(c *client) {
 			o.rec(recClosed)
 		case core.OutRetry:
 			o.rec(recRetry, float64(out.Attempt))
-			o.errRef(out.Err)
-		case core.OutRefreshAuth:
-			o.rec(recAuth, float64(out.Attempt), float64(out.Code))
 			o.errRef(out.Err)
 		case core.OutNote:
 			o.rec(recNote, float64(out.Note), float64(out.Sock), float64(out.ID), float64(out.Attempt), float64(out.DelayMs), float64(out.Code))

@@ -31,8 +31,6 @@ func (e bridgeError) Error() string { return string(e) }
 //	{"t":"timeout","what":"request"|"connect","ms":5000,"message":"..."}
 //	{"t":"gaveUp","attempts":3,"message":"...","cause":<error>|null}
 //	{"t":"queueFull","message":"..."}
-//	{"t":"notResubscribed","message":"..."}
-//	{"t":"authRefresh","message":"...","cause":<error>,"reason":<error>|null}
 //	{"t":"go","message":"..."}
 func appendError(dst []byte, err error, depth int) []byte {
 	if err == nil || depth > 8 {
@@ -81,21 +79,6 @@ func appendError(dst []byte, err error, depth int) []byte {
 		dst = appendJSONString(dst, (&core.GaveUpError{Attempts: e.Attempts}).Error())
 		dst = append(dst, `,"cause":`...)
 		dst = appendError(dst, e.Cause, depth+1)
-		return append(dst, '}')
-	case *core.AuthRefreshError:
-		// As for GaveUpError: the cause (what refreshAuth threw) is a
-		// handle, and JavaScript appends its text.
-		dst = append(dst, `{"t":"authRefresh","message":`...)
-		dst = appendJSONString(dst, "trpcws: auth refresh failed")
-		dst = append(dst, `,"cause":`...)
-		dst = appendError(dst, e.Err, depth+1)
-		dst = append(dst, `,"reason":`...)
-		dst = appendError(dst, e.Reason, depth+1)
-		return append(dst, '}')
-	}
-	if errors.Is(err, core.ErrNotResubscribed) {
-		dst = append(dst, `{"t":"notResubscribed","message":`...)
-		dst = appendJSONString(dst, err.Error())
 		return append(dst, '}')
 	}
 	if errors.Is(err, core.ErrQueueFull) {

@@ -36,7 +36,6 @@ const (
 	recURL       = 15 // [15, a, b]: answer of trpcws_url
 	recRetry     = 16 // [16, attempt, errRef]: call retryDelayMs/shouldRetry, answer with trpcws_retry
 	recNote      = 17 // [17, note, sock, id, attempt, delayMs, code, errRef]: an event for onEvent (see core.Note)
-	recAuth      = 18 // [18, attempt, code, errRef]: call refreshAuth(reason), answer with trpcws_auth
 )
 
 // statsLen is how many numbers trpcws_stats writes: state, socketsOpened,
@@ -50,7 +49,7 @@ var recSizes = [...]int{
 	recClient: 2, recDial: 2, recWrite: 2, recCloseSock: 4, recResult: 5,
 	recStarted: 2, recEvent: 8, recComplete: 3, recError: 5, recState: 5,
 	recFrameErr: 5, recClosed: 1, recFrame: 4, recDeadline: 2, recURL: 3,
-	recRetry: 5, recNote: 10, recAuth: 6,
+	recRetry: 5, recNote: 10,
 }
 
 // Ref kinds.
@@ -65,15 +64,13 @@ const (
 	StartInput       = 1 << iota // the request has an input (else params.input is left out)
 	StartLastEventID             // the bytes after the path are params.lastEventId
 	StartStarted                 // StartSent: the subscription's "started" was delivered already
-	StartNoResubscribe           // a subscription not sent again after a reconnect (core.Call.NoResubscribe)
 )
 
 // options is what JavaScript passes to [Bridge.New]: createTRPCWebSocket's
 // validated options.
 type options struct {
-	cfg        core.Config
-	params     bool // connectionParams given: add connectionParams=1 to the URL
-	closeCodes int  // how many refreshAuthCloseCodes follow the record, -1: none given
+	cfg    core.Config
+	params bool // connectionParams given: add connectionParams=1 to the URL
 }
 
 // optionFields is the layout of the options record: one float64 per field,
@@ -81,8 +78,6 @@ type options struct {
 // validated option of that name (booleans as 0 or 1, a function or value
 // given as 1, absent as 0; 0 milliseconds takes the core's default where it
 // has one). A new option is one entry here and one value in web/lib/options.js.
-// refreshAuthCloseCodes is 0 when absent (core.DefaultAuthCloseCodes),
-// else 1 + the number of codes, which follow the record, one float64 each.
 var optionFields = [...]struct {
 	name string
 	set  func(o *options, v float64)
@@ -101,32 +96,15 @@ var optionFields = [...]struct {
 	{"requestTimeoutMs", func(o *options, v float64) { o.cfg.RequestTimeoutMs = clampMs(v) }},
 	{"maxQueued", func(o *options, v float64) { o.cfg.MaxQueued = int(clampMs(v)) }},
 	{"onEvent", func(o *options, v float64) { o.cfg.Events = v != 0 }},
-	{"refreshAuth", func(o *options, v float64) { o.cfg.RefreshAuth = v != 0 }},
-	{"refreshAuthRetryMutations", func(o *options, v float64) { o.cfg.RefreshRetryMutations = v != 0 }},
-	{"refreshAuthCloseCodes", func(o *options, v float64) { o.closeCodes = int(clampMs(v)) - 1 }},
 }
 
-// decodeOptions reads the options record from b: len(optionFields)
-// float64s, then the refreshAuthCloseCodes. ok is false when b's length
-// does not fit the record.
-func decodeOptions(b []byte) (o options, ok bool) {
-	if len(b) < 8*len(optionFields) {
-		return o, false
-	}
+// decodeOptions reads the options record from b (len(optionFields) float64s).
+func decodeOptions(b []byte) options {
+	var o options
 	for i, f := range optionFields {
 		f.set(&o, float64frombytes(b[8*i:]))
 	}
-	rest := b[8*len(optionFields):]
-	if len(rest) != 8*max(o.closeCodes, 0) {
-		return o, false
-	}
-	if o.closeCodes >= 0 {
-		o.cfg.AuthCloseCodes = make([]int, o.closeCodes)
-		for i := range o.cfg.AuthCloseCodes {
-			o.cfg.AuthCloseCodes[i] = int(clampMs(float64frombytes(rest[8*i:])))
-		}
-	}
-	return o, true
+	return o
 }
 
 // clampMs turns a JavaScript number of milliseconds into an int64:
@@ -175,7 +153,7 @@ func constantsJS() []byte {
 		{"REC_EVENT", recEvent}, {"REC_COMPLETE", recComplete}, {"REC_ERROR", recError},
 		{"REC_STATE", recState}, {"REC_FRAME_ERR", recFrameErr}, {"REC_CLOSED", recClosed},
 		{"REC_FRAME", recFrame}, {"REC_DEADLINE", recDeadline}, {"REC_URL", recURL},
-		{"REC_RETRY", recRetry}, {"REC_NOTE", recNote}, {"REC_AUTH", recAuth},
+		{"REC_RETRY", recRetry}, {"REC_NOTE", recNote},
 	} {
 		num(r.name, r.v)
 	}
@@ -194,7 +172,6 @@ func constantsJS() []byte {
 	num("START_INPUT", StartInput)
 	num("START_LAST_EVENT_ID", StartLastEventID)
 	num("START_STARTED", StartStarted)
-	num("START_NO_RESUBSCRIBE", StartNoResubscribe)
 	b = append(b, "// Methods by name (core.Method).\nexport const METHODS = { "...)
 	for m := core.Query; m <= core.Subscription; m++ {
 		if m > core.Query {

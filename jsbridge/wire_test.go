@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"os"
-	"reflect"
 	"testing"
 
 	"github.com/trpcws/trpcws/core"
@@ -55,35 +54,24 @@ func TestBackoffConstants(t *testing.T) {
 // TestOptionsLayout checks that each field of the options record lands in
 // its place.
 func TestOptionsLayout(t *testing.T) {
-	vals := []float64{1, 250, 1, 300, 40, 1, 1, 0, 3, 500, 700, 900, 10, 1, 1, 1, 3, 4401, 4000}
-	fields := len(vals) - 2 // two close codes follow the record
-	if fields != len(optionFields) {
-		t.Fatalf("test covers %d fields, layout has %d", fields, len(optionFields))
+	vals := []float64{1, 250, 1, 300, 40, 1, 1, 0, 3, 500, 700, 900, 10, 1}
+	if len(vals) != len(optionFields) {
+		t.Fatalf("test covers %d fields, layout has %d", len(vals), len(optionFields))
 	}
 	b := make([]byte, 8*len(vals))
 	for i, v := range vals {
 		putFloat64(b[8*i:], v)
 	}
-	o, ok := decodeOptions(b)
+	o := decodeOptions(b)
 	want := options{
 		cfg: core.Config{Lazy: true, LazyCloseMs: 250, KeepAlive: true, KeepAliveIntervalMs: 300, PongTimeoutMs: 40, AskRetry: true,
-			MaxAttempts: 3, MinUptimeMs: 500, ConnectTimeoutMs: 700, RequestTimeoutMs: 900, MaxQueued: 10, Events: true,
-			RefreshAuth: true, RefreshRetryMutations: true, AuthCloseCodes: []int{4401, 4000}},
-		params:     true,
-		closeCodes: 2,
+			MaxAttempts: 3, MinUptimeMs: 500, ConnectTimeoutMs: 700, RequestTimeoutMs: 900, MaxQueued: 10, Events: true},
+		params: true,
 	}
-	if !ok || !reflect.DeepEqual(o, want) {
-		t.Fatalf("decoded %+v (%v), want %+v", o, ok, want)
+	if o != want {
+		t.Fatalf("decoded %+v, want %+v", o, want)
 	}
-	z, ok := decodeOptions(make([]byte, 8*fields))
-	if !ok || z.cfg.Lazy || z.cfg.AskRetry || z.params || z.cfg.LazyCloseMs != 0 || z.cfg.AuthCloseCodes != nil {
+	if z := decodeOptions(make([]byte, 8*len(vals))); z.cfg.Lazy || z.cfg.AskRetry || z.params || z.cfg.LazyCloseMs != 0 {
 		t.Fatalf("zero record decoded as %+v", z)
-	}
-	if _, ok := decodeOptions(b[:len(b)-8]); ok {
-		t.Fatal("a record missing a close code was taken")
-	}
-	putFloat64(b[8*(fields-1):], 1) // an empty list: no close code refreshes
-	if e, ok := decodeOptions(b[:8*fields]); !ok || e.cfg.AuthCloseCodes == nil || len(e.cfg.AuthCloseCodes) != 0 {
-		t.Fatalf("empty list decoded as %+v (%v)", e.cfg.AuthCloseCodes, ok)
 	}
 }

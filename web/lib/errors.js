@@ -101,33 +101,6 @@ export class QueueFullError extends Error {
   }
 }
 
-/**
- * How a subscription started with `{ context: { resubscribe: false } }`
- * ends where it would be sent again after a reconnect (the cause of the
- * TRPCClientError its onError gets).
- */
-export class TRPCWebSocketNotResubscribedError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'TRPCWebSocketNotResubscribedError';
-    this.code = 'NOT_RESUBSCRIBED';
-  }
-}
-
-/**
- * Why the calls that waited for refreshAuth failed, when it threw or
- * rejected: cause is what it threw, reason what started the refresh (the
- * UNAUTHORIZED TRPCClientError, or the closed socket's error).
- */
-export class TRPCWebSocketAuthRefreshError extends Error {
-  constructor(message, cause, reason) {
-    super(message, { cause });
-    this.name = 'TRPCWebSocketAuthRefreshError';
-    this.code = 'AUTH_REFRESH_FAILED';
-    this.reason = reason;
-  }
-}
-
 /** The error calls get when the WebAssembly module could not be loaded. */
 export function loadFailure(err) {
   const message = `trpcws: the WebAssembly module failed to load: ${err?.message ?? err}`;
@@ -227,13 +200,6 @@ function causeFromDesc(desc) {
       return new TimeoutError(desc.message);
     case 'queueFull':
       return new QueueFullError(desc.message);
-    case 'notResubscribed':
-      return new TRPCWebSocketNotResubscribedError(desc.message);
-    case 'authRefresh': {
-      const cause = causeFromDesc(desc.cause);
-      const text = typeof cause?.message === 'string' ? cause.message : cause === undefined ? '' : String(cause);
-      return new TRPCWebSocketAuthRefreshError(text ? `${desc.message}: ${text}` : desc.message, cause, causeFromDesc(desc.reason));
-    }
     default:
       return new Error(desc.message);
   }

@@ -80,8 +80,7 @@ function isEncoder(v) {
  * first wrong one. Returns what the client needs besides opts itself:
  * {lazy, encoder, record} where record holds one number per field of
  * OPTION_FIELDS (booleans as 0/1, a function given as 1, absent as 0: Go
- * applies its defaults, e.g. keepAlive's 5000/1000), then the
- * refreshAuthCloseCodes if given.
+ * applies its defaults, e.g. keepAlive's 5000/1000).
  */
 export function checkOptions(opts) {
   if (!isObject(opts)) throw new TypeError('createTRPCWebSocket: options must be an object with at least `url`');
@@ -100,14 +99,7 @@ export function checkOptions(opts) {
   if (encoder !== undefined && !isEncoder(encoder)) {
     throw typeError('experimental_encoder', 'an object with encode and decode functions', encoder);
   }
-  for (const name of ['retryDelayMs', 'onOpen', 'onError', 'onClose', 'onEvent', 'refreshAuth']) optFunction(opts, name);
-  const closeCodes = opts.refreshAuthCloseCodes;
-  if (
-    closeCodes !== undefined &&
-    !(Array.isArray(closeCodes) && closeCodes.every((c) => Number.isInteger(c) && c >= 1000 && c <= 4999))
-  ) {
-    throw typeError('refreshAuthCloseCodes', 'an array of WebSocket close codes (integers 1000-4999)', closeCodes);
-  }
+  for (const name of ['retryDelayMs', 'onOpen', 'onError', 'onClose', 'onEvent']) optFunction(opts, name);
   const lazy = optObject(opts, 'lazy');
   const keepAlive = optObject(opts, 'keepAlive');
   const retry = optObject(opts, 'retry');
@@ -136,14 +128,8 @@ export function checkOptions(opts) {
     requestTimeoutMs: optMs(opts, 'requestTimeoutMs', 'requestTimeoutMs', 1) ?? 0,
     maxQueued: maxQueued ?? 0,
     onEvent: opts.onEvent !== undefined || debug,
-    refreshAuth: opts.refreshAuth !== undefined,
-    refreshAuthRetryMutations: optBool(opts, 'refreshAuthRetryMutations', 'refreshAuthRetryMutations') ?? false,
-    // 0: the defaults (4401, 4403, 1008); else 1 + the number of codes,
-    // which follow the record.
-    refreshAuthCloseCodes: closeCodes === undefined ? 0 : 1 + closeCodes.length,
   };
   const record = OPTION_FIELDS.map((name) => Number(values[name] ?? 0));
-  if (closeCodes !== undefined) record.push(...closeCodes);
   return {
     lazy: values['lazy.enabled'],
     encoder,
