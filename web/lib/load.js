@@ -40,8 +40,17 @@ export function registerClient(cid, client) {
   finalizer?.register(client, cid);
 }
 
+// What init() loads when given nothing: the module beside index.js, or the
+// WebAssembly.Module the Workers entry (workerd.js) imported.
+let defaultModule = null;
+
+/** The Workers entry's imported module: used by init() without a source (and so by the first client). */
+export function setDefaultModule(module) {
+  defaultModule = module;
+}
+
 function defaultSource() {
-  return new URL('../trpcws.wasm', import.meta.url);
+  return defaultModule ?? new URL('../trpcws.wasm', import.meta.url);
 }
 
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
