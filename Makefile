@@ -7,7 +7,7 @@ SHELL := /bin/bash
 GO    ?= go
 export PATH := $(shell $(GO) env GOROOT)/bin:$(PATH)
 
-.PHONY: all deps deps-go deps-node build test test-go test-fuzz test-wasm test-size test-web test-e2e vet fmt-check bench demo soak clean
+.PHONY: all deps deps-go deps-node build test test-go test-fuzz test-wasm test-size test-web test-e2e test-release release vet fmt-check bench demo soak clean
 
 all: build
 
@@ -37,7 +37,7 @@ vet:
 	GOOS=js GOARCH=wasm $(GO) vet ./...
 	cd otel && $(GO) vet ./...
 
-test: deps fmt-check vet test-go test-fuzz test-wasm test-size test-web test-e2e
+test: deps fmt-check vet test-go test-fuzz test-wasm test-size test-web test-release test-e2e
 	@echo "make test: all suites passed"
 
 # Native Go: core state machine, native driver against the real @trpc/server, race detector, leak check,
@@ -89,6 +89,10 @@ test-size: build
 test-web: build
 	bash web/test/run.sh
 
+# release.sh on a scratch copy of the working tree (this repository's version and tags untouched).
+test-release: deps-node
+	bash release_test.sh
+
 test-e2e: build
 	@if [ -f e2e/run.sh ]; then bash e2e/run.sh; else echo "test-e2e: not yet"; fi
 
@@ -98,6 +102,13 @@ bench: deps build
 # Only what the demo needs: demo/run.sh runs npm ci in testserver/ and web/ (not e2e/ or bench/).
 demo: deps-go build
 	@if [ -f demo/run.sh ]; then bash demo/run.sh; else echo "demo: not yet"; exit 1; fi
+
+# The release (docs/releasing.md): sets VERSION everywhere (CHANGELOG.md must have its entry), builds,
+# runs CHECKS (default: make test), packs and verifies dist/trpcws-VERSION.tgz, and prepares the tag vVERSION:
+# TAG=1 commits and tags locally, otherwise the git commands are printed. Publishing is left to a maintainer.
+release:
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z [TAG=1] [CHECKS='make test']"; exit 1; }
+	VERSION='$(VERSION)' TAG='$(TAG)' CHECKS="$(or $(CHECKS),make test)" bash release.sh
 
 clean:
 	rm -rf web/trpcws.wasm web/trpcws.wasm.gz web/trpcws.wasm.br web/wasm_exec.js artifacts

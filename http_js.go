@@ -7,5 +7,5 @@ import "github.com/trpcws/trpcws/httpdriver"
 // httpOptions is the HTTP driver's configuration from opts (net/http goes
 // over the host's fetch on js/wasm).
 func httpOptions(opts *Options, url string) httpdriver.Options {
-	return httpdriver.Options{URL: url}
+	return httpdriver.Options{URL: url, Stream: opts.HTTPBatchStream}
 }

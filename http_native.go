@@ -9,13 +9,36 @@ import (
 	"github.com/trpcws/trpcws/httpdriver"
 )
 
-// httpOptions is the HTTP driver's configuration from opts: HTTPHeader on
-// every request and HTTPClient.
+// httpOptions is the HTTP driver's configuration from opts: HTTPHeader and
+// HTTPHeaderFunc on every request, and HTTPClient.
 func httpOptions(opts *Options, url string) httpdriver.Options {
-	o := httpdriver.Options{URL: url, HTTPClient: opts.HTTPClient}
-	if opts.HTTPHeader != nil {
-		h := opts.HTTPHeader
-		o.Header = func(context.Context) (http.Header, error) { return h, nil }
+	o := httpdriver.Options{URL: url, HTTPClient: opts.HTTPClient, Stream: opts.HTTPBatchStream}
+	if opts.HTTPHeader != nil || opts.HTTPHeaderFunc != nil {
+		o.Header = opts.headers
 	}
 	return o
+}
+
+// headers returns HTTPHeader with HTTPHeaderFunc's headers set over it.
+func (o *Options) headers(ctx context.Context) (h http.Header, err error) {
+	if o.HTTPHeaderFunc == nil {
+		return o.HTTPHeader, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			h, err = nil, &PanicError{Callback: "HTTPHeaderFunc", Value: r}
+		}
+	}()
+	fresh, err := o.HTTPHeaderFunc(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h = o.HTTPHeader.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	for k, vs := range fresh {
+		h[http.CanonicalHeaderKey(k)] = vs
+	}
+	return h, nil
 }

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/trpcws/trpcws"
@@ -60,5 +62,73 @@ func TestHTTPTransport(t *testing.T) {
 	<-sub.Done()
 	if _, err := c.Query(ctx, "echo", 1); !errors.Is(err, trpcws.ErrClientClosed) {
 		t.Fatalf("after Close: %v", err)
+	}
+}
+
+// HTTPHeaderFunc puts a fresh header on every HTTP request (over
+// HTTPHeader's) and on the WebSocket handshake; its error fails the call.
+func TestHTTPHeaderFunc(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	var n atomic.Int64
+	errNo := errors.New("no token")
+	fresh := func(context.Context) (http.Header, error) {
+		i := n.Add(1)
+		if i == 2 {
+			return nil, errNo
+		}
+		return http.Header{"authorization": {"Bearer " + strconv.FormatInt(i, 10)}}, nil
+	}
+	for _, url := range []string{srv.HTTP + "/trpc", srv.URL} {
+		n.Store(0)
+		c, err := trpcws.NewClient(trpcws.Options{URL: url, HTTPHeader: http.Header{"Authorization": {"static"}, "X-Static": {"s"}}, HTTPHeaderFunc: fresh})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := func(name string) (string, error) {
+			v, err := trpcws.Query[*string](ctx, c, "header", map[string]string{"name": name})
+			return deref(v), err
+		}
+		a1, err1 := q("authorization")
+		a2, err2 := q("authorization")
+		st, err3 := q("x-static")
+		switch {
+		case err1 != nil || err3 != nil:
+			t.Fatalf("%s: %v %v", url, err1, err3)
+		case url == srv.URL: // one handshake for every call
+			if a1 != "Bearer 1" || a2 != "Bearer 1" || st != "s" || err2 != nil {
+				t.Fatalf("WebSocket handshake headers: %q %q %q %v", a1, a2, st, err2)
+			}
+		default:
+			if a1 != "Bearer 1" || !errors.Is(err2, errNo) || st != "s" {
+				t.Fatalf("HTTP: a fresh header per request: %q (%v), %q (%v), %q", a1, err1, a2, err2, st)
+			}
+		}
+		c.Close(ctx)
+	}
+}
+
+// Options.HTTPBatchStream: the same results and errors through the
+// streamed batch response (httpdriver's TestBatchStream shows the
+// streaming itself).
+func TestHTTPBatchStream(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	c, err := trpcws.NewClient(trpcws.Options{URL: srv.HTTP + "/trpc", HTTPBatchStream: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	ctx := context.Background()
+	if v, err := trpcws.Query[map[string]int](ctx, c, "echo", map[string]int{"n": 5}); err != nil || v["n"] != 5 {
+		t.Fatalf("echo: %v %v", v, err)
+	}
+	var te *trpcws.TRPCError
+	if _, err := c.Query(ctx, "fail", map[string]string{"code": "CONFLICT"}); !errors.As(err, &te) || te.Code != "CONFLICT" {
+		t.Fatalf("fail: %v", err)
+	}
+	if out, err := c.Mutation(ctx, "voidMutation", nil); err != nil || out != nil {
+		t.Fatalf("voidMutation: %s %v", out, err)
 	}
 }

@@ -22,6 +22,14 @@ type Options struct {
 	// "https://host/api/trpc") and subscriptions over the WebSocket. Set
 	// Lazy too to open the socket only while subscriptions need it.
 	HTTPURL string
+	// HTTPBatchStream makes the HTTP transport's calls as
+	// httpBatchStreamLink does rather than httpBatchLink: with the header
+	// trpc-accept: application/jsonl, the server streams the batch's
+	// results as JSON lines and each call returns as soon as its own result
+	// arrives, not with the slowest of its batch. A server that does not
+	// stream answers as for httpBatchLink, which works as well. A
+	// procedure returning an async iterable fails its call (not read).
+	HTTPBatchStream bool
 	// URLFunc, when set, is called before every connection attempt instead
 	// of using URL; ctx ends when the client is closed.
 	URLFunc func(ctx context.Context) (string, error)
@@ -82,8 +90,17 @@ type Options struct {
 	// drops the socket when it does not answer.
 	KeepAlive KeepAliveOptions
 
-	// HTTPHeader is sent with the WebSocket handshake.
+	// HTTPHeader is sent with the WebSocket handshake, and with every
+	// request of the HTTP transport.
 	HTTPHeader http.Header
+	// HTTPHeaderFunc, when set, is called for every WebSocket handshake and
+	// every request of the HTTP transport (a batch of calls, each
+	// connection of an event stream), and its headers are set over
+	// HTTPHeader's: a fresh token goes on each. ctx is the first call's of
+	// the batch, the subscription's, or the socket's (ending when the
+	// client closes). An error fails that request's calls, or the
+	// connection attempt; a panic is a *PanicError.
+	HTTPHeaderFunc func(ctx context.Context) (http.Header, error)
 	// HTTPClient is used for the handshake; nil means http.DefaultClient.
 	HTTPClient *http.Client
 	// ReadLimit bounds the size of one inbound message in bytes; 0 means

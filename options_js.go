@@ -28,6 +28,14 @@ type Options struct {
 	// "https://host/api/trpc") and subscriptions over the WebSocket. Set
 	// Lazy too to open the socket only while subscriptions need it.
 	HTTPURL string
+	// HTTPBatchStream makes the HTTP transport's calls as
+	// httpBatchStreamLink does rather than httpBatchLink: with the header
+	// trpc-accept: application/jsonl, the server streams the batch's
+	// results as JSON lines and each call returns as soon as its own result
+	// arrives, not with the slowest of its batch. A server that does not
+	// stream answers as for httpBatchLink, which works as well. A
+	// procedure returning an async iterable fails its call (not read).
+	HTTPBatchStream bool
 	// URLFunc, when set, is called before every connection attempt instead
 	// of using URL; ctx ends when the client is closed.
 	URLFunc func(ctx context.Context) (string, error)

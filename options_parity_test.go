@@ -40,10 +40,10 @@ func optionFields(t *testing.T, file string) []string {
 // no net/http fields). A field added to one must be added to the other.
 func TestOptionsSameFieldsOnJS(t *testing.T) {
 	native := slices.DeleteFunc(optionFields(t, "options.go"), func(n string) bool {
-		return n == "HTTPHeader" || n == "HTTPClient"
+		return n == "HTTPHeader" || n == "HTTPHeaderFunc" || n == "HTTPClient"
 	})
 	js := optionFields(t, "options_js.go")
 	if !slices.Equal(native, js) {
-		t.Fatalf("Options fields differ between platforms:\nnative (without HTTPHeader, HTTPClient): %v\njs/wasm: %v", native, js)
+		t.Fatalf("Options fields differ between platforms:\nnative (without HTTPHeader, HTTPHeaderFunc, HTTPClient): %v\njs/wasm: %v", native, js)
 	}
 }

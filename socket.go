@@ -146,8 +146,12 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 		dialCtx, cancel = context.WithTimeout(s.ctx, max(patience, handshakeFloor))
 		defer cancel()
 	}
+	header, err := o.headers(s.ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	conn, _, err := websocket.Dial(dialCtx, url, &websocket.DialOptions{
-		HTTPHeader: o.HTTPHeader,
+		HTTPHeader: header,
 		HTTPClient: o.HTTPClient,
 	})
 	if err != nil {

@@ -11,6 +11,7 @@
 #   BENCH_QUICK=1 bash bench/run.sh  # ~1 minute
 #   BENCH_KINDS=js-floor,wasm-link BENCH_ROUNDS=3 bash bench/run.sh
 #   BENCH_BROWSER=0 (Node and Go only) | BENCH_BROWSER=only (the Chromium part only)
+#   BENCH_HTTP=0 (without the HTTP transport's part, bench/httpbench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -47,6 +48,14 @@ cp "$($GO env GOROOT)/lib/wasm/wasm_exec.js" bench/.build/wasm_exec.js
 
 if [ "${BENCH_BROWSER:-1}" != only ]; then
   "$NODE" bench/run.mjs
+fi
+
+# The HTTP transport (httpBatchLink, httpBatchStreamLink, SSE) against Go's net/http by hand:
+# bench/httpbench, artifacts/bench-http.{md,json}. BENCH_HTTP=0 leaves it out.
+if [ "${BENCH_BROWSER:-1}" != only ] && [ "${BENCH_HTTP:-1}" != 0 ]; then
+  $GO build -o bench/.build/httpbench ./bench/httpbench
+  echo >&2
+  bench/.build/httpbench
 fi
 
 # The browser part: headless Chromium (Debian's package, installed here when missing, as

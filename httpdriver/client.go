@@ -29,6 +29,12 @@ type Options struct {
 	// Limits bounds a batch (httpBatchLink's maxItems and maxURLLength);
 	// the zero value, as the reference's default, has no bound.
 	Limits httpwire.Limits
+	// Stream asks for httpBatchStreamLink's streamed response (the
+	// trpc-accept: application/jsonl header): each call of a batch is
+	// answered as soon as the server has its result, not when the slowest
+	// has finished. A server that does not stream answers as for
+	// httpBatchLink, which is read as such.
+	Stream bool
 }
 
 // Client calls one tRPC server over HTTP. It is safe for concurrent use.
@@ -178,7 +184,19 @@ func (c *Client) send(query bool, ps []*pendingCall) {
 		})
 		defer stop()
 	}
-	rs, err := c.roundTrip(ctx, ps[0].ctx, httpwire.Build(c.opts.URL, query, calls), len(calls), ps[0].header)
+	res, err := c.request(ctx, ps[0].ctx, httpwire.Build(c.opts.URL, query, calls), ps[0].header)
+	if err != nil {
+		for _, p := range ps {
+			p.done <- result{err: err}
+		}
+		return
+	}
+	defer res.Body.Close()
+	if c.opts.Stream && res.StatusCode == http.StatusOK {
+		c.readStream(res, ps)
+		return
+	}
+	rs, err := readAll(res, len(ps))
 	for i, p := range ps {
 		if err != nil {
 			p.done <- result{err: err}
@@ -190,7 +208,8 @@ func (c *Client) send(query bool, ps []*pendingCall) {
 	}
 }
 
-func (c *Client) roundTrip(ctx, hctx context.Context, r httpwire.Request, n int, header http.Header) ([]httpwire.Result, error) {
+// request sends one batch's request.
+func (c *Client) request(ctx, hctx context.Context, r httpwire.Request, header http.Header) (*http.Response, error) {
 	var body io.Reader
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)
@@ -202,6 +221,9 @@ func (c *Client) roundTrip(ctx, hctx context.Context, r httpwire.Request, n int,
 	if r.Body != nil {
 		req.Header.Set("Content-Type", httpwire.ContentType)
 	}
+	if c.opts.Stream {
+		req.Header.Set(httpwire.TRPCAcceptHeader, httpwire.JSONL)
+	}
 	if err := c.addHeaders(hctx, req, header); err != nil {
 		return nil, err
 	}
@@ -209,7 +231,11 @@ func (c *Client) roundTrip(ctx, hctx context.Context, r httpwire.Request, n int,
 	if err != nil {
 		return nil, &core.ClosedError{Message: "HTTP request failed", Cause: err}
 	}
-	defer res.Body.Close()
+	return res, nil
+}
+
+// readAll reads an httpBatchLink response.
+func readAll(res *http.Response, n int) ([]httpwire.Result, error) {
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		return nil, &core.ClosedError{Message: "HTTP request failed", Cause: err}
@@ -219,6 +245,59 @@ func (c *Client) roundTrip(ctx, hctx context.Context, r httpwire.Request, n int,
 		return nil, errors.Join(errors.New("httpdriver: HTTP "+strconv.Itoa(res.StatusCode)), err)
 	}
 	return rs, nil
+}
+
+// readStream answers the calls of a streamed response as their results
+// arrive; those still unanswered when it breaks or ends fail.
+func (c *Client) readStream(res *http.Response, ps []*pendingCall) {
+	d := httpwire.NewStreamDecoder(len(ps))
+	answered := make([]bool, len(ps))
+	deliver := func(rs []httpwire.StreamResult) {
+		for _, r := range rs {
+			if r.Index < 0 || r.Index >= len(ps) || answered[r.Index] {
+				continue
+			}
+			answered[r.Index] = true
+			switch {
+			case r.Fail != nil:
+				ps[r.Index].done <- result{err: r.Fail}
+			case r.Err != nil:
+				ps[r.Index].done <- result{err: r.Err}
+			default:
+				ps[r.Index].done <- result{data: r.Data}
+			}
+		}
+	}
+	buf := make([]byte, 32<<10)
+	var rs []httpwire.StreamResult
+	var fail error
+	for {
+		n, rerr := res.Body.Read(buf)
+		var err error
+		rs, err = d.Feed(rs[:0], buf[:n])
+		deliver(rs)
+		if err != nil {
+			fail = err
+			break
+		}
+		if rerr == io.EOF {
+			rs, fail = d.End(rs[:0])
+			deliver(rs)
+			break
+		}
+		if rerr != nil {
+			fail = &core.ClosedError{Message: "HTTP request failed", Cause: rerr}
+			break
+		}
+	}
+	if fail == nil {
+		fail = errors.New("httpdriver: the streamed response left a call unanswered")
+	}
+	for i, p := range ps {
+		if !answered[i] {
+			p.done <- result{err: fail}
+		}
+	}
 }
 
 // addHeaders sets Options.Header's headers on req, then extra's.

@@ -180,3 +180,93 @@ func TestSubscriptionCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// httpBatchStreamLink's streamed response from the real server: a batch's
+// fast call returns while its slow one is still running; results, void
+// results and errors as without streaming.
+func TestBatchStream(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	requests := 0
+	_, c := start(t, httpdriver.Options{Stream: true, Header: func(context.Context) (http.Header, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		requests++
+		return nil, nil
+	}})
+	ctx := context.Background()
+	batched := false
+	for try := 0; try < 20 && !batched; try++ {
+		mu.Lock()
+		requests = 0
+		mu.Unlock()
+		sctx, cancel := context.WithCancel(ctx)
+		slow := make(chan error, 1)
+		fast := make(chan error, 1)
+		go func() {
+			_, err := c.Call(sctx, true, "slow", []byte(`{"ms":600000,"value":1}`))
+			slow <- err
+		}()
+		go func() {
+			// Bounded only so that a failure does not hang the suite.
+			fctx, fcancel := context.WithTimeout(ctx, 60*time.Second)
+			defer fcancel()
+			out, err := c.Call(fctx, true, "echo", []byte(`{"x":1}`))
+			if err == nil && string(out) != `{"x":1}` {
+				err = errors.New("echo " + string(out))
+			}
+			fast <- err
+		}()
+		if err := <-fast; err != nil {
+			t.Fatalf("the fast call of a streamed batch: %v", err)
+		}
+		select {
+		case err := <-slow:
+			t.Fatalf("the slow call ended first: %v", err)
+		default:
+		}
+		mu.Lock()
+		batched = requests == 1
+		mu.Unlock()
+		cancel()
+		<-slow
+	}
+	if !batched {
+		t.Fatal("the two calls never went in one batch")
+	}
+
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	wg.Go(func() {
+		_, err := c.Call(ctx, true, "fail", []byte(`{"code":"NOT_FOUND"}`))
+		var te *core.TRPCError
+		if !errors.As(err, &te) || te.Code != "NOT_FOUND" {
+			errs[0] = errors.New("fail: " + errString(err))
+		}
+	})
+	wg.Go(func() {
+		out, err := c.Call(ctx, false, "voidMutation", nil)
+		if err != nil || out != nil {
+			errs[1] = errors.New("voidMutation: " + string(out) + " " + errString(err))
+		}
+	})
+	wg.Go(func() {
+		out, err := c.Call(ctx, false, "add", []byte(`{"a":1,"b":2}`))
+		if err != nil || string(out) != "3" {
+			errs[2] = errors.New("add: " + string(out) + " " + errString(err))
+		}
+	})
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}

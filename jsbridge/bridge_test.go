@@ -21,7 +21,7 @@ type record struct {
 	f    []float64
 }
 
-// records decodes b's last output, as web/lib/client.js does.
+// records decodes b's last output, as web/lib/dispatch.js does.
 func records(t *testing.T, b *Bridge, n int32) []record {
 	t.Helper()
 	if n < 0 {

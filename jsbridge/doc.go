@@ -2,7 +2,7 @@
 
 // Package jsbridge drives the sans-I/O [core.Client] from JavaScript: it is
 // the WebAssembly build's driver, the counterpart of the native driver in
-// the root package. web/lib/client.js is its only caller.
+// the root package. web/lib (dispatch.js reads its records) is its only caller.
 //
 // # The boundary
 //

@@ -44,8 +44,9 @@ const (
 	MetricDuration = "trpc.client.call.duration"
 	// MetricInFlight counts the calls and subscriptions under way.
 	MetricInFlight = "trpc.client.calls.active"
-	// MetricReconnects counts the lost connections of subscriptions that
-	// were retried (one per retry attempt).
+	// MetricReconnects counts retried connections: each subscription's
+	// retries, and the client's own when Interceptor.OnStateChange is
+	// installed (AttrScope tells them apart).
 	MetricReconnects = "trpc.client.reconnects"
 )
 
@@ -59,6 +60,9 @@ const (
 	AttrStatus    = attribute.Key("trpc.status")     // "ok" or "error" (metrics)
 	AttrAttempt   = attribute.Key("trpc.retry.attempt")
 	AttrEvents    = attribute.Key("trpc.subscription.events")
+	// AttrScope tells what a reconnect counted: "subscription" (one
+	// subscription's retry) or "connection" (the client's own, OnStateChange).
+	AttrScope = attribute.Key("trpc.reconnect.scope")
 )
 
 // Option configures NewInterceptor.
@@ -202,7 +206,7 @@ func (i *Interceptor) WrapSubscription(next trpcws.SubscriptionFunc) trpcws.Subs
 			},
 			OnRetry: func(attempt int, err error) {
 				span.AddEvent("retry", trace.WithAttributes(AttrAttempt.Int(attempt), attribute.String("error", err.Error())))
-				i.reconnects.Add(ctx, 1, metric.WithAttributeSet(attrs))
+				i.reconnects.Add(ctx, 1, metric.WithAttributes(append(attrs.ToSlice(), AttrScope.String("subscription"))...))
 			},
 			OnEnd: func(err error) {
 				span.SetAttributes(AttrEvents.Int(events))
@@ -245,5 +249,22 @@ func (i *Interceptor) ConnectionParams(base func(ctx context.Context) (map[strin
 		i.cfg.prop.Inject(sctx, propagation.MapCarrier(out))
 		span.End()
 		return out, nil
+	}
+}
+
+// OnStateChange wraps a trpcws.Options.OnStateChange (nil for none) so
+// that the client's own reconnects are counted in MetricReconnects (with
+// AttrScope "connection"): every change to connecting after a lost
+// connection, whether or not subscriptions are live.
+//
+//	Options{OnStateChange: ic.OnStateChange(nil)}
+func (i *Interceptor) OnStateChange(next func(trpcws.ConnectionState)) func(trpcws.ConnectionState) {
+	return func(st trpcws.ConnectionState) {
+		if st.State == trpcws.StateConnecting && st.Err != nil {
+			i.reconnects.Add(context.Background(), 1, metric.WithAttributes(AttrSystem.String("trpc"), AttrScope.String("connection")))
+		}
+		if next != nil {
+			next(st)
+		}
 	}
 }

@@ -196,8 +196,14 @@ func TestWebSocketConnectionParamsAndOptIn(t *testing.T) {
 		calls++
 		return map[string]string{"user": "ada"}, nil
 	}
+	states := make(chan trpcws.ConnectionState, 16)
 	c, err := trpcws.NewClient(trpcws.Options{URL: srv.URL, ConnectionParamsFunc: r.ic.ConnectionParams(base),
-		Interceptors: []trpcws.Interceptor{r.ic}})
+		Interceptors: []trpcws.Interceptor{r.ic}, OnStateChange: r.ic.OnStateChange(func(st trpcws.ConnectionState) {
+			select {
+			case states <- st:
+			default:
+			}
+		})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,6 +235,25 @@ func TestWebSocketConnectionParamsAndOptIn(t *testing.T) {
 	}
 	if got := strings.Join(names, ","); got != "started,retry,resumed" {
 		t.Fatalf("subscription span events %q", got)
+	}
+	// The client's own reconnect, counted once OnStateChange has seen it
+	// (the wrapped callback still runs).
+	for st := range states {
+		if st.State == trpcws.StateConnecting && st.Err != nil {
+			break
+		}
+	}
+	var conn, sub int64
+	for _, p := range r.metrics(t)[trpcotel.MetricReconnects].(metricdata.Sum[int64]).DataPoints {
+		switch v, _ := p.Attributes.Value(trpcotel.AttrScope); v.AsString() {
+		case "connection":
+			conn += p.Value
+		case "subscription":
+			sub += p.Value
+		}
+	}
+	if conn != 1 || sub != 1 {
+		t.Fatalf("reconnects: connection %d, subscription %d; want 1 and 1", conn, sub)
 	}
 	// A failing ConnectionParamsFunc fails the connection as it would alone.
 	errParams := errors.New("no params")

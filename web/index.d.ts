@@ -38,7 +38,14 @@ export declare function init(source?: WasmSource): Promise<void>;
  * TRPCWebSocketFrameError for each server frame that was dropped.
  */
 export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
-  onError?: (evt?: Event | TRPCWebSocketFrameError) => void;
+  /**
+   * A socket error (its Event), or a dropped server frame (a TRPCWebSocketFrameError:
+   * tell them apart with `instanceof`). Declared as a method so that options typed as
+   * @trpc/client's WebSocketClientOptions, whose onError takes `(evt?: Event)`, are
+   * accepted under strictFunctionTypes; such a handler may still be given a
+   * TRPCWebSocketFrameError.
+   */
+  onError?(evt?: Event | TRPCWebSocketFrameError): void;
   /** Retry limits (default: retry forever, as the reference). */
   retry?: {
     /** Give up after this many failed attempts in a row (the first connect counts). */

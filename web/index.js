@@ -7,7 +7,15 @@
 //   lib/records.js     the instance's memory: input buffer and output records
 //   lib/constants.js   numbers shared with Go (generated from jsbridge/wire.go)
 //   lib/options.js     option validation and the options record Go gets
-//   lib/client.js      the client: requests, Go calls and their records, close()
+//   lib/client.js      the public client (createTRPCWebSocket) and its session
+//   lib/requests.js    the request manager: request(), giving calls to Go, cancelling
+//   lib/dispatch.js    calls into Go and the records that come back
+//   lib/delivery.js    results, events, errors to observers through the transformer
+//   lib/callbacks.js   retry.shouldRetry, retryDelayMs, onEvent notes
+//   lib/connection.js  the sockets Go asks for, their reports, the timer, network events
+//   lib/writes.js      frames out: write scheduling, marker splicing, the encoder
+//   lib/handoff.js     early start and Go taking over from it
+//   lib/early.js       early start: the first calls, answered before the module loads
 //   lib/socket.js      one WebSocket: URL, listeners, connection params, send, close
 //   lib/errors.js      TRPCClientError and the errors Go describes
 //   lib/observable.js  the observables @trpc/client consumes

@@ -7,7 +7,8 @@
 #      `ws` package passed as the WebSocket ponyfill;
 #   3. web/test/pack.sh: the packed tarball installed into a scratch app answers
 #      a query, a mutation and a subscription against the real server;
-#   4. tsc --noEmit -p web/test/types.
+#   4. tsc --noEmit -p web/test/types (strict; among its fixtures, options typed
+#      as @trpc/client's own WebSocketClientOptions handed to createWSClient).
 # Installs what it needs (npm ci in web/ and testserver/ when node_modules is
 # missing or older than the lock file), builds the wasm with ../../build.sh
 # when it is missing or older than the Go sources. Runs everything, prints a

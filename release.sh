@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The release, as one command (make release VERSION=x.y.z; docs/releasing.md):
+#   1. checks VERSION (semantic, no tag vVERSION yet) and that CHANGELOG.md has
+#      a "## VERSION" entry with something in it (fails if not: write it first);
+#   2. sets the version everywhere it lives: version.go (trpcws.Version),
+#      web/package.json and web/package-lock.json, the lock files that link
+#      web/ (examples/react-vite, e2e/bundlers), and the tarball names the docs
+#      show (trpcws-x.y.z.tgz in *.md);
+#   3. builds (./build.sh) and runs the checks: CHECKS, `make test` unless told
+#      otherwise (every suite: a release is checked as CI checks main);
+#   4. packs the npm tarball and verifies it with web/test/pack.sh (installed
+#      into a scratch app, it answers a query, a mutation and a subscription
+#      against the real server), kept as dist/trpcws-VERSION.tgz;
+#   5. prepares the Go tag: with TAG=1 commits the release ("Release vVERSION")
+#      and creates the annotated tag vVERSION, locally; otherwise prints the
+#      exact git commands. It then prints the publishing commands, which it
+#      never runs (they need registry credentials: docs/releasing.md).
+#
+#   VERSION=x.y.z [TAG=1] [CHECKS='make test'] bash release.sh
+#
+# Run it again after a failure: every step is idempotent. release_test.sh
+# runs it on a scratch copy of the repository (make test-release).
+set -euo pipefail
+cd "$(dirname "$0")"
+die() { echo "release: $*" >&2; exit 1; }
+say() { echo "release: $*"; }
+
+VERSION=${VERSION:-}
+TAG=${TAG:-}
+CHECKS=${CHECKS:-make test}
+[ -n "$VERSION" ] || die "usage: make release VERSION=x.y.z [TAG=1] [CHECKS='make test']"
+[[ $VERSION =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$ ]] \
+  || die "VERSION=$VERSION is not a semantic version (x.y.z or x.y.z-pre)"
+TAGNAME=v$VERSION
+git rev-parse --git-dir > /dev/null 2>&1 || die "not in a git repository"
+! git rev-parse -q --verify "refs/tags/$TAGNAME" > /dev/null || die "tag $TAGNAME exists already"
+
+# The files a release writes (the docs that name the tarball are found below).
+OLD=$(sed -n -E 's/^const Version = "([^"]*)"$/\1/p' version.go)
+[ -n "$OLD" ] || die "version.go has no line const Version = \"...\""
+mapfile -t DOCS < <(git grep -l -E 'trpcws-[0-9]+\.[0-9]+\.[0-9]+[-0-9A-Za-z.]*\.tgz' -- '*.md' ':!CHANGELOG.md' || true)
+LOCKS=(web/package-lock.json examples/react-vite/package-lock.json e2e/bundlers/package-lock.json)
+FILES=(CHANGELOG.md version.go web/package.json "${LOCKS[@]}" "${DOCS[@]}")
+
+if [ "$TAG" = 1 ]; then
+  # The release commit holds the release and nothing else.
+  other=$(git status --porcelain --untracked-files=no | cut -c4- | grep -vxF -f <(printf '%s\n' "${FILES[@]}") || true)
+  [ -z "$other" ] || die "TAG=1: uncommitted changes outside the release's files, commit or stash them first: $(echo $other)"
+fi
+
+# 1. The CHANGELOG entry: "## x.y.z" (or "## [x.y.z]", optionally followed by a
+# date) with at least one non-blank line before the next "## ".
+awk -v v="$VERSION" '
+  /^## / { if (found) exit; h = $0; sub(/^## +\[?/, "", h); sub(/[] ].*$/, "", h); if (h == v) { found = 1; next } }
+  found && NF > 0 { body = 1 }
+  END { exit !(found && body) }' CHANGELOG.md \
+  || die "CHANGELOG.md has no entry for $VERSION: add a \"## $VERSION\" section saying what changed for users (e.g. rename \"## Unreleased\"), then run this again"
+say "CHANGELOG.md has an entry for $VERSION"
+
+# 2. The version, everywhere it lives.
+sed -i -E "s/^const Version = \"[^\"]*\"$/const Version = \"$VERSION\"/" version.go
+grep -qx "const Version = \"$VERSION\"" version.go || die "could not set the version in version.go"
+# Lock files: only their record of this package's version changes, not the
+# dependencies, so an install that was current stays current (the test
+# scripts reinstall when a lock file is newer than node_modules).
+current=()
+for f in "${LOCKS[@]}"; do
+  hidden=$(dirname "$f")/node_modules/.package-lock.json
+  if [ -f "$hidden" ] && ! [ "$f" -nt "$hidden" ]; then current+=("$f"); fi
+done
+node - "$VERSION" "${LOCKS[@]}" << 'JS' || die "could not set the version in package.json and the lock files"
+const fs = require('node:fs');
+const [version, webLock, ...linkLocks] = process.argv.slice(2);
+const edit = (file, change) => {
+  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  change(json);
+  fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
+};
+const need = (obj, what) => { if (!obj) throw new Error(`no ${what}`); return obj; };
+edit('web/package.json', (p) => { p.version = version; });
+edit(webLock, (l) => { l.version = version; need(l.packages?.[''], `packages[""] in ${webLock}`).version = version; });
+for (const f of linkLocks) edit(f, (l) => { need(l.packages?.['node_modules/trpcws'], `node_modules/trpcws in ${f}`).version = version; });
+JS
+for f in "${current[@]}"; do touch -r "$(dirname "$f")/node_modules/.package-lock.json" "$f"; done
+for f in "${DOCS[@]}"; do sed -i -E "s/trpcws-[0-9]+\.[0-9]+\.[0-9]+[-0-9A-Za-z.]*\.tgz/trpcws-$VERSION.tgz/g" "$f"; done
+say "version $OLD -> $VERSION in version.go, web/package.json, ${#LOCKS[@]} lock files, ${#DOCS[@]} docs"
+
+# 3. Build and check.
+say "./build.sh"
+./build.sh || die "./build.sh failed"
+got=$(go run ./cmd/trpcws --version) || die "go run ./cmd/trpcws --version failed"
+[ "$got" = "trpcws $VERSION" ] || die "trpcws --version printed \"$got\", want \"trpcws $VERSION\""
+say "checks: $CHECKS"
+bash -c "$CHECKS" || die "the checks failed ($CHECKS): nothing was packed or tagged"
+
+# 4. Pack and verify.
+TGZ=dist/trpcws-$VERSION.tgz
+rm -f "$TGZ"
+bash web/test/pack.sh dist || die "the pack test failed"
+[ -f "$TGZ" ] || die "web/test/pack.sh left no $TGZ"
+v=$(tar -xzOf "$TGZ" package/package.json | node -e 'process.stdout.write(JSON.parse(require("node:fs").readFileSync(0, "utf8")).version)')
+[ "$v" = "$VERSION" ] || die "$TGZ carries version $v, want $VERSION"
+say "$TGZ verified, sha256 $(sha256sum "$TGZ" | cut -d' ' -f1)"
+
+# 5. The Go tag.
+changed=()
+while IFS= read -r f; do changed+=("$f"); done < <(git status --porcelain --untracked-files=no -- "${FILES[@]}" | cut -c4-)
+commit=(git commit -q -m "Release $TAGNAME" -- "${changed[@]}")
+tag=(git tag -a "$TAGNAME" -m "trpcws $TAGNAME")
+if [ "$TAG" = 1 ]; then
+  if [ ${#changed[@]} -gt 0 ]; then "${commit[@]}" || die "git commit failed"; fi
+  "${tag[@]}" || die "git tag failed"
+  say "committed and tagged $TAGNAME at $(git rev-parse --short HEAD) (local only)"
+else
+  say "to commit and tag (or run again with TAG=1):"
+  if [ ${#changed[@]} -gt 0 ]; then echo "  git commit -m \"Release $TAGNAME\" -- ${changed[*]}"; fi
+  echo "  git tag -a $TAGNAME -m \"trpcws $TAGNAME\""
+fi
+say "not run here (needs registry credentials, docs/releasing.md):"
+echo "  git push origin main $TAGNAME"
+echo "  npm publish $TGZ --access public"

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# make test-release: runs release.sh on a scratch copy of this working tree
+# (its own git repository; node_modules linked from here), so the real
+# repository's version, files and tags are never touched (checked at the end).
+#   - refusals: a version that is not semantic, a missing CHANGELOG entry
+#     (nothing written), TAG=1 with unrelated changes, failing checks (no tag);
+#   - without TAG: sets every version, builds, checks (a quick subset: the
+#     version tests, since this runs inside make test), packs and verifies the
+#     tarball, and prints git commands that, run as printed, commit and tag;
+#   - TAG=1: commits and creates the annotated tag itself; a second release of
+#     the same version is refused.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+die() { echo "release_test: FAIL: $*" >&2; exit 1; }
+ok() { echo "release_test: ok: $*"; }
+
+[ -x web/node_modules/.bin/node ] && [ -d testserver/node_modules ] \
+  || die "npm ci in web/ and testserver/ first (make deps)"
+
+before=$(git status --porcelain; git rev-parse HEAD; git tag -l; cat version.go web/package.json)
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+S=$WORK/repo
+mkdir -p "$S"
+git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+  | tar --null -T - -cf - | tar -xf - -C "$S"
+ln -s "$ROOT/web/node_modules" "$S/web/node_modules"
+ln -s "$ROOT/testserver/node_modules" "$S/testserver/node_modules"
+export GIT_AUTHOR_NAME=release-test GIT_AUTHOR_EMAIL=release-test@example.invalid
+export GIT_COMMITTER_NAME=release-test GIT_COMMITTER_EMAIL=release-test@example.invalid
+cd "$S"
+git init -q && git add -A && git commit -q -m scratch
+TGZ_RE='trpcws-[0-9]+\.[0-9]+\.[0-9]+[-0-9A-Za-z.]*\.tgz'
+QUICK="go test -count=1 -run '^TestVersion' . ./cmd/trpcws"
+OUT=$WORK/out
+release() { # env... : runs release.sh in the scratch copy, output in $OUT
+  env "$@" bash release.sh > "$OUT" 2>&1
+}
+entry() { # version: a CHANGELOG entry above the others
+  sed -i "0,/^## /s//## $1\n\n- release_test entry.\n\n## /" CHANGELOG.md
+}
+clean() { [ -z "$(git status --porcelain --untracked-files=no)" ]; }
+
+# Refusals.
+! release VERSION=1.2 || die "VERSION=1.2 was accepted"
+grep -q 'not a semantic version' "$OUT" || die "VERSION=1.2: $(cat "$OUT")"
+! release VERSION=9.9.9 CHECKS=true || die "a release without a CHANGELOG entry went ahead"
+grep -q 'CHANGELOG.md has no entry for 9.9.9' "$OUT" || die "no CHANGELOG entry: $(cat "$OUT")"
+clean || die "a refused release wrote files: $(git status --porcelain)"
+ok "refused VERSION=1.2 and a version with no CHANGELOG entry, nothing written"
+
+entry 9.9.9
+echo "unrelated" >> README.md
+! release VERSION=9.9.9 TAG=1 CHECKS=true || die "TAG=1 went ahead with an unrelated change"
+grep -q 'uncommitted changes outside' "$OUT" || die "TAG=1 with README.md changed: $(cat "$OUT")"
+git checkout -q -- README.md
+! release VERSION=9.9.9 TAG=1 CHECKS=false || die "failing checks did not stop the release"
+grep -q 'the checks failed' "$OUT" || die "failing checks: $(cat "$OUT")"
+! git rev-parse -q --verify refs/tags/v9.9.9 > /dev/null || die "failing checks, but v9.9.9 was tagged"
+[ ! -e dist/trpcws-9.9.9.tgz ] || die "failing checks, but the tarball was kept"
+ok "refused TAG=1 with an unrelated change; failing checks: no tag, no tarball"
+
+# A release without TAG: everything but the tag, whose commands it prints.
+release VERSION=9.9.9 CHECKS="$QUICK" || die "release VERSION=9.9.9 failed: $(cat "$OUT")"
+grep -qx 'const Version = "9.9.9"' version.go || die "version.go not set"
+for f in web/package.json web/package-lock.json; do
+  [ "$(node -p "require('./$f').version")" = 9.9.9 ] || die "$f not set"
+done
+[ "$(node -p "require('./web/package-lock.json').packages[''].version")" = 9.9.9 ] || die "web/package-lock.json packages[''] not set"
+for f in examples/react-vite e2e/bundlers; do
+  [ "$(node -p "require('./$f/package-lock.json').packages['node_modules/trpcws'].version")" = 9.9.9 ] || die "$f/package-lock.json not set"
+done
+stale=$(git grep -n -o -E "$TGZ_RE" -- '*.md' ':!CHANGELOG.md' | grep -v ':trpcws-9\.9\.9\.tgz$' || true)
+[ -z "$stale" ] || die "docs still name another tarball: $stale"
+grep -qE 'ok[[:space:]]+github.com/trpcws/trpcws/cmd/trpcws' "$OUT" || die "the checks did not run: $(cat "$OUT")"
+grep -q 'the installed tarball answered' "$OUT" || die "the pack test did not run: $(cat "$OUT")"
+[ "$(tar -xzOf dist/trpcws-9.9.9.tgz package/package.json | node -p 'JSON.parse(require("fs").readFileSync(0)).version')" = 9.9.9 ] \
+  || die "dist/trpcws-9.9.9.tgz does not carry 9.9.9"
+! git rev-parse -q --verify refs/tags/v9.9.9 > /dev/null || die "tagged without TAG=1"
+grep -qx '  npm publish dist/trpcws-9.9.9.tgz --access public' "$OUT" || die "no publish command printed: $(cat "$OUT")"
+# The printed commands, run as printed.
+grep -E '^  git (commit|tag) ' "$OUT" > "$WORK/cmds"
+[ "$(wc -l < "$WORK/cmds")" = 2 ] || die "expected a git commit and a git tag command: $(cat "$OUT")"
+bash -e "$WORK/cmds" || die "the printed commands failed: $(cat "$WORK/cmds")"
+clean || die "the printed commit left changes: $(git status --porcelain)"
+[ "$(git cat-file -t v9.9.9)" = tag ] || die "v9.9.9 is not an annotated tag"
+[ "$(git rev-parse 'v9.9.9^{commit}')" = "$(git rev-parse HEAD)" ] || die "v9.9.9 is not the release commit"
+git show v9.9.9:version.go | grep -qx 'const Version = "9.9.9"' || die "v9.9.9's version.go is not 9.9.9"
+ok "release VERSION=9.9.9: versions set, built, checked, packed and verified; the printed commands commit and tag"
+
+# TAG=1: the release commits and tags by itself.
+entry 9.10.0-rc.1
+release VERSION=9.10.0-rc.1 TAG=1 CHECKS="$QUICK" || die "release VERSION=9.10.0-rc.1 TAG=1 failed: $(cat "$OUT")"
+clean || die "TAG=1 left changes: $(git status --porcelain)"
+[ "$(git cat-file -t v9.10.0-rc.1)" = tag ] || die "TAG=1 made no annotated tag v9.10.0-rc.1"
+[ "$(git log -1 --format=%s)" = "Release v9.10.0-rc.1" ] || die "TAG=1: HEAD is $(git log -1 --format=%s)"
+git show --name-only --format= HEAD | grep -qx CHANGELOG.md || die "the release commit does not hold CHANGELOG.md"
+git show v9.10.0-rc.1:web/package.json | grep -q '"version": "9.10.0-rc.1"' || die "the tag's web/package.json is not 9.10.0-rc.1"
+! release VERSION=9.10.0-rc.1 TAG=1 CHECKS=true || die "a second release of 9.10.0-rc.1 went ahead"
+grep -q 'tag v9.10.0-rc.1 exists already' "$OUT" || die "second release: $(cat "$OUT")"
+ok "TAG=1: committed and tagged v9.10.0-rc.1; releasing it again is refused"
+
+cd "$ROOT"
+after=$(git status --porcelain; git rev-parse HEAD; git tag -l; cat version.go web/package.json)
+[ "$before" = "$after" ] || die "the real repository changed"
+ok "the real repository is untouched"

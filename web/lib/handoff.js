@@ -1,0 +1,69 @@
+// Early start and the hand-off: while the module loads, early.js answers
+// the first calls; once it runs, the Go client is created and takes over
+// early start's socket and calls.
+import { now } from './host.js';
+import { registerClient, wasm } from './load.js';
+import { EarlyStart } from './early.js';
+import { apply, call } from './dispatch.js';
+import { watchNetwork } from './connection.js';
+import { frameError } from './delivery.js';
+import { start } from './requests.js';
+
+/** The session's early start, its socket opened unless lazy. */
+export function earlyStart(s) {
+  const early = new EarlyStart({
+    opts: s.opts,
+    lazy: s.cfg.lazy,
+    hasParams: s.cfg.hasParams,
+    state: (state, error) => s.connectionState.next({ type: 'state', state, error }),
+    finished: (req) => s.reqs.delete(req.handle),
+    frameError: (err) => frameError(s, err),
+    wsCreated: s.owner.wsCreated,
+    wsClosed: s.owner.wsClosed,
+  });
+  if (!s.cfg.lazy) early.open();
+  return early;
+}
+
+/**
+ * Creates the Go client (the module runs): it adopts early start's open
+ * socket, and then takes its calls. client is the public object: Go
+ * forgets the client once it is collected.
+ */
+export function create(s, client) {
+  const early = s.early?.handOff();
+  s.early = null;
+  const n = wasm.writeNumbers(s.cfg.record);
+  const out = wasm.done(wasm.x.trpcws_new(now(), n, early?.open ? Math.max(early.lastWire, 1) : 0));
+  s.cid = wasm.num(1);
+  registerClient(s.cid, client);
+  if (s.cfg.networkAware) watchNetwork(s, client);
+  s.failed = null;
+  if (early?.sock) {
+    early.sock.owner = s.owner;
+    if (early.open) {
+      early.sock.id = 1; // core.Config.Adopt: the adopted socket is Go's socket 1
+      s.socks.set(1, early.sock);
+    } else {
+      s.spare = early.sock;
+    }
+  }
+  s.handingOff = !!early;
+  try {
+    apply(s, out, null);
+  } finally {
+    s.handingOff = false;
+  }
+  if (early) takeOver(s, early);
+}
+
+/** Go takes the calls early start sent (awaiting answers) and those it has not sent. */
+function takeOver(s, { sent, unsent, reconnect }) {
+  for (const [wire, req] of sent) start(s, req, wire);
+  for (const req of unsent) start(s, req);
+  if (reconnect) call(s, wasm.x.trpcws_reconnect(s.cid, now()));
+  // A socket still connecting that no dial took (lazy, its calls gone).
+  const spare = s.spare;
+  s.spare = null;
+  spare?.close(1000, true);
+}
