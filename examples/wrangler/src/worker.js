@@ -9,8 +9,8 @@
 // - `new WebSocket(url)` sends no headers. ?ws=fetch connects the Workers way instead:
 //   fetch(url, { headers: { Upgrade: 'websocket', ... } }), then resp.webSocket.accept(), a socket
 //   that is open already (no open event fires): createWebSocket returns it.
-// - An incoming message over 1 MiB closes the socket with 1009 (?big=BYTES shows what the client
-//   does then: the call fails with the close, the client reconnects for the next call).
+// - An incoming message over 1 MiB closes the socket with 1009: calls in flight on it fail with the
+//   close and the next call reconnects (?slowMs=N keeps a query in flight to see it).
 import { createTRPCClient } from '@trpc/client';
 import { createTRPCWebSocket, wsLink } from 'trpcws';
 
@@ -38,14 +38,16 @@ export default {
     const trpc = createTRPCClient({ links: [wsLink({ client })] });
     const signal = AbortSignal.timeout(10000);
     try {
-      if (params.has('big')) {
-        // One subscription event of about BYTES bytes, then a query on the same client.
-        const big = await take(trpc.flood, { count: 1, size: Number(params.get('big')) }, signal).then(
-          (got) => ({ ok: true, bytes: JSON.stringify(got).length }),
-          (err) => ({ ok: false, error: err.message, cause: err.cause?.message ?? null }),
+      if (params.has('slowMs')) {
+        // A query the server answers after slowMs; if the socket closes meanwhile (over 1 MiB in one
+        // message: 1009), it fails with the close and the next query reconnects.
+        const slow = await trpc.slow.query({ ms: Number(params.get('slowMs')), value: 'slow' }).then(
+          (value) => ({ ok: true, value }),
+          // As @trpc/client's own wsLink: the message is "Unknown error", the close event the cause.
+          (err) => ({ ok: false, error: err.message, closeCode: err.cause?.code ?? null }),
         );
-        const after = await trpc.echo.query('after the big message');
-        return Response.json({ big, after, events, socketsOpened: client.stats().socketsOpened });
+        const after = await trpc.echo.query('after');
+        return Response.json({ slow, after, events, socketsOpened: client.stats().socketsOpened });
       }
       const echo = await trpc.echo.query(params.get('text') ?? 'hello from a Worker'); // a query
       const count = await trpc.increment.mutate({ by: 1 }); // a mutation
