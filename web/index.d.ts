@@ -46,7 +46,7 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
    * TRPCWebSocketFrameError. When the WebAssembly module cannot be loaded (a CSP without
    * 'wasm-unsafe-eval', a 404, no WebAssembly) it gets that TRPCWebSocketClosedError once.
    */
-  onError?(evt?: Event | TRPCWebSocketFrameError | TRPCWebSocketClosedError): void;
+  onError?(evt?: Event | TRPCWebSocketFrameError): void;
   /**
    * Makes the WebSocket for a URL instead of `new WebSocket(url)`: a WebSocket, or a Promise of
    * one, connecting or already open (no open event needed), e.g. Cloudflare Workers'
