@@ -73,10 +73,15 @@ export class QueueFullError extends Error {
   }
 }
 
+/** The cause connectionState and the calls carry when the WebAssembly module could not be loaded. */
+export function loadClosedError(err) {
+  const why = String(err?.message ?? err).replace(/^trpcws: /, '');
+  return new TRPCWebSocketClosedError({ message: `trpcws: the WebAssembly module failed to load: ${why}`, cause: err });
+}
+
 /** The error calls get when the WebAssembly module could not be loaded. */
 export function loadFailure(err) {
-  const message = `trpcws: the WebAssembly module failed to load: ${err?.message ?? err}`;
-  return clientError(new TRPCWebSocketClosedError({ message, cause: err }));
+  return clientError(loadClosedError(err));
 }
 
 // JavaScript values (close/error events, thrown errors) Go refers to by
