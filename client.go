@@ -323,23 +323,32 @@ func (c *Client) report(err error) {
 	}
 }
 
-// guard calls a user callback, turning a panic into a *PanicError for
-// OnError (a panicking OnError is dropped). Once Close has given up
-// waiting, callbacks are no longer called.
+// guard calls a user callback, turning a panic into a *PanicError that
+// is logged (Options.Logger, at slog.LevelError) and passed to
+// Options.OnError; a panicking OnError is only logged. Once Close has given
+// up waiting, callbacks are no longer called.
 func (c *Client) guard(name string, fn func()) {
+	c.try(name, fn)
+}
+
+// try is guard that also returns the *PanicError, or nil when fn returned.
+func (c *Client) try(name string, fn func()) (pe *PanicError) {
 	if c.gone.Load() {
-		return
+		return nil
 	}
 	defer func() {
-		if r := recover(); r != nil && name != "OnError" {
-			err := &PanicError{Callback: name, Value: r}
+		if r := recover(); r != nil {
+			pe = &PanicError{Callback: name, Value: r}
 			if name != "Logger" {
-				c.logPanic(err)
+				c.logPanic(pe)
 			}
-			c.report(err)
+			if name != "OnError" {
+				c.report(pe)
+			}
 		}
 	}()
 	fn()
+	return nil
 }
 
 // Query calls a query procedure. input is sent as JSON: nil leaves it out,

@@ -387,20 +387,23 @@ func TestCloseWhileConnectingFailsQueuedCalls(t *testing.T) {
 	}
 }
 
+// The slow query outlasts any wait for the loaded shared server (seen under
+// make test: the stats took 10 s to show it, by which a 10 s query had ended).
 func TestCloseDeadlineAbortsInFlight(t *testing.T) {
 	t.Parallel()
 	c := newClient(t, trpcws.Options{})
-	ctx := ctxT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.Query(ctx, "slow", map[string]any{"ms": 10000, "value": "abort-in-flight"})
+		_, err := c.Query(ctx, "slow", map[string]any{"ms": 60000, "value": "abort-in-flight"})
 		errc <- err
 	}()
-	shared.WaitFor(t, "the slow query", 10*time.Second, func(st testserver.Stats) bool {
+	shared.WaitFor(t, "the slow query", 30*time.Second, func(st testserver.Stats) bool {
 		return slices.ContainsFunc(st.FramesIn, func(f string) bool { return strings.Contains(f, "abort-in-flight") })
 	})
-	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-	defer cancel()
+	short, cancelShort := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancelShort()
 	if err := c.Close(short); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Close = %v, want DeadlineExceeded", err)
 	}

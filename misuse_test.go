@@ -285,19 +285,68 @@ func TestMisusePanickingCallbacks(t *testing.T) {
 	for _, name := range []string{"OnOpen", "OnStateChange", "Logger"} {
 		p.wait(t, name)
 	}
-	s, err := c.Subscribe(ctxT(t), "counter", map[string]int{"count": 2}, trpcws.SubscribeOptions{
-		OnStarted:     boom,
-		OnData:        func(trpcws.Event) { boom() },
-		OnStateChange: func(trpcws.ConnectionState) { boom() },
-		OnComplete:    boom,
-		OnError:       func(error) { boom() },
+	// A panicking OnStarted, OnData or OnStateChange ends its subscription
+	// with the *PanicError, and nothing is delivered after it.
+	for _, name := range []string{"OnStarted", "OnData", "OnStateChange"} {
+		var data, errs int
+		var got error
+		o := trpcws.SubscribeOptions{
+			OnData:  func(trpcws.Event) { data++ },
+			OnError: func(err error) { errs++; got = err },
+		}
+		switch name {
+		case "OnStarted":
+			o.OnStarted = boom
+		case "OnData":
+			o.OnData = func(trpcws.Event) { data++; boom() }
+		case "OnStateChange":
+			o.OnStateChange = func(trpcws.ConnectionState) { boom() }
+		}
+		s, err := c.Subscribe(ctxT(t), "counter", map[string]int{"count": 1000}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		within(t, "a subscription whose "+name+" panics", func() { <-s.Done() })
+		var pe *trpcws.PanicError
+		if !errors.As(s.Err(), &pe) || pe.Callback != name || pe.Value != "boom" {
+			t.Fatalf("%s: Err() = %#v; want the *PanicError of %s", name, s.Err(), name)
+		}
+		if errs != 1 || got != s.Err() {
+			t.Fatalf("%s: OnError called %d times with %v; want once with Err()", name, errs, got)
+		}
+		if name == "OnData" && data != 1 {
+			t.Fatalf("OnData called %d times after it panicked; want 1", data)
+		}
+		if name != "OnData" && data != 0 {
+			t.Fatalf("%s: OnData called %d times after the panic", name, data)
+		}
+		p.wait(t, name)
+		healthy(t, c, false)
+	}
+	// A panicking OnComplete is reported; a panicking OnError only logged.
+	s, err := c.Subscribe(ctxT(t), "counter", map[string]int{"count": 2}, trpcws.SubscribeOptions{OnComplete: boom})
+	if err != nil {
+		t.Fatal(err)
+	}
+	within(t, "a subscription whose OnComplete panics", func() { <-s.Done() })
+	if s.Err() != trpcws.ErrSubscriptionEnded {
+		t.Fatalf("OnComplete panicked: Err() = %v; want ErrSubscriptionEnded", s.Err())
+	}
+	p.wait(t, "OnComplete")
+	s, err = c.Subscribe(ctxT(t), "counter", map[string]int{"count": 1}, trpcws.SubscribeOptions{
+		OnData:  func(trpcws.Event) { boom() },
+		OnError: func(error) { boom() },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	within(t, "a subscription whose callbacks panic", func() { <-s.Done() })
-	for _, name := range []string{"OnStarted", "OnData", "OnComplete"} {
-		p.wait(t, name)
+	within(t, "a subscription whose OnData and OnError panic", func() { <-s.Done() })
+	healthy(t, c, false)
+	p.mu.Lock()
+	n := p.seen["OnError"]
+	p.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("a panicking OnError was reported to OnError %d times; want it only logged", n)
 	}
 	healthy(t, c, false)
 	c.Reconnect() // a move: OnOpen and OnClose panic again

@@ -76,7 +76,8 @@ type Options struct {
 	// when none was received), including closes the client chose.
 	OnClose func(code int)
 	// OnError is called when a socket fails, when the server sends a frame
-	// that cannot be decoded (a *FrameError), and when a callback panics.
+	// that cannot be decoded (a *FrameError), and when a callback panics (a
+	// *PanicError; a panic in OnError itself is only logged to Logger).
 	OnError func(err error)
 	// OnStateChange is called with every connection state change.
 	OnStateChange func(ConnectionState)

@@ -32,8 +32,11 @@ const DefaultBufferSize = 1024
 
 // SubscribeOptions holds a subscription's callbacks. They run one at a
 // time, in order, on a goroutine started while events wait, so they may
-// block or call the client; a panic in one is recovered and reported to
-// Options.OnError.
+// block or call the client. A panic in one is recovered, logged to
+// Options.Logger and passed to Options.OnError as a *PanicError; a panic
+// in OnStarted, OnData or OnStateChange also ends the subscription: the
+// server is told to stop it, nothing queued after it is delivered, and
+// OnError and Err get that *PanicError. A panic in OnError is only logged.
 type SubscribeOptions struct {
 	// LastEventID, when set, resumes the subscription after that event. It
 	// must be valid UTF-8.
@@ -59,7 +62,8 @@ type SubscribeOptions struct {
 	// OnData is called for every event.
 	OnData func(Event)
 	// OnError is called with the error that ended the subscription: a
-	// *TRPCError from the server, ErrSlowConsumer, or ErrNotResubscribed.
+	// *TRPCError from the server, ErrSlowConsumer, ErrNotResubscribed, or
+	// the *PanicError of a panicking OnStarted, OnData or OnStateChange.
 	// No OnComplete follows.
 	OnError func(error)
 	// OnComplete is called when the subscription ended without error:
@@ -350,36 +354,59 @@ func (s *Subscription) deliver() {
 				continue // unsubscribed while this batch was delivered
 			}
 			s.observe(&it)
+			var pe *PanicError
 			switch it.kind {
 			case itemStarted:
-				s.call("OnStarted", s.opts.OnStarted)
+				pe = s.call("OnStarted", s.opts.OnStarted)
 			case itemData:
 				if f := s.opts.OnData; f != nil {
-					s.c.guard("OnData", func() { f(it.ev) })
+					pe = s.c.try("OnData", func() { f(it.ev) })
 				}
 			case itemState:
 				if f := s.opts.OnStateChange; f != nil {
-					s.c.guard("OnStateChange", func() { f(it.state) })
+					pe = s.c.try("OnStateChange", func() { f(it.state) })
 				}
 			case itemError:
-				if f := s.opts.OnError; f != nil {
-					s.c.guard("OnError", func() { f(it.err) })
-				}
-				s.end(it.err)
+				s.fail(it.err)
 				return
 			case itemComplete:
 				s.call("OnComplete", s.opts.OnComplete)
 				s.end(ErrSubscriptionEnded)
 				return
 			}
+			if pe != nil {
+				// A panicking OnStarted, OnData or OnStateChange ends the
+				// subscription with the *PanicError; the server is told to
+				// stop it and nothing queued after it is delivered.
+				s.stopped.Store(true)
+				s.cancel()
+				s.mu.Lock()
+				s.ended = true
+				s.items, s.events = s.items[:0], 0
+				s.mu.Unlock()
+				ev := subItem{kind: itemError, err: pe}
+				s.observe(&ev)
+				s.fail(pe)
+				return
+			}
 		}
 	}
 }
 
-func (s *Subscription) call(name string, f func()) {
-	if f != nil {
-		s.c.guard(name, f)
+// fail calls OnError with err (a panic in it is only logged) and ends the
+// subscription with err.
+func (s *Subscription) fail(err error) {
+	if f := s.opts.OnError; f != nil {
+		s.c.guard("OnError", func() { f(err) })
 	}
+	s.end(err)
+}
+
+func (s *Subscription) call(name string, f func()) *PanicError {
+	if f != nil {
+		return s.c.try(name, f)
+	}
+	return nil
 }
 
 // Events subscribes to path and returns the events as an iterator. The

@@ -49,6 +49,16 @@ type Config struct {
 	MaxQueued int
 	// Events turns on OutNote outputs: what happened, for logs.
 	Events bool
+	// MaxConnectionAgeMs moves to a new socket once the active one is this
+	// old, plus a jitter of up to a tenth of it (MaxAgeJitter): make-before-
+	// break, as for the server's reconnect request, when requests are in
+	// flight, queued or subscriptions open, or the client is not lazy; a
+	// lazy client with nothing to do closes instead. 0: no limit.
+	MaxConnectionAgeMs int64
+	// MaxAgeJitter returns a number in [0, n): the jitter added to
+	// MaxConnectionAgeMs for each socket. Drivers pass a random source;
+	// nil adds none (the core stays deterministic either way).
+	MaxAgeJitter func(n int64) int64
 
 	// Adopt makes New take over a socket the driver opened before it
 	// created the client, instead of dialling: socket 1, open, its

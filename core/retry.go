@@ -68,6 +68,13 @@ func (c *Client) connected(now int64) {
 	c.link.phase = linkIdle
 	c.link.pendingErr = nil
 	c.link.openedAt = now
+	if n := c.cfg.MaxConnectionAgeMs; n > 0 && c.active != nil {
+		at := now + n
+		if c.cfg.MaxAgeJitter != nil {
+			at += c.cfg.MaxAgeJitter(n/10 + 1)
+		}
+		c.active.maxAge.set(at)
+	}
 }
 
 // nextAttempt is the attempt index after the current connection: 0 unless
@@ -230,7 +237,7 @@ func (c *Client) giveUp(now int64, cause error) {
 		if r.state == reqOutgoing {
 			c.outgoing = deleteRequest(c.outgoing, r)
 		}
-		c.finish(r, Output{Kind: OutError, ID: r.id, Err: err})
+		c.finish(r, Output{Kind: OutError, ID: r.callID, Err: err})
 	}
 	c.lazy.off()
 	c.setState(StateIdle, err)
@@ -248,11 +255,35 @@ func (c *Client) Reconnect(now int64) {
 	case c.link.phase == linkBackoff || c.link.phase == linkAsking:
 		c.dialNow()
 	case c.link.phase == linkIdle && c.next == nil && c.usable(c.active):
-		attempt := 0
-		if c.link.rejected {
-			attempt = c.link.opened + 1
-		}
-		c.reconnect(now, nil, attempt)
+		c.move(now)
+	}
+}
+
+// move starts a make-before-break move off the active socket.
+func (c *Client) move(now int64) {
+	attempt := 0
+	if c.link.rejected {
+		attempt = c.link.opened + 1
+	}
+	c.reconnect(now, nil, attempt)
+}
+
+// maxAgeDue runs Config.MaxConnectionAgeMs on the active socket: a move,
+// unless a lazy client has nothing to do (it closes), or a move or
+// reconnect is already under way (it stands).
+func (c *Client) maxAgeDue(now int64) {
+	k := c.active
+	if !c.usable(k) || !k.maxAge.due(now) {
+		return
+	}
+	k.maxAge.stop()
+	switch {
+	case c.closing || c.link.phase != linkIdle || c.next != nil:
+	case c.cfg.Lazy && len(c.outgoing) == 0 && !c.hasPending():
+		c.lazy.stop()
+		c.close(now)
+	default:
+		c.move(now)
 	}
 }
 

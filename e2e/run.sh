@@ -2,7 +2,9 @@
 # End-to-end tests: the wasm client (web/) in real runtimes against the real @trpc/server
 # (testserver/): Chromium (playwright-core) and Firefox ESR (puppeteer-core) on the demo page,
 # Chromium's network awareness (offline, online, visibilitychange: e2e/network-chromium.mjs),
-# Deno and Bun on a script, workerd on the example worker (examples/workerd); the Go API
+# Deno and Bun on a script, workerd on the example worker (examples/workerd), wrangler's bundle of
+# examples/wrangler in workerd (e2e/wrangler.sh), Chromium with a CSP and a missing module
+# (e2e/csp-chromium.mjs); the Go API
 # compiled with GOOS=js GOARCH=wasm in a Chromium page (examples/gowasm); the package bundled
 # by Vite 8 (examples/react-vite, React Query), webpack 5 and esbuild, each page in Chromium.
 #
@@ -38,6 +40,10 @@ npm_ci() { # dir: npm ci when node_modules is missing or older than the lock fil
 }
 npm_ci testserver
 npm_ci e2e
+# web/'s npm node@22: wrangler needs Node >= 22.12.
+npm_ci web
+NODE22=$ROOT/web/node_modules/.bin/node
+"$NODE22" --version > /dev/null 2>&1 || die "web/node_modules/.bin/node (npm node@22) does not run: reinstall with install scripts enabled (npm ci in web/)"
 
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/firefox-esr ]; then
   echo "e2e: installing chromium and firefox-esr (apt-get)"
@@ -86,6 +92,7 @@ V_FIREFOX=$(/usr/bin/firefox-esr --version 2>/dev/null | awk '{print $3}')
 V_DENO=$("$BIN/deno" --version 2>/dev/null | awk 'NR==1{print $2}')
 V_BUN=$("$BIN/bun" --version 2>/dev/null)
 V_WORKERD=$("$BIN/workerd" --version 2>/dev/null | awk '{print $2}')
+V_WRANGLER=$(pkgv "$E2E/node_modules/wrangler")
 V_PLAYWRIGHT=$(pkgv "$E2E/node_modules/playwright-core")
 V_PUPPETEER=$(pkgv "$E2E/node_modules/puppeteer-core")
 V_CLIENT=$(pkgv "$E2E/node_modules/@trpc/client")
@@ -170,12 +177,14 @@ run_test() { # name version-label timeout-seconds command...
 
 run_test chromium "chromium ${V_CHROMIUM:-?}" 90 node e2e/chromium.mjs "$BASE"
 run_test network "chromium ${V_CHROMIUM:-?}, network events" 90 node e2e/network-chromium.mjs "$BASE"
+run_test csp "chromium ${V_CHROMIUM:-?}, CSP and load failures" 60 node e2e/csp-chromium.mjs "$BASE"
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
   --allow-net="127.0.0.1:$PORT,127.0.0.1:9" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
 run_test bun "bun ${V_BUN:-?}" 45 "$BIN/bun" e2e/runtime-smoke.mjs "$BASE"
 run_test workerd "workerd ${V_WORKERD:-?}" 60 bash e2e/workerd.sh "$BASE"
+run_test wrangler "wrangler $V_WRANGLER bundle in workerd" 90 bash e2e/wrangler.sh "$BASE" "$NODE22"
 run_test react-vite "vite $V_VITE, React $V_REACT, chromium" 150 \
   bash -c 'bash e2e/bundlers/build.sh vite && exec node e2e/react-vite.mjs "$1"' _ "$BASE"
 run_test webpack "webpack $V_WEBPACK, chromium" 120 \

@@ -19,6 +19,10 @@ func (o *output) reset() {
 	o.bytes = o.bytes[:0]
 }
 
+// rec appends one record's numbers. Not inlined (issue #25): every call
+// site would build its own slice and append, about 1.5 KB brotli in all.
+//
+//go:noinline
 func (o *output) rec(v ...float64) { o.nums = append(o.nums, v...) }
 
 // text appends b to the bytes area and returns its range.
@@ -107,7 +111,10 @@ func utf16Len(b []byte) int {
 	return n
 }
 
-// appendJSONString appends s as a JSON string literal.
+// appendJSONString appends s as a JSON string literal. Not inlined (issue
+// #25): its loop at every call site (error descriptions) cost about 2.5 KB brotli.
+//
+//go:noinline
 func appendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')

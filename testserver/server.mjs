@@ -163,10 +163,11 @@ function newStats() {
     pings: 0,
     pongsSent: 0,
     pingsSent: 0,
+    secretMutations: 0,
   };
 }
 function newSettings() {
-  return { rejectParams: false, noPong: false };
+  return { rejectParams: false, noPong: false, token: 'good' };
 }
 
 let stats = newStats();
@@ -330,6 +331,20 @@ const router = t.router({
 
   whoami: t.procedure.query(({ ctx }) => ctx.connectionParams ?? null),
 
+  // Auth refresh tests: UNAUTHORIZED unless this connection's
+  // connectionParams.token is the current token (settings.token, 'good'
+  // unless /control/set?token= changed it). secretAdd counts the runs that
+  // got past the check in stats.secretMutations.
+  secret: t.procedure.query(({ ctx }) => {
+    authorize(ctx);
+    return { token: ctx.connectionParams.token };
+  }),
+  secretAdd: t.procedure.mutation(({ ctx }) => {
+    authorize(ctx);
+    stats.secretMutations++;
+    return stats.secretMutations;
+  }),
+
   // The request header named by input.name (lower case), null when absent:
   // on HTTP the call's own request, on the WebSocket the handshake's.
   header: t.procedure
@@ -489,12 +504,18 @@ const router = t.router({
     }),
 });
 
+function authorize(ctx) {
+  if (ctx.connectionParams?.token !== settings.token) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'token expired' });
+  }
+}
+
 function createContext({ req, res, info }) {
   const conn = res?.__trpcwsConn ?? null;
   const connectionParams = info?.connectionParams ?? null;
   stats.connectionParams.push(connectionParams);
   if (conn) conn.log.connectionParams = connectionParams;
-  if (settings.rejectParams && connectionParams?.token !== 'good') {
+  if (settings.rejectParams && connectionParams?.token !== settings.token) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'bad token' });
   }
   return { connectionParams, conn, url: req?.url ?? null, headers: req?.headers ?? null };
@@ -731,6 +752,7 @@ function statsSnapshot() {
     pings: stats.pings,
     pongsSent: stats.pongsSent,
     pingsSent: stats.pingsSent,
+    secretMutations: stats.secretMutations,
     messages: chat.messages.length,
     counter: chat.counter,
     settings,
@@ -809,7 +831,9 @@ async function handleControl(req, res, url) {
       return sendJSON(res, 200, { ok: true, notified: n });
     }
     case 'set': {
+      if (q.has('token')) settings.token = q.get('token');
       for (const key of Object.keys(settings)) {
+        if (key === 'token') continue;
         const v = flag(q.get(key));
         if (v !== undefined) settings[key] = v;
       }

@@ -43,9 +43,17 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
    * tell them apart with `instanceof`). Declared as a method so that options typed as
    * @trpc/client's WebSocketClientOptions, whose onError takes `(evt?: Event)`, are
    * accepted under strictFunctionTypes; such a handler may still be given a
-   * TRPCWebSocketFrameError.
+   * TRPCWebSocketFrameError. When the WebAssembly module cannot be loaded (a CSP without
+   * 'wasm-unsafe-eval', a 404, no WebAssembly) it gets that TRPCWebSocketClosedError once.
    */
   onError?(evt?: Event | TRPCWebSocketFrameError): void;
+  /**
+   * Makes the WebSocket for a URL instead of `new WebSocket(url)`: a WebSocket, or a Promise of
+   * one, connecting or already open (no open event needed), e.g. Cloudflare Workers'
+   * `fetch(url, { headers: { Upgrade: 'websocket' } })` then `resp.webSocket.accept()`.
+   * Not with the `WebSocket` option.
+   */
+  createWebSocket?: (url: string) => WebSocket | Promise<WebSocket>;
   /** Retry limits (default: retry forever, as the reference). */
   retry?: {
     /** Give up after this many failed attempts in a row (the first connect counts). */
@@ -86,7 +94,7 @@ export interface TRPCWebSocketRetryInfo {
 
 /** One entry of onEvent's stream. */
 export interface TRPCWebSocketEvent {
-  type: 'attempt' | 'open' | 'close' | 'giveUp' | 'timeout' | 'queueFull';
+  type: 'attempt' | 'open' | 'close' | 'giveUp' | 'timeout' | 'queueFull' | 'loadFailed';
   /** Date.now() when it was reported. */
   at: number;
   attempt?: number;

@@ -31,7 +31,7 @@ const trpcWorker :Workerd.Worker = (
 
     # trpcws: index.js, its lib/ modules, the two scripts it imports, and the .wasm as a compiled
     # WebAssembly.Module (workerd refuses to compile code at run time: init() gets this module).
-    (name = "trpcws", esModule = "export * from '/node_modules/trpcws/index.js';"),
+    (name = "trpcws", esModule = "export * from '/node_modules/trpcws/workerd.js';"),
     (name = "trpcws/trpcws.wasm", wasm = embed "node_modules/trpcws/trpcws.wasm"),
     (name = "node_modules/trpcws/globals.js", esModule = embed "node_modules/trpcws/globals.js"),
     (name = "node_modules/trpcws/index.js", esModule = embed "node_modules/trpcws/index.js"),
@@ -48,6 +48,7 @@ const trpcWorker :Workerd.Worker = (
     (name = "node_modules/trpcws/lib/host.js", esModule = embed "node_modules/trpcws/lib/host.js"),
     (name = "node_modules/trpcws/lib/link.js", esModule = embed "node_modules/trpcws/lib/link.js"),
     (name = "node_modules/trpcws/lib/load.js", esModule = embed "node_modules/trpcws/lib/load.js"),
+    (name = "node_modules/trpcws/lib/loaderror.js", esModule = embed "node_modules/trpcws/lib/loaderror.js"),
     (name = "node_modules/trpcws/lib/observable.js", esModule = embed "node_modules/trpcws/lib/observable.js"),
     (name = "node_modules/trpcws/lib/options.js", esModule = embed "node_modules/trpcws/lib/options.js"),
     (name = "node_modules/trpcws/lib/records.js", esModule = embed "node_modules/trpcws/lib/records.js"),
@@ -55,6 +56,9 @@ const trpcWorker :Workerd.Worker = (
     (name = "node_modules/trpcws/lib/socket.js", esModule = embed "node_modules/trpcws/lib/socket.js"),
     (name = "node_modules/trpcws/lib/writes.js", esModule = embed "node_modules/trpcws/lib/writes.js"),
     (name = "node_modules/trpcws/wasm_exec.js", esModule = embed "node_modules/trpcws/wasm_exec.js"),
+    # the Workers entry (package.json's workerd condition), which imports the .wasm beside it:
+    (name = "node_modules/trpcws/workerd.js", esModule = embed "node_modules/trpcws/workerd.js"),
+    (name = "node_modules/trpcws/trpcws.wasm", wasm = embed "node_modules/trpcws/trpcws.wasm"),
     # trpcws looks up @trpc/client (for its TRPCClientError class) from its own directory:
     (name = "node_modules/trpcws/lib/@trpc/client", esModule = "export * from '/node_modules/@trpc/client/dist/index.mjs';"),
 

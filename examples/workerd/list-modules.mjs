@@ -16,6 +16,7 @@ import path from 'node:path';
 const root = process.cwd();
 const files = new Map(); // module path (relative to root) -> 'esModule' | 'wasm'
 const aliases = new Map(); // module name of a bare import -> the file it stands for
+const relative = new Set(); // files imported by a relative path too (trpcws's workerd.js imports ./trpcws.wasm)
 
 function resolveBare(spec) {
   const parts = spec.split('/');
@@ -41,7 +42,10 @@ function walk(file) {
     if (spec.startsWith('node:')) continue;
     if (spec.startsWith('.')) {
       const target = path.posix.join(path.posix.dirname(file), spec);
-      if (fs.existsSync(path.join(root, target))) walk(target);
+      if (fs.existsSync(path.join(root, target))) {
+        relative.add(target);
+        walk(target);
+      }
       continue;
     }
     let entry;
@@ -62,7 +66,7 @@ const out = [];
 for (const [name, file] of [...aliases].sort()) {
   if (files.get(file) === 'wasm') {
     out.push(line(name, 'wasm', `embed "${file}"`));
-    files.delete(file); // imported by its alias only
+    if (!relative.has(file)) files.delete(file); // imported by its alias only
   } else {
     out.push(line(name, 'esModule', `"export * from '/${file}';"`));
   }

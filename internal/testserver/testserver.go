@@ -382,11 +382,21 @@ func (s *Server) Reconnect(tb testing.TB) {
 }
 
 // Set sets the two toggles: rejectParams makes createContext throw
-// UNAUTHORIZED "bad token" unless connectionParams.token == "good" (new
-// connections only); noPong makes the server swallow its PONG replies.
+// UNAUTHORIZED "bad token" unless connectionParams.token is the current
+// token ("good" unless SetToken changed it; new connections only); noPong
+// makes the server swallow its PONG replies.
 func (s *Server) Set(tb testing.TB, rejectParams, noPong bool) {
 	tb.Helper()
 	s.control(tb, "set", url.Values{"rejectParams": {boolParam(rejectParams)}, "noPong": {boolParam(noPong)}}, nil)
+}
+
+// SetToken sets the current token: the procedures secret and secretAdd
+// answer UNAUTHORIZED "token expired" on connections whose
+// connectionParams.token is another one (and so does createContext with
+// rejectParams on). Reset brings back "good".
+func (s *Server) SetToken(tb testing.TB, token string) {
+	tb.Helper()
+	s.control(tb, "set", url.Values{"token": {token}}, nil)
 }
 
 func boolParam(b bool) string {
@@ -471,6 +481,8 @@ type Stats struct {
 	PongsSent  int      `json:"pongsSent"` // PONG frames actually sent
 	PingsSent  int      `json:"pingsSent"` // server keepAlive PINGs
 
+	SecretMutations int `json:"secretMutations"` // secretAdd runs that passed the token check
+
 	Messages    int      `json:"messages"` // chat messages stored
 	Counter     int      `json:"counter"`  // shared counter (getCount/increment)
 	Settings    Settings `json:"settings"`
@@ -481,8 +493,9 @@ type Stats struct {
 
 // Settings are the toggles of /control/set.
 type Settings struct {
-	RejectParams bool `json:"rejectParams"`
-	NoPong       bool `json:"noPong"`
+	RejectParams bool   `json:"rejectParams"`
+	NoPong       bool   `json:"noPong"`
+	Token        string `json:"token"`
 }
 
 // ConnInfo describes one WebSocket connection the server accepted.

@@ -12,6 +12,7 @@
 import { STATES } from './constants.js';
 import { loadFailure } from './errors.js';
 import { autoInit, loadError, schedule, wasm, whenLoadFails } from './load.js';
+import { announceLoadFailure } from './loaderror.js';
 import { behaviorSubject } from './observable.js';
 import { checkOptions, NO_WEBSOCKET } from './options.js';
 import { call } from './dispatch.js';
@@ -33,13 +34,20 @@ export class TRPCWebSocketClient {
 
   constructor(opts) {
     const cfg = checkOptions(opts);
-    if (opts.WebSocket === undefined && typeof globalThis.WebSocket !== 'function') throw new Error(NO_WEBSOCKET);
+    if (opts.WebSocket === undefined && opts.createWebSocket === undefined && typeof globalThis.WebSocket !== 'function') {
+      throw new Error(NO_WEBSOCKET);
+    }
     const s = newSession(opts, cfg);
     this.#s = s;
     /** The connection state: {type:'state', state, error}. */
     this.connectionState = s.connectionState;
     const forget = whenLoadFails(this);
-    if (loadError) s.failed = loadError;
+    if (loadError) {
+      // Made after the module failed to load: it says so as the clients waiting then did.
+      s.failed = loadError;
+      const err = loadError;
+      queueMicrotask(() => announceLoadFailure(s.connectionState, opts, err));
+    }
     if (!wasm && !loadError && cfg.earlyStart) s.early = earlyStart(s);
     schedule(() => {
       forget();
@@ -54,6 +62,7 @@ export class TRPCWebSocketClient {
     s.failed = err;
     s.early?.abandon();
     s.early = null;
+    announceLoadFailure(s.connectionState, s.opts, err);
     failAll(s, loadFailure(err));
     for (const resolve of s.closeWaiters.splice(0)) resolve();
   }

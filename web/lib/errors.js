@@ -1,42 +1,23 @@
 // The errors calls fail with, as @trpc/client makes them: TRPCClientError
-// (the peer's own class when @trpc/client is importable), the cause of a
-// lost socket (TRPCWebSocketClosedError), and the error descriptions Go
-// writes (jsbridge/errors.go) turned into those values.
+// (@trpc/client's own class), the cause of a lost socket
+// (TRPCWebSocketClosedError), and the error descriptions Go writes
+// (jsbridge/errors.go) turned into those values.
+//
+// TRPCClientError is imported statically, and only it: a bundler then shares
+// it with the app's own import of @trpc/client (which createTRPCClient needs
+// anyway) and tree-shakes the rest, where a dynamic import('@trpc/client')
+// pulled the whole package into a bundle that does not split (issue #25).
+// @trpc/client is a peer dependency, so it is there wherever wsLink is used.
+import { TRPCClientError } from '@trpc/client';
 import { isObject } from './host.js';
-
-// TRPCClientError should be the real class when @trpc/client is there: it
-// rewraps anything that is not `instanceof` it. Loaded alongside the wasm
-// but not awaited by init(): an app using wsLink has imported @trpc/client
-// already, so this resolves at once there; an error made before it does is
-// a CompatTRPCClientError, which @trpc/client's TRPCClientError.from turns
-// into its own class with the same message, shape and data.
-let PeerTRPCClientError = null;
-import('@trpc/client').then(
-  (m) => {
-    if (typeof m?.TRPCClientError === 'function') PeerTRPCClientError = m.TRPCClientError;
-  },
-  () => {},
-);
-
-/** A stand-in with the same fields, when @trpc/client is not importable. */
-class CompatTRPCClientError extends Error {
-  constructor(message, opts) {
-    super(message, { cause: opts?.cause });
-    this.cause = opts?.cause;
-    this.meta = opts?.meta;
-    this.shape = opts?.result?.error;
-    this.data = opts?.result?.error?.data;
-    this.name = 'TRPCClientError';
-  }
-}
 
 function isErrorResponse(v) {
   return isObject(v) && isObject(v.error) && typeof v.error.code === 'number' && typeof v.error.message === 'string';
 }
 
-/** TRPCClientError.from, with the peer's class when there is one. */
+/** TRPCClientError.from(cause), as @trpc/client makes its errors. */
 export function clientError(cause) {
-  const err = makeClientError(cause);
+  const err = TRPCClientError.from(cause);
   // Another copy of @trpc/client (the app's own) rewraps an error that is
   // not its TRPCClientError; through this field its TRPCClientError.from
   // still finds the server's error shape and data. Not enumerable, so the
@@ -45,15 +26,6 @@ export function clientError(cause) {
     Object.defineProperty(err, 'error', { value: cause.error, enumerable: false, configurable: true });
   }
   return err;
-}
-
-function makeClientError(cause) {
-  if (PeerTRPCClientError) return PeerTRPCClientError.from(cause);
-  if (cause instanceof CompatTRPCClientError) return cause;
-  if (isErrorResponse(cause)) return new CompatTRPCClientError(cause.error.message, { result: cause });
-  const message =
-    typeof cause === 'string' ? cause : isObject(cause) && typeof cause.message === 'string' ? cause.message : 'Unknown error';
-  return new CompatTRPCClientError(message, { cause });
 }
 
 /** The reference's error for a lost or unusable socket. */
@@ -101,10 +73,15 @@ export class QueueFullError extends Error {
   }
 }
 
+/** The cause connectionState and the calls carry when the WebAssembly module could not be loaded. */
+export function loadClosedError(err) {
+  const why = String(err?.message ?? err).replace(/^trpcws: /, '');
+  return new TRPCWebSocketClosedError({ message: `trpcws: the WebAssembly module failed to load: ${why}`, cause: err });
+}
+
 /** The error calls get when the WebAssembly module could not be loaded. */
 export function loadFailure(err) {
-  const message = `trpcws: the WebAssembly module failed to load: ${err?.message ?? err}`;
-  return clientError(new TRPCWebSocketClosedError({ message, cause: err }));
+  return clientError(loadClosedError(err));
 }
 
 // JavaScript values (close/error events, thrown errors) Go refers to by

@@ -3,6 +3,7 @@
 import { before } from '../globals.js';
 import '../wasm_exec.js';
 import { reportInternal } from './host.js';
+import { LoadContext, checkMagic, explainLoadError } from './loaderror.js';
 import { Instance } from './records.js';
 
 const GoClass = globalThis.Go;
@@ -39,8 +40,17 @@ export function registerClient(cid, client) {
   finalizer?.register(client, cid);
 }
 
+// What init() loads when given nothing: the module beside index.js, or the
+// WebAssembly.Module the Workers entry (workerd.js) imported.
+let defaultModule = null;
+
+/** The Workers entry's imported module: used by init() without a source (and so by the first client). */
+export function setDefaultModule(module) {
+  defaultModule = module;
+}
+
 function defaultSource() {
-  return new URL('../trpcws.wasm', import.meta.url);
+  return defaultModule ?? new URL('../trpcws.wasm', import.meta.url);
 }
 
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
@@ -83,10 +93,12 @@ function earlyIdle() {
   });
 }
 
-async function compile(source) {
+async function compile(source, ctx) {
   source = await source;
+  if (typeof WebAssembly !== 'object' || WebAssembly === null) throw new Error('WebAssembly is not defined');
   if (source instanceof WebAssembly.Module) return source;
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    checkMagic(source, ctx);
     await earlyIdle();
     return WebAssembly.compile(source);
   }
@@ -97,23 +109,35 @@ async function compile(source) {
     } catch {
       // a plain path: a file in Node-like hosts, else relative to the page
     }
+    ctx.source = String(source);
     if (url?.protocol === 'file:' || (!url && isNode())) {
-      return compile(readFileBytes(url ?? source));
+      return compile(readFileBytes(url ?? source), ctx);
     }
     // On a few cores, receiving and decompressing the module slows the first calls' handshake down too.
     await earlyIdle();
     const resp = await fetch(source);
-    if (!resp.ok) throw new Error(`trpcws: fetching ${source} failed: HTTP ${resp.status}`);
-    return compile(resp);
+    if (!resp.ok) {
+      ctx.status = resp.status;
+      throw new Error(`HTTP ${resp.status} ${resp.statusText}`.trim());
+    }
+    return compile(resp, ctx);
   }
   // Checked last: touching the global Response loads undici in Node 20.
   if (typeof Response === 'function' && source instanceof Response) {
     const type = source.headers.get('content-type') ?? '';
+    if (!ctx.source && source.url) ctx.source = source.url;
+    ctx.type = type;
+    if (!source.ok && source.status) {
+      ctx.status = source.status;
+      throw new Error(`HTTP ${source.status} ${source.statusText}`.trim());
+    }
     if (earlyBusy) await earlyIdle();
     if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
       return WebAssembly.compileStreaming(source);
     }
-    return WebAssembly.compile(await source.arrayBuffer());
+    const bytes = await source.arrayBuffer();
+    checkMagic(bytes, ctx);
+    return WebAssembly.compile(bytes);
   }
   throw new TypeError('trpcws: init() takes a URL, a path, bytes, a Response or a WebAssembly.Module');
 }
@@ -139,8 +163,8 @@ function scopeWrites(importObject) {
   }
 }
 
-async function instantiate(source) {
-  const module = await compile(source);
+async function instantiate(source, ctx) {
+  const module = await compile(source, ctx);
   const go = new GoClass();
   go.argv = ['trpcws'];
   go.env = {};
@@ -173,13 +197,14 @@ export function init(source) {
   }
   if (loading && !loadError) return loading;
   loadError = null;
-  const p = instantiate(source ?? defaultSource()).then(
+  const ctx = new LoadContext();
+  const p = instantiate(source ?? defaultSource(), ctx).then(
     (w) => {
       wasm = w;
       drainQueue();
     },
     (err) => {
-      loadError = err instanceof Error ? err : new Error(String(err));
+      loadError = explainLoadError(err, ctx);
       failWaiting(loadError);
       throw loadError;
     },

@@ -95,6 +95,12 @@ export function checkOptions(opts) {
   if (opts.WebSocket !== undefined && !isConstructor(opts.WebSocket)) {
     throw typeError('WebSocket', 'a WebSocket constructor', opts.WebSocket);
   }
+  if (opts.createWebSocket !== undefined) {
+    if (typeof opts.createWebSocket !== 'function') {
+      throw typeError('createWebSocket', 'a function returning a WebSocket or a Promise of one', opts.createWebSocket);
+    }
+    if (opts.WebSocket !== undefined) throw new TypeError('createTRPCWebSocket: give `WebSocket` or `createWebSocket`, not both');
+  }
   const encoder = opts.experimental_encoder;
   if (encoder !== undefined && !isEncoder(encoder)) {
     throw typeError('experimental_encoder', 'an object with encode and decode functions', encoder);

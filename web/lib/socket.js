@@ -2,7 +2,7 @@
 // constructing it, its listeners, connection params, sending and closing.
 // What it learns goes to its owner (the client), which tells Go.
 import { keepCause, TRPCWebSocketClosedError } from './errors.js';
-import { callUserCallback, isThenable } from './host.js';
+import { callUserCallback, isObject, isThenable } from './host.js';
 import { NO_WEBSOCKET } from './options.js';
 
 const binaryDecoder = new TextDecoder();
@@ -91,14 +91,46 @@ export class Socket {
       this.fail(new TRPCWebSocketClosedError({ message: 'Closed before connection was established' }));
       return;
     }
+    const { createWebSocket } = this.owner.opts;
     const WS = this.owner.opts.WebSocket ?? globalThis.WebSocket;
-    let ws;
+    let made;
     try {
       const full = this.owner.fullURL(url);
-      if (typeof WS !== 'function') throw new Error(NO_WEBSOCKET);
-      ws = new WS(full);
+      if (createWebSocket) made = createWebSocket(full);
+      else {
+        if (typeof WS !== 'function') throw new Error(NO_WEBSOCKET);
+        made = new WS(full);
+      }
     } catch (err) {
       this.fail(err);
+      return;
+    }
+    // createWebSocket may answer a Promise (e.g. Workers' fetch with
+    // Upgrade: websocket, then accept()): the socket stays connecting.
+    if (isThenable(made)) {
+      Promise.resolve(made).then(
+        (ws) => this.owner.run(() => this.attach(ws)),
+        (err) => this.owner.run(() => this.fail(err)),
+      );
+      return;
+    }
+    this.attach(made);
+  }
+
+  /** Takes ws, the WebSocket made for this socket; it may be open already (no open event follows then). */
+  attach(ws) {
+    if (!isObject(ws) || typeof ws.send !== 'function' || typeof ws.close !== 'function') {
+      this.fail(new TypeError(`trpcws: createWebSocket must return a WebSocket (or a Promise of one), got ${ws === null ? 'null' : typeof ws}`));
+      return;
+    }
+    if (this.ended || this.closeCode) {
+      // Go gave the socket up, or close() ran while it was being made.
+      try {
+        ws.close(1000);
+      } catch {
+        // already closed
+      }
+      if (!this.ended) this.fail(new TRPCWebSocketClosedError({ message: 'Closed before connection was established' }));
       return;
     }
     this.ws = ws;

@@ -127,7 +127,7 @@ describe(`early start, before the module runs (${wsMode})`, () => {
     const r = await run('loadFails');
     assert.deepEqual(r.answered, { ok: true, value: 'answered' });
     assert.equal(r.slow.ok, false);
-    assert.match(r.slow.message, /failed to load: no module here/);
+    assert.match(r.slow.message, /failed to load: loading the module failed \(no module here\)/);
   });
 
   test('earlyStart must be a boolean', () => {
