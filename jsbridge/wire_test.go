@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/trpcws/trpcws/core"
@@ -68,7 +69,7 @@ func TestOptionsLayout(t *testing.T) {
 			MaxAttempts: 3, MinUptimeMs: 500, ConnectTimeoutMs: 700, RequestTimeoutMs: 900, MaxQueued: 10, Events: true},
 		params: true,
 	}
-	if o != want {
+	if !reflect.DeepEqual(o, want) {
 		t.Fatalf("decoded %+v, want %+v", o, want)
 	}
 	if z := decodeOptions(make([]byte, 8*len(vals))); z.cfg.Lazy || z.cfg.AskRetry || z.params || z.cfg.LazyCloseMs != 0 {
