@@ -71,18 +71,25 @@ func requestTemplates() [][]string {
 	return out
 }
 
+// openClient is a core client with the default config whose first socket
+// has opened.
+func openClient() (*core.Client, core.SocketID) {
+	c := core.New(core.Config{}, 0)
+	var sock core.SocketID
+	for o, ok := c.Poll(); ok; o, ok = c.Poll() {
+		if o.Kind == core.OutDial {
+			sock = o.Sock
+		}
+	}
+	c.Opened(0, sock, nil)
+	return c, sock
+}
+
 // batchParts drives a core client to see how it sends one call and two
 // calls in one frame: the text before, between and after the requests.
 func batchParts() []string {
 	frame := func(paths ...string) string {
-		c := core.New(core.Config{}, 0)
-		var sock core.SocketID
-		for o, ok := c.Poll(); ok; o, ok = c.Poll() {
-			if o.Kind == core.OutDial {
-				sock = o.Sock
-			}
-		}
-		c.Opened(0, sock, nil)
+		c, sock := openClient()
 		for _, p := range paths {
 			c.Start(0, core.Query, p, nil, nil)
 		}
@@ -107,14 +114,7 @@ func batchParts() []string {
 // lostCall drives a core client whose socket ends (with no close code)
 // under a query in flight: the *core.ClosedError the query fails with.
 func lostCall() *core.ClosedError {
-	c := core.New(core.Config{}, 0)
-	var sock core.SocketID
-	for o, ok := c.Poll(); ok; o, ok = c.Poll() {
-		if o.Kind == core.OutDial {
-			sock = o.Sock
-		}
-	}
-	c.Opened(0, sock, nil)
+	c, sock := openClient()
 	c.Start(0, core.Query, "a", nil, nil)
 	c.PollTransmit(sock)
 	c.Closed(0, sock, 0, nil)
