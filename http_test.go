@@ -69,7 +69,7 @@ func TestHTTPTransport(t *testing.T) {
 // HTTPHeader's) and on the WebSocket handshake; its error fails the call.
 func TestHTTPHeaderFunc(t *testing.T) {
 	t.Parallel()
-	srv := testserver.Start(t, testserver.Options{})
+	srv := shared // not disturbed: no drop, no restart
 	ctx := context.Background()
 	var n atomic.Int64
 	errNo := errors.New("no token")
@@ -114,7 +114,7 @@ func TestHTTPHeaderFunc(t *testing.T) {
 // streaming itself).
 func TestHTTPBatchStream(t *testing.T) {
 	t.Parallel()
-	srv := testserver.Start(t, testserver.Options{})
+	srv := shared // not disturbed: no drop, no restart
 	c, err := trpcws.NewClient(trpcws.Options{URL: srv.HTTP + "/trpc", HTTPBatchStream: true})
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/trpcws/trpcws"
-	"github.com/trpcws/trpcws/internal/testserver"
 )
 
 // Options.HTTPURL splits one Client, as tRPC's splitLink: queries and
@@ -17,7 +16,7 @@ import (
 // server (the "upgrade" header tells which request carried each).
 func TestSplitTransports(t *testing.T) {
 	t.Parallel()
-	srv := testserver.Start(t, testserver.Options{})
+	srv := shared // not disturbed: no drop, no restart
 	var seen []trpcws.Transport
 	record := trpcws.UnaryInterceptorFunc(func(next trpcws.UnaryFunc) trpcws.UnaryFunc {
 		return func(ctx context.Context, req *trpcws.Request) (json.RawMessage, error) {

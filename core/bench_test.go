@@ -6,7 +6,7 @@ import (
 )
 
 func BenchmarkAppendRequest(b *testing.B) {
-	r := Request{ID: 12345, Method: Query, Path: "post.byId", Input: []byte(`{"id":"abc","n":1}`)}
+	r := Request{WireID: 12345, Method: Query, Path: "post.byId", Input: []byte(`{"id":"abc","n":1}`)}
 	buf := make([]byte, 0, 256)
 	b.ReportAllocs()
 	for b.Loop() {

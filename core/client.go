@@ -11,39 +11,42 @@ const (
 	reqPending                  // written on sock, awaiting its answer
 )
 
-// request is one incarnation of a request on the wire. A subscription
-// re-sent under a new wire id gets a new incarnation; the earlier one is
-// kept in Client.draining while sockets it was stopped on may still send
-// frames under its wire id.
+// request is one incarnation of a request on the wire. Two ids name it
+// and they are never mixed up:
+//   - callID is the stable id Start returned: every Output names the
+//     request by it, from Start to its final output;
+//   - Request.WireID is the "id" of the frames it is sent under. It equals
+//     callID unless the driver chose the call id, or the request is a
+//     subscription re-sent under a new wire id (see resend); Client.wire
+//     finds those, byWire finds any.
+//
+// A subscription re-sent under a new wire id gets a new incarnation; the
+// earlier one is kept in Client.draining while sockets it was stopped on
+// may still send frames under its wire id. The fields movingTo,
+// seenWhileMoving, stoppedOn and earlier are its part in a
+// make-before-break move (see move.go).
 type request struct {
-	Request         // Request.ID is the wire id of this incarnation
-	id        int64 // the stable id Start returned
-	order     int64 // its first wire id: the order Start saw it in
-	state     reqState
-	sock      *conn               // socket it was sent on
-	successor *conn               // socket it is moving to (server reconnect)
-	overlap   map[string]struct{} // tracked event ids delivered during a move
-	movedFrom []*conn             // sockets it was stopped on, awaiting drain
-	earlier   []*request          // its earlier incarnations, while they drain
-	started   bool                // the subscriber has seen "started"
+	Request       // the frame's fields: WireID, method, path, input, last event id
+	callID  int64 // the stable id Start returned, named in every Output
+	order   int64 // its first wire id: the order Start saw it in
+	state   reqState
+	sock    *conn // socket it was sent on
+	// movingTo is the socket it was sent again on during a move, until
+	// the first answer there confirms the move (confirmMove).
+	movingTo *conn
+	// seenWhileMoving holds the tracked event ids delivered while it was
+	// moving; the new socket's repeats of them are dropped once.
+	seenWhileMoving map[string]struct{}
+	// stoppedOn holds the old sockets it was stopped on: each may still
+	// send frames under its wire id until its "stopped" or the PONG that
+	// follows the stop arrives (releaseStoppedOn).
+	stoppedOn []*conn
+	earlier   []*request // its earlier incarnations, while they drain
+	started   bool       // the subscriber has seen "started"
 	// noResubscribe: ended with ErrNotResubscribed rather than sent again
 	noResubscribe bool
 	timeoutMs     int64 // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
 	heapAt        int   // 1 + its index in Client.timeouts, 0 when not there
-}
-
-type conn struct {
-	id          SocketID
-	ready       bool // open, connection params queued first
-	closing     bool // asked to close: no new traffic
-	ctrl        [][]byte
-	pongQueued  bool // a PONG is in ctrl: it answers every PING until sent
-	wantWrite   bool
-	ping        timer // keepAlive: when to send PING
-	pong        timer // keepAlive: PONG deadline
-	pingSentAt  int64 // when the last keepAlive PING was queued
-	pongWaiters []*request
-	serverErr   error // last id:null error the server sent on it
 }
 
 // Client is the sans-I/O tRPC WebSocket client: a deterministic state
@@ -56,20 +59,23 @@ type Client struct {
 
 	lastWire int64 // last wire id sent
 	lastSock SocketID
-	reqs     map[int64]*request // live requests by the id Start returned
-	// wire holds, by current wire id, the live requests whose wire id is
-	// not their id (driver-chosen ids, re-sent subscriptions); see byWire.
+	reqs     map[int64]*request // live requests by callID
+	// wire holds, by current wire id, the live requests whose WireID is
+	// not their callID (driver-chosen ids, re-sent subscriptions); see
+	// byWire.
 	wire     map[int64]*request
 	outgoing []*request
 	// draining holds, by their wire id, earlier incarnations of
-	// subscriptions re-sent under a new id while sockets they moved from may
-	// still send frames under the earlier one (see repair).
+	// subscriptions re-sent under a new wire id while sockets they were
+	// stopped on may still send frames under the earlier one (see resend).
 	draining map[int64]*request
 	conns    []*conn
 
-	active  *conn // serves requests once ready
-	next    *conn // being dialled
-	retired *conn // replaced by active during a server reconnect, still open
+	// The sockets with a role, kept in step with their phase by setPhase
+	// (see connPhase): at most one of each.
+	next    *conn // connDialing: dialled, to become active once open
+	active  *conn // connActive: carries new requests
+	retired *conn // connRetired: replaced by active in a move, still open
 
 	state     State
 	link      link     // connection wanted, and the retry loop
@@ -109,8 +115,8 @@ func (c *Client) newRequest() *request {
 // progress or sockets it was moved from (whose PONG waiters may hold it),
 // no timeout. Every caller holds r no longer.
 func (c *Client) recycle(r *request) {
-	if len(c.spare) >= maxSpare || r.successor != nil || r.overlap != nil || len(r.movedFrom) > 0 ||
-		len(r.earlier) > 0 || r.heapAt != 0 || r.state != reqPending || c.reqs[r.id] == r {
+	if len(c.spare) >= maxSpare || r.movingTo != nil || r.seenWhileMoving != nil || len(r.stoppedOn) > 0 ||
+		len(r.earlier) > 0 || r.heapAt != 0 || r.state != reqPending || c.reqs[r.callID] == r {
 		return
 	}
 	*r = request{}
@@ -194,7 +200,7 @@ func (c *Client) byWire(w int64) *request {
 	if r := c.wire[w]; r != nil {
 		return r
 	}
-	if r := c.reqs[w]; r != nil && r.ID == w {
+	if r := c.reqs[w]; r != nil && r.WireID == w {
 		return r
 	}
 	return nil
@@ -202,14 +208,14 @@ func (c *Client) byWire(w int64) *request {
 
 // track records r as live.
 func (c *Client) track(r *request) {
-	c.reqs[r.id] = r
-	if r.ID != r.id {
-		c.wire[r.ID] = r
+	c.reqs[r.callID] = r
+	if r.WireID != r.callID {
+		c.wire[r.WireID] = r
 	}
 }
 
 // usable reports whether k is open and not closing.
-func (c *Client) usable(k *conn) bool { return k != nil && k.ready && !k.closing }
+func (c *Client) usable(k *conn) bool { return k != nil && k.phase.open() }
 
 func (c *Client) conn(id SocketID) *conn {
 	for _, k := range c.conns {
@@ -228,18 +234,18 @@ func (c *Client) sortedPending() []*request {
 			rs = append(rs, r)
 		}
 	}
-	sortRequests(rs, func(r *request) int64 { return r.ID })
+	sortRequests(rs, func(r *request) int64 { return r.WireID })
 	return rs
 }
 
 func (c *Client) hasRequestsOn(k *conn) bool {
 	for _, r := range c.reqs {
-		if r.state == reqPending && (r.sock == k || slices.Contains(r.movedFrom, k)) {
+		if r.state == reqPending && (r.sock == k || slices.Contains(r.stoppedOn, k)) {
 			return true
 		}
 	}
 	for _, d := range c.draining {
-		if slices.Contains(d.movedFrom, k) {
+		if slices.Contains(d.stoppedOn, k) {
 			return true
 		}
 	}

@@ -20,7 +20,9 @@ func (c *Client) close(now int64) {
 	c.link.pendingErr = nil
 	c.link.cause = nil
 	c.connectBy.stop()
-	c.retired = nil
+	if c.retired != nil {
+		c.setPhase(c.retired, connDraining)
+	}
 	c.lazy.off()
 	c.retryAt.stop()
 	for _, r := range c.sortedAll() {
@@ -28,13 +30,13 @@ func (c *Client) close(now int64) {
 		case r.Method == Subscription:
 			c.forget(r)
 			if r.state == reqPending {
-				c.sendStop(r.ID, r.sock)
-				c.sendStop(r.ID, r.successor)
+				c.sendStop(r.WireID, r.sock)
+				c.sendStop(r.WireID, r.movingTo)
 			}
-			c.emit(Output{Kind: OutComplete, ID: r.id})
+			c.emit(Output{Kind: OutComplete, ID: r.callID})
 		case r.state == reqOutgoing:
 			c.forget(r)
-			c.emit(Output{Kind: OutError, ID: r.id, Err: &ClosedError{Message: "Closed before connection was established"}})
+			c.emit(Output{Kind: OutError, ID: r.callID, Err: &ClosedError{Message: "Closed before connection was established"}})
 		}
 	}
 	clear(c.draining) // every subscription has completed
@@ -55,7 +57,7 @@ func (c *Client) Abort(now int64) {
 			continue // made during the close: sent once it has finished
 		}
 		c.forget(r)
-		c.emit(Output{Kind: OutError, ID: r.id, Err: &ClosedError{Message: "Client closed before the server answered"}})
+		c.emit(Output{Kind: OutError, ID: r.callID, Err: &ClosedError{Message: "Client closed before the server answered"}})
 	}
 }
 
@@ -68,11 +70,10 @@ func (c *Client) maybeFinishClose() {
 	c.closing = false
 	c.lazy.off() // a lazy close armed while Close waited has nothing left to close
 	for _, k := range c.conns {
-		if !k.closing {
+		if k.phase != connClosing {
 			c.closeConn(k, CloseNormal)
 		}
 	}
-	c.next, c.active, c.retired = nil, nil, nil
 	c.setState(StateIdle, nil)
 	c.emit(Output{Kind: OutClosed})
 	if len(c.outgoing) > 0 {

@@ -58,7 +58,10 @@ var (
 
 // Request is one outgoing call, as encoded by AppendRequest.
 type Request struct {
-	ID     int64
+	// WireID is the frame's "id": what the server's answers carry. It is
+	// not the id the core's outputs name a request by (Output.ID), which
+	// stays the same when a subscription is sent again under a new WireID.
+	WireID int64
 	Method Method
 	Path   string
 	// Input is the raw JSON of params.input; nil leaves the field out, as
@@ -74,7 +77,7 @@ type Request struct {
 // client's field order: {"id":1,"method":"query","params":{"input":…,"path":"…"}}.
 func AppendRequest(dst []byte, r *Request) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = strconv.AppendInt(dst, r.ID, 10)
+	dst = strconv.AppendInt(dst, r.WireID, 10)
 	dst = append(dst, `,"method":"`...)
 	dst = append(dst, r.Method.String()...)
 	dst = append(dst, `","params":{`...)
@@ -113,8 +116,9 @@ func AppendConnectionParams(dst []byte, params []byte) []byte {
 // Response is one decoded server frame. Payloads are slices of the frame
 // passed to Decode and are only valid as long as it is.
 type Response struct {
-	// ID is the request id the frame answers; HasID is false for id:null
-	// (connection-level) frames. A non-numeric id decodes as HasID with ID -1.
+	// ID is the wire id (Request.WireID) the frame answers; HasID is false
+	// for id:null (connection-level) frames. A non-numeric id decodes as
+	// HasID with ID -1.
 	ID    int64
 	HasID bool
 	// Method is set for server requests, e.g. "reconnect".

@@ -15,27 +15,27 @@ func TestAppendRequest(t *testing.T) {
 		req  Request
 		want string
 	}{
-		{"query", Request{ID: 1, Method: Query, Path: "greeting", Input: []byte(`"a"`)},
+		{"query", Request{WireID: 1, Method: Query, Path: "greeting", Input: []byte(`"a"`)},
 			`{"id":1,"method":"query","params":{"input":"a","path":"greeting"}}`},
-		{"mutation object input", Request{ID: 2, Method: Mutation, Path: "post.edit", Input: []byte(`{"id":"x"}`)},
+		{"mutation object input", Request{WireID: 2, Method: Mutation, Path: "post.edit", Input: []byte(`{"id":"x"}`)},
 			`{"id":2,"method":"mutation","params":{"input":{"id":"x"},"path":"post.edit"}}`},
-		{"omitted input", Request{ID: 7, Method: Query, Path: "p"},
+		{"omitted input", Request{WireID: 7, Method: Query, Path: "p"},
 			`{"id":7,"method":"query","params":{"path":"p"}}`},
-		{"null input is sent", Request{ID: 7, Method: Query, Path: "p", Input: []byte(`null`)},
+		{"null input is sent", Request{WireID: 7, Method: Query, Path: "p", Input: []byte(`null`)},
 			`{"id":7,"method":"query","params":{"input":null,"path":"p"}}`},
-		{"subscription", Request{ID: 3, Method: Subscription, Path: "onMessage", Input: []byte(`{"room":"a"}`)},
+		{"subscription", Request{WireID: 3, Method: Subscription, Path: "onMessage", Input: []byte(`{"room":"a"}`)},
 			`{"id":3,"method":"subscription","params":{"input":{"room":"a"},"path":"onMessage"}}`},
-		{"subscription with lastEventId", Request{ID: 3, Method: Subscription, Path: "onMessage", Input: []byte(`{"room":"a"}`), LastEventID: "41", HasLastEventID: true},
+		{"subscription with lastEventId", Request{WireID: 3, Method: Subscription, Path: "onMessage", Input: []byte(`{"room":"a"}`), LastEventID: "41", HasLastEventID: true},
 			`{"id":3,"method":"subscription","params":{"input":{"room":"a"},"path":"onMessage","lastEventId":"41"}}`},
-		{"empty lastEventId is sent", Request{ID: 3, Method: Subscription, Path: "s", HasLastEventID: true},
+		{"empty lastEventId is sent", Request{WireID: 3, Method: Subscription, Path: "s", HasLastEventID: true},
 			`{"id":3,"method":"subscription","params":{"path":"s","lastEventId":""}}`},
-		{"lastEventId ignored unless Has", Request{ID: 3, Method: Subscription, Path: "s", LastEventID: "9"},
+		{"lastEventId ignored unless Has", Request{WireID: 3, Method: Subscription, Path: "s", LastEventID: "9"},
 			`{"id":3,"method":"subscription","params":{"path":"s"}}`},
-		{"escaped path", Request{ID: 4, Method: Query, Path: "a\"b\\c\nd\re\tf\x01g\x1fh/é😀"},
+		{"escaped path", Request{WireID: 4, Method: Query, Path: "a\"b\\c\nd\re\tf\x01g\x1fh/é😀"},
 			`{"id":4,"method":"query","params":{"path":"a\"b\\c\nd\re\tf\u0001g\u001fh/é😀"}}`},
-		{"escaped lastEventId", Request{ID: 5, Method: Subscription, Path: "s", LastEventID: "x\"y\\z\x00", HasLastEventID: true},
+		{"escaped lastEventId", Request{WireID: 5, Method: Subscription, Path: "s", LastEventID: "x\"y\\z\x00", HasLastEventID: true},
 			`{"id":5,"method":"subscription","params":{"path":"s","lastEventId":"x\"y\\z\u0000"}}`},
-		{"large id", Request{ID: 9007199254740993, Method: Query, Path: "p"},
+		{"large id", Request{WireID: 9007199254740993, Method: Query, Path: "p"},
 			`{"id":9007199254740993,"method":"query","params":{"path":"p"}}`},
 	}
 	for _, tt := range tests {
@@ -61,7 +61,7 @@ func TestAppendRequest(t *testing.T) {
 			if err := json.Unmarshal(got[2:], &back); err != nil {
 				t.Fatal(err)
 			}
-			if back.Params.Path != tt.req.Path || back.Method != tt.req.Method.String() || back.ID != tt.req.ID {
+			if back.Params.Path != tt.req.Path || back.Method != tt.req.Method.String() || back.ID != tt.req.WireID {
 				t.Errorf("round trip: %+v", back)
 			}
 			if tt.req.HasLastEventID != (back.Params.LastEventID != nil) ||

@@ -2,7 +2,84 @@ package core
 
 import "slices"
 
-// Sockets: dialling, opening, handing over to a new socket, losing them.
+// Sockets: their phases, dialling, opening, closing, and repairing what a
+// lost socket carried.
+
+// connPhase is where one socket stands. Every socket the core knows is in
+// exactly one phase, and only setPhase changes it:
+//
+//	dial                            → connDialing  (Client.next)
+//	adopt                           → connActive
+//	Opened, a connection wanted     connDialing → connActive; the active one
+//	                                  → connRetired, a retired one → connDraining
+//	Opened, none wanted any more    connDialing → connClosing
+//	active lost, retired still open connRetired → connActive (restore)
+//	Close                           connRetired → connDraining
+//	nothing left on it              connRetired, connDraining → connClosing
+//	                                  (closeIfDrained)
+//	closeConn, lost                 any → connClosing; lost also forgets it
+//
+// A socket in connActive, connRetired or connDraining is open: it carries
+// traffic and keep-alive runs on it. Requests are only written on the
+// active socket; the others finish what they carry (see move.go).
+type connPhase uint8
+
+const (
+	connDialing  connPhase = iota // OutDial emitted, not open yet
+	connActive                    // open and set up: carries new requests
+	connRetired                   // replaced by active in a move; serves again if active is lost first
+	connDraining                  // replaced, no role: open until what it carries has ended
+	connClosing                   // asked to close (or given up): no new traffic
+)
+
+// open reports whether a socket in phase p is open and not closing.
+func (p connPhase) open() bool {
+	return p == connActive || p == connRetired || p == connDraining
+}
+
+// conn is one socket the core asked for.
+type conn struct {
+	id          SocketID
+	phase       connPhase
+	ctrl        [][]byte
+	pongQueued  bool // a PONG is in ctrl: it answers every PING until sent
+	wantWrite   bool
+	ping        timer // keepAlive: when to send PING
+	pong        timer // keepAlive: PONG deadline
+	pingSentAt  int64 // when the last keepAlive PING was queued
+	pongWaiters []*request
+	serverErr   error // last id:null error the server sent on it
+}
+
+// setPhase moves k to phase p and keeps the role pointers (next, active,
+// retired) in step: k leaves the one it held, and a socket that held the
+// role k takes, other than k, becomes connDraining.
+func (c *Client) setPhase(k *conn, p connPhase) {
+	if role := c.role(k.phase); role != nil && *role == k {
+		*role = nil
+	}
+	k.phase = p
+	if role := c.role(p); role != nil {
+		if o := *role; o != nil && o != k {
+			o.phase = connDraining
+		}
+		*role = k
+	}
+}
+
+// role returns the pointer naming the socket in phase p, nil for the
+// phases many sockets can be in.
+func (c *Client) role(p connPhase) **conn {
+	switch p {
+	case connDialing:
+		return &c.next
+	case connActive:
+		return &c.active
+	case connRetired:
+		return &c.retired
+	}
+	return nil
+}
 
 // open starts connecting when no socket serves requests or is being opened.
 func (c *Client) open(now int64) {
@@ -23,7 +100,7 @@ func (c *Client) dial() {
 	c.lastSock++
 	k := &conn{id: c.lastSock}
 	c.conns = append(c.conns, k)
-	c.next = k
+	c.setPhase(k, connDialing)
 	c.link.rejected = false
 	if c.cfg.ConnectTimeoutMs > 0 {
 		c.connectBy.set(c.now + c.cfg.ConnectTimeoutMs)
@@ -35,9 +112,9 @@ func (c *Client) dial() {
 // (Config.Adopt): what Opened does for a socket the core dialled.
 func (c *Client) adopt(now int64) {
 	c.lastSock++
-	k := &conn{id: c.lastSock, ready: true}
+	k := &conn{id: c.lastSock}
 	c.conns = append(c.conns, k)
-	c.active = k
+	c.setPhase(k, connActive)
 	c.lastWire = max(c.lastWire, c.cfg.AdoptedWireIDs)
 	c.link.wanted = true
 	c.stats.socketsOpened++
@@ -59,10 +136,9 @@ func (c *Client) Opened(now int64, sock SocketID, params []byte) {
 	c.enter(now)
 	defer c.settle()
 	k := c.conn(sock)
-	if k == nil || k.closing {
+	if k == nil || k.phase != connDialing {
 		return
 	}
-	k.ready = true
 	c.stats.socketsOpened++
 	c.note(Output{Note: NoteOpen, Sock: k.id})
 	if params != nil {
@@ -75,21 +151,19 @@ func (c *Client) Opened(now int64, sock SocketID, params []byte) {
 	if c.cfg.Lazy {
 		c.lazy.arm(now + c.cfg.LazyCloseMs)
 	}
-	if k != c.next {
-		return
-	}
-	c.next = nil
 	c.connectBy.stop()
 	if !c.link.wanted {
 		c.closeConn(k, CloseNormal)
 		return
 	}
 	previous := c.active
-	c.active = k
-	c.retired = nil
-	if c.usable(previous) {
-		c.retired = previous
+	if c.retired != nil {
+		c.setPhase(c.retired, connDraining)
 	}
+	if previous != nil {
+		c.setPhase(previous, connRetired)
+	}
+	c.setPhase(k, connActive)
 	c.connected(now)
 	c.handOff(previous)
 	if len(c.outgoing) > 0 {
@@ -101,7 +175,7 @@ func (c *Client) Opened(now int64, sock SocketID, params []byte) {
 // subscription moved off k keeps it open until its "stopped" or the PONG
 // that follows its stop arrives (see confirmMove), whichever comes first.
 func (c *Client) closeIfDrained(k *conn) {
-	if k == nil || k == c.active || k == c.next || k.closing || c.hasRequestsOn(k) {
+	if k == nil || k.phase == connActive || k.phase == connDialing || k.phase == connClosing || c.hasRequestsOn(k) {
 		return
 	}
 	c.closeConn(k, CloseNormal)
@@ -112,10 +186,7 @@ func (c *Client) closeIfDrained(k *conn) {
 // announced them comes before the OutCloseSocket, so they leave first, as
 // the reference's ws.send before ws.close. Nothing new is queued on k.
 func (c *Client) closeConn(k *conn, code int) {
-	k.closing = true
-	if c.retired == k {
-		c.retired = nil
-	}
+	c.setPhase(k, connClosing)
 	c.emit(Output{Kind: OutCloseSocket, Sock: k.id, Code: code})
 }
 
@@ -148,82 +219,40 @@ func (c *Client) SetupFailed(now int64, sock SocketID, cause error) {
 	c.lost(now, k, 0, cause)
 }
 
-// lost forgets socket k and repairs everything that used it. A Close
-// waiting for the requests k fails finishes in settle, once the repair is
-// done.
+// lost forgets socket k and repairs everything that used it: an attempt
+// that failed, or a socket that carried requests. A Close waiting for the
+// requests k fails finishes in settle, once the repair is done.
 func (c *Client) lost(now int64, k *conn, code int, cause error) {
+	was := k.phase
 	c.conns = slices.DeleteFunc(c.conns, func(o *conn) bool { return o == k })
-	wasReady, wasClosing := k.ready, k.closing
-	k.ready, k.closing = false, true
+	c.setPhase(k, connClosing)
 	if k.serverErr != nil {
 		cause = k.serverErr
 	}
 	if code == 0 {
 		code = CloseAbnormal
 	}
-	closedErr := &ClosedError{Message: "WebSocket closed", Code: code, Cause: cause}
 	c.note(Output{Note: NoteClose, Sock: k.id, Code: code, Err: cause})
-
-	if k == c.next {
-		c.next = nil
+	if was == connDialing {
 		c.connectBy.stop()
-		if !wasReady && !wasClosing {
-			c.attemptFailed(now, cause)
-		}
+		c.attemptFailed(now, cause)
 		return
 	}
-	if k == c.retired {
-		c.retired = nil
-	}
-	restored := false
-	if k == c.active {
-		c.active = nil
-		if c.usable(c.retired) {
-			restored = true
-			c.active, c.retired = c.retired, nil
-			c.link.pendingErr = closedErr
-		}
-	}
-	for id, d := range c.draining {
-		d.movedFrom = slices.DeleteFunc(d.movedFrom, func(o *conn) bool { return o == k })
-		if len(d.movedFrom) == 0 {
-			delete(c.draining, id)
-		}
-	}
-	var lostSubs []*request
-	for _, r := range c.sortedPending() {
-		if r.successor == k {
-			r.successor, r.overlap = nil, nil
-		}
-		if i := slices.Index(r.movedFrom, k); i >= 0 {
-			r.movedFrom = slices.Delete(r.movedFrom, i, i+1)
-		}
-		if r.sock != k {
-			continue
-		}
-		if r.Method != Subscription {
-			c.finish(r, Output{Kind: OutError, ID: r.id, Err: closedErr})
-			continue
-		}
-		if r.successor != nil {
-			r.sock, r.successor = r.successor, nil
-			continue
-		}
-		if r.noResubscribe {
-			c.finish(r, Output{Kind: OutError, ID: r.id, Err: ErrNotResubscribed})
-			continue
-		}
-		lostSubs = append(lostSubs, r)
-	}
-	if k == c.active || c.active == nil && !restored {
+	closedErr := &ClosedError{Message: "WebSocket closed", Code: code, Cause: cause}
+	restored := was == connActive && c.restore(closedErr)
+	c.forgetStoppedOn(k)
+	orphans := c.failRequestsOn(k, closedErr)
+	if c.active == nil {
 		// The active socket itself was lost: its subscriptions wait for the
 		// next socket, which handOff re-sends them on.
-		if c.active == nil && !wasClosing && (!c.cfg.Lazy || c.hasPendingSubs()) {
+		if was != connClosing && (!c.cfg.Lazy || c.hasPendingSubs()) {
 			c.reconnect(now, closedErr, c.nextAttempt(now, true))
 		}
 		return
 	}
-	for _, r := range lostSubs {
+	// Another socket still serves: the subscriptions that lived only on k
+	// are sent again on it.
+	for _, r := range orphans {
 		c.resend(now, r)
 	}
 	if restored {
@@ -231,22 +260,47 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 	}
 }
 
-// resend sends subscription r again under a new wire id: the active socket
-// may still have the old one (e.g. while stopping it), and the server
-// refuses a duplicate. The old incarnation keeps draining the sockets r
-// moved from under its wire id.
-func (c *Client) resend(now int64, r *request) {
-	if r.ID != r.id {
-		delete(c.wire, r.ID)
+// restore makes the retired socket active again after the active one was
+// lost, if it is still open; the client then reconnects, and reports
+// closedErr only if no socket is left by then.
+func (c *Client) restore(closedErr error) bool {
+	if !c.usable(c.retired) {
+		return false
 	}
-	n := &request{Request: r.Request, id: r.id, order: r.order, earlier: r.earlier}
-	r.earlier = nil
-	if len(r.movedFrom) > 0 {
-		c.draining[r.ID] = r
-		n.earlier = append(n.earlier, r)
+	c.setPhase(c.retired, connActive)
+	c.link.pendingErr = closedErr
+	return true
+}
+
+// failRequestsOn repairs the requests that used lost socket k: a query or
+// mutation in flight on it fails with closedErr; a subscription moving off
+// it stays on the socket it moved to, one moving onto it stays where it
+// was. It returns the subscriptions that lived on k alone.
+func (c *Client) failRequestsOn(k *conn, closedErr error) []*request {
+	var orphans []*request
+	for _, r := range c.sortedPending() {
+		if r.movingTo == k {
+			r.movingTo, r.seenWhileMoving = nil, nil
+		}
+		if i := slices.Index(r.stoppedOn, k); i >= 0 {
+			r.stoppedOn = slices.Delete(r.stoppedOn, i, i+1)
+		}
+		if r.sock != k {
+			continue
+		}
+		if r.Method != Subscription {
+			c.finish(r, Output{Kind: OutError, ID: r.callID, Err: closedErr})
+			continue
+		}
+		if r.movingTo != nil {
+			r.sock, r.movingTo = r.movingTo, nil
+			continue
+		}
+		if r.noResubscribe {
+			c.finish(r, Output{Kind: OutError, ID: r.callID, Err: ErrNotResubscribed})
+			continue
+		}
+		orphans = append(orphans, r)
 	}
-	c.lastWire++
-	n.ID = c.lastWire
-	c.track(n)
-	c.enqueue(now, n)
+	return orphans
 }

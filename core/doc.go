@@ -47,6 +47,31 @@
 // leave first (e.g. subscription.stop); with Abort set the core has already
 // forgotten the socket.
 //
+// # Ids
+//
+// A request has two ids. Its call id is the one Start returns, or Call.ID:
+// every Output names the request by it (Output.ID), and Cancel takes it. Its
+// wire id (Request.WireID) is the "id" of the frames it is sent under, the
+// one the server's answers carry. They are equal unless the driver chose
+// the call ids, or a subscription was sent again under a new wire id; the
+// core maps one to the other, and a driver never sees a wire id.
+//
+// # Sockets and the make-before-break move
+//
+// Each socket the core asked for has one phase (connPhase, in
+// connection.go): dialling, active (new requests are written on it),
+// retired (replaced by the active one during a move, finishing what it
+// carries), draining, or closing. When the server sends its "reconnect"
+// notification, or the driver calls Reconnect, the client moves
+// make-before-break: it dials a new socket while the old one stays
+// active, makes the new one active once it opens, sends every subscription
+// on it again (with its last event id, so the server resumes after the
+// last event delivered), stops each on the old socket once the new one
+// answers, and closes the old socket when nothing is left on it. Queries
+// and mutations in flight finish where they were sent. move.go tells the
+// whole move in one file, with the rules that keep an event from being
+// lost or delivered twice.
+//
 // # What is final
 //
 // For a request id, OutResult, OutError and OutComplete are final: nothing

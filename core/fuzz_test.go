@@ -194,7 +194,7 @@ func (h *harness) finish() {
 	}
 	if len(h.c.conns) != 0 {
 		for _, k := range h.c.conns {
-			if _, ok := h.closed[k.id]; !ok && !k.closing {
+			if _, ok := h.closed[k.id]; !ok && k.phase != connClosing {
 				h.t.Errorf("socket %d left open", k.id)
 			}
 		}

@@ -83,6 +83,7 @@ func (h *harness) drain() {
 		}
 		o, ok := h.c.Poll()
 		if !ok {
+			h.checkPhases()
 			return
 		}
 		if o.Data != nil {
@@ -105,6 +106,27 @@ func (h *harness) drain() {
 				h.t.Errorf("socket %d closed twice: %+v then %+v", o.Sock, prev, o)
 			}
 			h.closed[o.Sock] = o
+		}
+	}
+}
+
+// checkPhases checks that the role pointers name the sockets in their
+// phase: one socket per role, and none outside Client.conns.
+func (h *harness) checkPhases() {
+	h.t.Helper()
+	for _, p := range []connPhase{connDialing, connActive, connRetired} {
+		role := *h.c.role(p)
+		n := 0
+		for _, k := range h.c.conns {
+			if k.phase == p {
+				n++
+				if role != k {
+					h.t.Errorf("socket %d in phase %d, role names %v", k.id, p, role)
+				}
+			}
+		}
+		if n > 1 || role != nil && (role.phase != p || !slices.Contains(h.c.conns, role)) {
+			h.t.Errorf("phase %d: %d sockets, role %v", p, n, role)
 		}
 	}
 }

@@ -15,13 +15,13 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 	c.stats.framesIn++
 	c.stats.bytesIn += int64(len(frame))
 	c.resetLazy(now)
-	if c.cfg.KeepAlive && k.ready {
+	if c.cfg.KeepAlive && k.phase.open() {
 		k.ping.set(now + c.cfg.KeepAliveIntervalMs)
 	}
 	if len(frame) == 4 {
 		switch string(frame) {
 		case "PING":
-			if !k.closing {
+			if k.phase != connClosing {
 				c.queuePong(k)
 			}
 			return
@@ -31,7 +31,7 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 				r := k.pongWaiters[0]
 				k.pongWaiters = k.pongWaiters[1:]
 				if r != nil {
-					c.releaseMovedFrom(r, k)
+					c.releaseStoppedOn(r, k)
 				} else {
 					c.stats.lastPingRtt = now - k.pingSentAt
 				}
@@ -66,6 +66,8 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 	c.handleResponse(&resp, k)
 }
 
+// handleResponse routes an answer to the request sent under its wire id,
+// or to an earlier incarnation still draining (see move.go).
 func (c *Client) handleResponse(resp *Response, k *conn) {
 	r := c.byWire(resp.ID)
 	if r == nil {
@@ -76,44 +78,23 @@ func (c *Client) handleResponse(resp *Response, k *conn) {
 	if r == nil || r.state != reqPending {
 		return
 	}
-	if r.successor == k {
-		c.confirmMove(r)
-	} else if r.sock != k {
-		if slices.Contains(r.movedFrom, k) {
-			switch {
-			case resp.Type == ResultStopped:
-				c.releaseMovedFrom(r, k)
-			case resp.Type == ResultData && !resp.HasEventID:
-				c.emit(Output{Kind: OutEvent, ID: r.id, Data: resp.Data})
-			}
-		}
+	if !c.acceptDuringMove(r, resp, k) {
 		return
-	}
-	if resp.Type == ResultStarted && r.started {
-		return
-	}
-	if resp.Type == ResultData && resp.HasEventID && r.Method == Subscription {
-		if r.successor != nil {
-			r.overlap[resp.EventID] = struct{}{}
-		} else if _, dup := r.overlap[resp.EventID]; dup {
-			delete(r.overlap, resp.EventID)
-			return
-		}
 	}
 	switch {
 	case resp.Error != nil:
-		c.finish(r, Output{Kind: OutError, ID: r.id, Err: ParseError(resp.Error)})
+		c.finish(r, Output{Kind: OutError, ID: r.callID, Err: ParseError(resp.Error)})
 		c.recycle(r)
 	case r.Method != Subscription:
-		c.finish(r, Output{Kind: OutResult, ID: r.id, Data: resp.Data})
+		c.finish(r, Output{Kind: OutResult, ID: r.callID, Data: resp.Data})
 		c.recycle(r)
 	case resp.Type == ResultStarted:
 		r.started = true
-		c.emit(Output{Kind: OutStarted, ID: r.id})
+		c.emit(Output{Kind: OutStarted, ID: r.callID})
 	case resp.Type == ResultData:
 		r.LastEventID, r.HasLastEventID = resp.EventID, resp.HasEventID
-		c.emit(Output{Kind: OutEvent, ID: r.id, Data: resp.Data, EventID: resp.EventID, HasEventID: resp.HasEventID})
+		c.emit(Output{Kind: OutEvent, ID: r.callID, Data: resp.Data, EventID: resp.EventID, HasEventID: resp.HasEventID})
 	case resp.Type == ResultStopped:
-		c.finish(r, Output{Kind: OutComplete, ID: r.id, Stopped: true})
+		c.finish(r, Output{Kind: OutComplete, ID: r.callID, Stopped: true})
 	}
 }

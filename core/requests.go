@@ -70,9 +70,9 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 	}
 	r := c.newRequest()
 	*r = request{
-		Request: Request{ID: c.lastWire, Method: call.Method, Path: call.Path, Input: call.Input,
+		Request: Request{WireID: c.lastWire, Method: call.Method, Path: call.Path, Input: call.Input,
 			LastEventID: call.LastEventID, HasLastEventID: call.HasLastEventID},
-		id:            id,
+		callID:        id,
 		order:         c.lastWire,
 		noResubscribe: call.NoResubscribe && call.Method == Subscription,
 	}
@@ -106,9 +106,9 @@ func (c *Client) startSent(now int64, call Call) int64 {
 		panic("trpcws/core: StartCall with the id of a live request")
 	}
 	r := &request{
-		Request: Request{ID: call.SentAs, Method: call.Method, Path: call.Path, Input: call.Input,
+		Request: Request{WireID: call.SentAs, Method: call.Method, Path: call.Path, Input: call.Input,
 			LastEventID: call.LastEventID, HasLastEventID: call.HasLastEventID},
-		id:            id,
+		callID:        id,
 		order:         call.SentAs,
 		state:         reqPending,
 		sock:          c.active,
@@ -126,7 +126,7 @@ func (c *Client) startSent(now int64, call Call) int64 {
 		}
 		// Its socket is gone: sent again on the next one, under its own id.
 		c.lastWire++
-		r.ID, r.order = c.lastWire, c.lastWire
+		r.WireID, r.order = c.lastWire, c.lastWire
 		c.admit(now, r, call)
 		c.enqueue(now, r)
 		return id
@@ -137,9 +137,9 @@ func (c *Client) startSent(now int64, call Call) int64 {
 
 // forget drops r from the live requests.
 func (c *Client) forget(r *request) {
-	delete(c.reqs, r.id)
-	if r.ID != r.id {
-		delete(c.wire, r.ID)
+	delete(c.reqs, r.callID)
+	if r.WireID != r.callID {
+		delete(c.wire, r.WireID)
 	}
 	c.timeouts.remove(r)
 }
@@ -147,7 +147,7 @@ func (c *Client) forget(r *request) {
 // enqueue puts r on the outgoing queue and makes sure a socket will carry it.
 func (c *Client) enqueue(now int64, r *request) {
 	r.state = reqOutgoing
-	r.sock, r.successor, r.overlap, r.movedFrom = nil, nil, nil, nil
+	r.sock, r.movingTo, r.seenWhileMoving, r.stoppedOn = nil, nil, nil, nil
 	c.outgoing = append(c.outgoing, r)
 	if c.closing {
 		// Close is waiting for the requests in flight: this one goes out
@@ -179,11 +179,11 @@ func (c *Client) Cancel(now int64, id int64) {
 		return
 	}
 	if r.Method == Subscription {
-		c.sendStop(r.ID, r.sock)
-		c.sendStop(r.ID, r.successor)
+		c.sendStop(r.WireID, r.sock)
+		c.sendStop(r.WireID, r.movingTo)
 	}
 	c.closeIfDrained(r.sock)
-	for _, k := range r.movedFrom {
+	for _, k := range r.stoppedOn {
 		c.closeIfDrained(k)
 	}
 	c.forgetDraining(r)
@@ -193,11 +193,11 @@ func (c *Client) Cancel(now int64, id int64) {
 // sockets they kept open if nothing else is left on them.
 func (c *Client) forgetDraining(r *request) {
 	for _, d := range r.earlier {
-		if c.draining[d.ID] != d {
+		if c.draining[d.WireID] != d {
 			continue // drained already
 		}
-		delete(c.draining, d.ID)
-		for _, k := range d.movedFrom {
+		delete(c.draining, d.WireID)
+		for _, k := range d.stoppedOn {
 			c.closeIfDrained(k)
 		}
 	}
@@ -269,7 +269,7 @@ func (c *Client) transmit(dst []byte, sock SocketID) ([]byte, bool) {
 		}
 		return f, true
 	}
-	if k == c.active && c.usable(k) && !c.closing && len(c.outgoing) > 0 {
+	if k.phase == connActive && !c.closing && len(c.outgoing) > 0 {
 		n := len(dst)
 		f := c.flush(k, dst)
 		c.sent(f[n:])
@@ -323,7 +323,7 @@ func (c *Client) finish(r *request, o Output) {
 	if r.sock != c.active {
 		c.closeIfDrained(r.sock)
 	}
-	for _, k := range r.movedFrom {
+	for _, k := range r.stoppedOn {
 		c.closeIfDrained(k)
 	}
 	c.forgetDraining(r)

@@ -224,7 +224,7 @@ func (c *Client) giveUp(now int64, cause error) {
 		if r.state == reqOutgoing {
 			c.outgoing = deleteRequest(c.outgoing, r)
 		}
-		c.finish(r, Output{Kind: OutError, ID: r.id, Err: err})
+		c.finish(r, Output{Kind: OutError, ID: r.callID, Err: err})
 	}
 	c.lazy.off()
 	c.setState(StateIdle, err)

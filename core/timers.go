@@ -42,7 +42,7 @@ func (c *Client) Deadline() (int64, bool) {
 		next.min(timer{at: c.timeouts[0].at, on: true})
 	}
 	for _, k := range c.conns {
-		if k.ready && !k.closing {
+		if k.phase.open() {
 			next.min(k.ping)
 			next.min(k.pong)
 		}
@@ -57,7 +57,7 @@ func (c *Client) Tick(now int64) {
 	c.retryDue(now)
 	if c.connectBy.due(now) {
 		c.connectBy.stop()
-		if k := c.next; k != nil && !k.ready {
+		if k := c.next; k != nil && k.phase == connDialing {
 			err := &TimeoutError{What: "connect", Ms: c.cfg.ConnectTimeoutMs}
 			c.note(Output{Note: NoteTimeout, Sock: k.id, Err: err})
 			c.emit(Output{Kind: OutCloseSocket, Sock: k.id, Code: CloseNormal, Abort: true})
@@ -67,14 +67,14 @@ func (c *Client) Tick(now int64) {
 	for len(c.timeouts) > 0 && c.timeouts[0].at <= now {
 		r := c.timeouts[0].r
 		err := &TimeoutError{What: "request", Ms: r.timeoutMs}
-		c.note(Output{Note: NoteTimeout, ID: r.id, Err: err})
+		c.note(Output{Note: NoteTimeout, ID: r.callID, Err: err})
 		if r.state == reqOutgoing {
 			c.outgoing = deleteRequest(c.outgoing, r)
 		}
-		c.finish(r, Output{Kind: OutError, ID: r.id, Err: err}) // removes it from c.timeouts
+		c.finish(r, Output{Kind: OutError, ID: r.callID, Err: err}) // removes it from c.timeouts
 	}
 	for _, k := range slices.Clone(c.conns) {
-		if !k.ready || k.closing {
+		if !k.phase.open() {
 			continue
 		}
 		if k.pong.due(now) {

@@ -88,18 +88,20 @@ func main() {
 	query := func(c *trpcws.Client) func(context.Context) error {
 		return func(ctx context.Context) error { _, err := c.Query(ctx, "echo", in); return err }
 	}
-	floorOne := func(ctx context.Context) error { return floorBatch(ctx, hc, base, 1) }
+	floorOne := func(ctx context.Context) error { return floorBatch(ctx, hc, base, 1, false) }
+	floorStream := func(ctx context.Context) error { return floorBatch(ctx, hc, base, 1, true) }
 
 	ms := []measure{
 		{name: "sequential echo", unit: "µs/query", floor: "net/http by hand", kinds: []kind{
 			{"net/http by hand", seq(floorOne)},
 			{"trpcws httpBatchLink", seq(query(batch))},
+			{"net/http by hand, jsonl", seq(floorStream)},
 			{"trpcws httpBatchStreamLink", seq(query(stream))},
 		}},
 		{name: strconv.Itoa(*inflight) + " in flight", unit: "queries/s", higher: true, floor: "net/http by hand, 1 call per request", kinds: []kind{
 			{"net/http by hand, 1 call per request", parallel(floorOne, *inflight, 1)},
 			{"net/http by hand, " + strconv.Itoa(*inflight) + " calls per request", parallel(func(ctx context.Context) error {
-				return floorBatch(ctx, hc, base, *inflight)
+				return floorBatch(ctx, hc, base, *inflight, false)
 			}, 1, *inflight)},
 			{"trpcws httpBatchLink", parallel(query(batch), *inflight, 1)},
 			{"trpcws httpBatchStreamLink", parallel(query(stream), *inflight, 1)},
@@ -194,8 +196,10 @@ func parallel(f func(context.Context) error, workers, per int) func(context.Cont
 }
 
 // floorBatch is httpBatchLink's GET written by hand: n echo calls in one
-// request, the array decoded and checked.
-func floorBatch(ctx context.Context, hc *http.Client, base string, n int) error {
+// request, the array decoded and checked. With jsonl it asks for
+// httpBatchStreamLink's response and checks only that the body ends with
+// the call's value (the server's streaming cost, without decoding).
+func floorBatch(ctx context.Context, hc *http.Client, base string, n int, jsonl bool) error {
 	paths := make([]string, n)
 	inputs := make(map[string]json.RawMessage, n)
 	for i := range n {
@@ -208,11 +212,24 @@ func floorBatch(ctx context.Context, hc *http.Client, base string, n int) error 
 	if err != nil {
 		return err
 	}
+	if jsonl {
+		req.Header.Set("trpc-accept", "application/jsonl")
+	}
 	res, err := hc.Do(req)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
+	if jsonl {
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			return err
+		}
+		if !bytes.HasSuffix(b, []byte(`[[{"n":1}]]]`+"\n")) {
+			return errors.New("floor: unexpected jsonl reply " + string(b))
+		}
+		return nil
+	}
 	var out []struct {
 		Result struct {
 			Data json.RawMessage `json:"data"`
