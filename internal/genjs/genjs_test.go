@@ -53,7 +53,7 @@ func TestIDPattern(t *testing.T) {
 // TestTemplates checks that the request templates rebuild core's frames.
 func TestTemplates(t *testing.T) {
 	for v, tmpl := range requestTemplates() {
-		r := core.Request{ID: 7, Method: core.Subscription, Path: "a\"b\x08"}
+		r := core.Request{WireID: 7, Method: core.Subscription, Path: "a\"b\x08"}
 		vals := map[string]string{"id": "7", "method": "subscription", "path": quoted(r.Path)}
 		if v&1 != 0 {
 			r.Input = []byte(`{"x":[1]}`)

@@ -59,7 +59,7 @@ func requestTemplates() [][]string {
 	}
 	var out [][]string
 	for v := 0; v < 4; v++ {
-		r := core.Request{ID: sentinelID, Method: core.Query, Path: sentinelPath}
+		r := core.Request{WireID: sentinelID, Method: core.Query, Path: sentinelPath}
 		if v&1 != 0 {
 			r.Input = []byte(sentinelInput)
 		}
@@ -97,7 +97,7 @@ func batchParts() []string {
 		return string(f)
 	}
 	req := func(id int64, path string) string {
-		return string(core.AppendRequest(nil, &core.Request{ID: id, Method: core.Query, Path: path}))
+		return string(core.AppendRequest(nil, &core.Request{WireID: id, Method: core.Query, Path: path}))
 	}
 	if one := frame("a"); one != req(1, "a") {
 		panic(fmt.Sprintf("genjs: core sends one call as %q, not as AppendRequest", one))
