@@ -1,37 +1,11 @@
 package jsbridge
 
 import (
-	"bytes"
-	"flag"
-	"os"
 	"reflect"
 	"testing"
 
 	"github.com/trpcws/trpcws/core"
 )
-
-var update = flag.Bool("update", false, "rewrite ../web/lib/constants.js (go generate ./jsbridge)")
-
-const constantsPath = "../web/lib/constants.js"
-
-// TestConstantsJS fails when web/lib/constants.js is not what
-// jsbridge/wire.go generates; -update rewrites it.
-func TestConstantsJS(t *testing.T) {
-	want := constantsJS()
-	if *update {
-		if err := os.WriteFile(constantsPath, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	got, err := os.ReadFile(constantsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is stale: run go generate ./jsbridge", constantsPath)
-	}
-}
 
 // TestBackoffConstants checks that the formula web/lib/options.js applies
 // to BACKOFF_BASE_MS and BACKOFF_MAX_MS is core.ExponentialBackoff.
