@@ -36,6 +36,20 @@ const (
 	ResultStopped                   // {"type":"stopped"}: a subscription ended on the server
 )
 
+// String returns the type's wire name ("data", "started", "stopped"), as
+// Decode reads it; "" for ResultNone.
+func (t ResultType) String() string {
+	switch t {
+	case ResultData:
+		return "data"
+	case ResultStarted:
+		return "started"
+	case ResultStopped:
+		return "stopped"
+	}
+	return ""
+}
+
 // Ping and Pong are the keep-alive frames, sent as bare text.
 var (
 	Ping = []byte("PING")

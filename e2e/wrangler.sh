@@ -16,25 +16,11 @@ ROOT=$(dirname "$E2E")
 BASE=${1:?usage: wrangler.sh http://127.0.0.1:PORT NODE22}
 NODE22=${2:?usage: wrangler.sh http://127.0.0.1:PORT NODE22}
 WORKERD=$E2E/node_modules/.bin/workerd
-t0=$(date +%s%N)
-log() { printf '[wrangler +%.1fs] %s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))e-3" "$*"; }
-fail() { echo "[wrangler] FAIL: $*" >&2; exit 1; }
+TAG=wrangler
+. "$E2E/lib/workerd.sh"
 
 [ -f "$E2E/node_modules/trpcws/workerd.js" ] || fail "e2e/node_modules/trpcws is missing or old (run.sh unpacks npm pack web/ there)"
 
-STAGE=$(mktemp -d)
-WD_PID=
-cleanup() {
-  if [ -n "$WD_PID" ]; then
-    kill "$WD_PID" 2> /dev/null || true
-    for _ in $(seq 30); do kill -0 "$WD_PID" 2> /dev/null || break; sleep 0.1; done
-    kill -KILL "$WD_PID" 2> /dev/null || true
-    wait "$WD_PID" 2> /dev/null || true
-  fi
-  rm -rf "$STAGE"
-}
-trap cleanup EXIT
-trap "exit 143" TERM INT
 
 # The example as a user has it, with the test server's URL as TRPC_URL.
 WS="${BASE/http:/ws:}/trpc"
@@ -54,7 +40,7 @@ grep -q "from \"./$wasm\"" "$STAGE/dist/worker.js" || fail "the bundle does not 
 grep -qE '^import .*\binit\b' "$STAGE/src/worker.js" && fail "the example must not call init()"
 
 # The bundle in workerd, as Cloudflare runs it: the worker module and the .wasm as a compiled module.
-WPORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+WPORT=$(free_port)
 COMPAT=$(node -e 'console.log(/"compatibility_date":\s*"([^"]+)"/.exec(require("fs").readFileSync(process.argv[1],"utf8"))[1])' "$STAGE/wrangler.jsonc")
 cat > "$STAGE/config.capnp" <<CAPNP
 using Workerd = import "/workerd/workerd.capnp";
@@ -75,13 +61,7 @@ const w :Workerd.Worker = (
   ],
 );
 CAPNP
-(cd "$STAGE" && exec "$WORKERD" serve config.capnp --verbose) > "$STAGE/workerd.log" 2>&1 &
-WD_PID=$!
-for _ in $(seq 100); do
-  (exec 3<> "/dev/tcp/127.0.0.1/$WPORT") 2> /dev/null && break
-  kill -0 "$WD_PID" 2>/dev/null || { cat "$STAGE/workerd.log" >&2; fail "workerd exited"; }
-  sleep 0.1
-done
+serve_workerd "$WPORT"
 log "$("$WORKERD" --version) serving the bundle on 127.0.0.1:$WPORT (tRPC server $WS)"
 
 curl -fsS --max-time 5 "$BASE/control/reset" > /dev/null
@@ -102,7 +82,7 @@ log "fetch Upgrade + accept() (already open) → $got"
 curl -sS --max-time 25 "http://127.0.0.1:$WPORT/?ws=fetch&slowMs=8000" > "$STAGE/slow.json" &
 SLOW=$!
 for _ in $(seq 100); do
-  n=$(curl -fsS --max-time 5 "$BASE/control/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).connections))')
+  n=$(connections)
   [ "$n" = 1 ] && break
   sleep 0.1
 done
@@ -114,10 +94,4 @@ want='{"slow":{"ok":false,"error":"Unknown error","closeCode":1009},"after":"aft
 [ "$got" = "$want" ] || { cat "$STAGE/workerd.log" >&2; fail "closed with 1009: got $got, want $want"; }
 log "closed with 1009 mid-query → $got"
 
-for _ in $(seq 50); do
-  open=$(curl -fsS --max-time 5 "$BASE/control/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).connections))')
-  [ "$open" = 0 ] && break
-  sleep 0.1
-done
-[ "$open" = 0 ] || fail "$open WebSocket connections still open after the responses"
-log "ok: every request closed its socket"
+expect_closed

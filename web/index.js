@@ -6,6 +6,7 @@
 //   lib/load.js        loading the module (init), the queue every Go call runs from
 //   lib/records.js     the instance's memory: input buffer and output records
 //   lib/constants.js   numbers shared with Go (generated from jsbridge/wire.go)
+//   lib/protocol.js    the frames and rules early start uses (generated from core)
 //   lib/options.js     option validation and the options record Go gets
 //   lib/client.js      the public client (createTRPCWebSocket) and its session
 //   lib/requests.js    the request manager: request(), giving calls to Go, cancelling

@@ -51,6 +51,7 @@ const trpcWorker :Workerd.Worker = (
     (name = "node_modules/trpcws/lib/loaderror.js", esModule = embed "node_modules/trpcws/lib/loaderror.js"),
     (name = "node_modules/trpcws/lib/observable.js", esModule = embed "node_modules/trpcws/lib/observable.js"),
     (name = "node_modules/trpcws/lib/options.js", esModule = embed "node_modules/trpcws/lib/options.js"),
+    (name = "node_modules/trpcws/lib/protocol.js", esModule = embed "node_modules/trpcws/lib/protocol.js"),
     (name = "node_modules/trpcws/lib/records.js", esModule = embed "node_modules/trpcws/lib/records.js"),
     (name = "node_modules/trpcws/lib/requests.js", esModule = embed "node_modules/trpcws/lib/requests.js"),
     (name = "node_modules/trpcws/lib/socket.js", esModule = embed "node_modules/trpcws/lib/socket.js"),

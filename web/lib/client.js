@@ -165,7 +165,7 @@ function newSession(opts, cfg) {
     received: undefined, // with an encoder: that message as it arrived (for frame errors)
     early: null, // answers the first calls while the module loads (early.js), until create
     spare: null, // the early socket, still connecting when Go started: the next dial takes it
-    handingOff: false, // Go's first records: the state early start showed is not repeated
+    handingOff: false, // Go's first records: true: the state early start showed is not repeated; 'quiet': no state shown
     connectionState: behaviorSubject({ type: 'state', state: cfg.lazy ? 'idle' : 'connecting', error: null }),
     owner: null, // what this client's sockets see of it (see Socket)
   };

@@ -73,8 +73,13 @@ function socketMessage(s, sock, text) {
     decodedMessage(s, sock, text);
     return;
   }
+  messageToGo(s, sock.id, text);
+}
+
+/** Go reads the text frame that came on socket id. */
+export function messageToGo(s, id, text) {
   const n = wasm.write(text);
-  call(s, wasm.x.trpcws_message(s.cid, now(), sock.id, n, n === text.length ? 1 : 0), text);
+  call(s, wasm.x.trpcws_message(s.cid, now(), id, n, n === text.length ? 1 : 0), text);
 }
 
 /** With an encoder: decodes data and gives Go its envelope; the data refs mean the decoded data. */

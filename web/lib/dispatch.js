@@ -88,7 +88,9 @@ export function apply(s, n, frame) {
       case REC_STATE: {
         const desc = wasm.ref(i + 2, frame);
         const state = STATES[wasm.num(i + 1)];
-        if (s.handingOff && desc === undefined && s.connectionState.get().state === state) break;
+        // Handing off: what early start showed already is not shown again.
+        if (s.handingOff === 'quiet') break;
+        if (s.handingOff && s.connectionState.get().state === state && (desc === undefined || s.connectionState.get().error)) break;
         const error = desc === undefined ? null : errorFromDesc(JSON.parse(desc), null);
         s.connectionState.next({ type: 'state', state, error });
         break;

@@ -5,13 +5,57 @@
 // Call.SentAs) and this engine retires. Only what the first moments of an
 // app need is done here: calls with a timeout, a bounded queue, an encoder,
 // keep-alive and reconnecting all wait for Go, as before.
-import { callErrorFromDesc, clientError, errorFromDesc, TransformResultError, TRPCWebSocketFrameError } from './errors.js';
+//
+// Every frame it writes and every rule it applies come from core, through
+// the generated protocol.js. It reads a server frame only when the frame is
+// of the shapes protocol.js lists (an answer to a call it sent, with an id
+// core reads the same way); any other frame, and every frame after it, is
+// handed to Go once it runs, which reads it exactly as if it had come then.
+import { callErrorFromDesc, clientError, errorFromDesc, TransformResultError } from './errors.js';
 import { callComplete, callError, callNext, reportInternal } from './host.js';
 import { earlyBusyChanged } from './load.js';
+import {
+  BATCH,
+  CLOSE_ABNORMAL,
+  CLOSE_NORMAL,
+  CLOSE_SETUP_FAILED,
+  CONNECTION_PARAMS_FRAME,
+  ID_PATTERN,
+  LOST_MESSAGE,
+  PING,
+  PONG,
+  REQUEST_FRAMES,
+  RESULT_DATA,
+  RESULT_STARTED,
+  RESULT_STOPPED,
+  STOP_FRAME,
+  STRING_ESCAPES,
+  URL_PARAMS_FIRST,
+  URL_PARAMS_MORE,
+  URL_QUERY_MARK,
+} from './protocol.js';
 import { Socket } from './socket.js';
 
-/** The code a socket whose connection params failed is closed with (core.CloseSetupFailed). */
-const CLOSE_SETUP_FAILED = 3000;
+const idPattern = new RegExp(ID_PATTERN);
+const needsEscape = new RegExp(`[${Object.keys(STRING_ESCAPES).map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}]`);
+
+/** s as core writes a JSON string. */
+export function jsonString(s) {
+  if (!needsEscape.test(s)) return `"${s}"`;
+  let out = '"';
+  for (const c of s) out += STRING_ESCAPES[c] ?? c;
+  return out + '"';
+}
+
+/** Fills a protocol.js template: literals at even indexes, hole names (keys of vals) at odd ones. */
+function fill(template, vals) {
+  let out = template[0];
+  for (let i = 1; i < template.length; i += 2) out += vals[template[i]] + template[i + 1];
+  return out;
+}
+
+const resultTypes = new Set([RESULT_DATA, RESULT_STARTED, RESULT_STOPPED]);
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const runNow = (task) => {
   try {
@@ -22,10 +66,11 @@ const runNow = (task) => {
 };
 
 /**
- * The JSON text of result.id in a server frame (called only when it is not
- * a string, which JSON.parse may have rounded): a small scan of the frame.
+ * The JSON text of the member at keys (e.g. ['result', 'id']) in a server
+ * frame JSON.parse accepted, whose value JSON.parse may have rounded: a
+ * small scan of the frame; undefined when absent.
  */
-export function resultIdText(text) {
+export function memberText(text, keys) {
   let i = 0;
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
@@ -71,14 +116,30 @@ export function resultIdText(text) {
       if (text[i++] !== ',') return undefined;
     }
   };
-  if (!member('result')) return undefined;
-  if (!member('id')) return undefined;
+  for (const key of keys) if (!member(key)) return undefined;
   return value();
 }
 
 /** The URL with connectionParams=1 when the client has connection params (core.URLWithConnectionParams). */
 export function urlWithConnectionParams(url) {
-  return url + (url.includes('?') ? '&' : '?') + 'connectionParams=1';
+  return url + (url.includes(URL_QUERY_MARK) ? URL_PARAMS_MORE : URL_PARAMS_FIRST);
+}
+
+/**
+ * Whether early start reads the frame msg (text: as it came) itself: the
+ * shapes protocol.js lists, as an answer to the call req. Else Go reads it.
+ */
+function understood(text, msg, req) {
+  if (!isObject(msg) || 'method' in msg || req === undefined) return false;
+  const idText = memberText(text, ['id']);
+  if (idText === undefined || !idPattern.test(idText)) return false;
+  if ('result' in msg === 'error' in msg) return false;
+  if ('error' in msg) return isObject(msg.error);
+  const res = msg.result;
+  if (!isObject(res) || !resultTypes.has(res.type)) return false;
+  if ('id' in res && res.id !== null && typeof res.id !== 'string' && typeof res.id !== 'number') return false;
+  // A query or mutation is answered with data only.
+  return req.type === 'subscription' || res.type === RESULT_DATA;
 }
 
 /**
@@ -99,8 +160,8 @@ export class EarlyStart {
   #wire = 0; // the last wire id used
   #flushQueued = false;
   #done = false; // the socket failed, or Go took over: nothing more is taken
-  #serverError = null; // the last id:null error on the socket
-  #reconnect = false; // the server asked for a new connection
+  #deferred = null; // frames for Go to read once it runs (see understood), in order
+  #lost = null; // {code, cause}: the open socket ended, Go hears of it at the hand-off
   #busy = 0; // what the module's compile waits for (see earlyBusyChanged)
   #openedAt = null; // when the socket opened (performance.now()), for stats()
 
@@ -190,18 +251,20 @@ export class EarlyStart {
       const wire = ++this.#wire;
       this.#inFlight.set(wire, req);
       req.earlyWire = wire;
-      const input = req.inputJSON === undefined ? '' : `,"input":${req.inputJSON}`;
-      const last = req.lastEventId === undefined ? '' : `,"lastEventId":${JSON.stringify(req.lastEventId)}`;
-      parts.push(`{"id":${wire},"method":"${req.type}","params":{"path":${JSON.stringify(req.path)}${input}${last}}}`);
+      const hasInput = req.inputJSON !== undefined;
+      const hasLast = req.lastEventId !== undefined;
+      const vals = { id: wire, method: req.type, path: jsonString(req.path), input: req.inputJSON };
+      if (hasLast) vals.lastEventId = jsonString(req.lastEventId);
+      parts.push(fill(REQUEST_FRAMES[(hasInput ? 1 : 0) | (hasLast ? 2 : 0)], vals));
     }
     this.#queue.length = 0;
-    if (parts.length) this.#sock.send(parts.length === 1 ? parts[0] : `[${parts.join(',')}]`);
+    if (parts.length) this.#sock.send(parts.length === 1 ? parts[0] : BATCH[0] + parts.join(BATCH[1]) + BATCH[2]);
     this.#updateBusy();
   }
 
   #opened(sock, hasParams) {
     if (sock !== this.#sock) return;
-    if (hasParams) sock.send(`{"method":"connectionParams","data":${sock.params}}`);
+    if (hasParams) sock.send(fill(CONNECTION_PARAMS_FRAME, { data: sock.params }));
     this.#open = true;
     this.#openedAt = performance.now();
     this.#host.state('pending', null);
@@ -216,34 +279,35 @@ export class EarlyStart {
 
   #read(sock, text) {
     if (sock !== this.#sock) return;
-    if (text === 'PING') {
-      sock.send('PONG');
+    if (this.#deferred) {
+      this.#deferred.push(text);
       return;
     }
-    if (text === 'PONG') return;
+    if (text === PING) {
+      sock.send(PONG);
+      return;
+    }
+    if (text === PONG) return;
     let msg;
     try {
       msg = JSON.parse(text);
-    } catch (err) {
-      this.#host.frameError(new TRPCWebSocketFrameError(`trpcws: malformed server frame: ${err.message}`, text));
+    } catch {
+      msg = undefined;
+    }
+    const req = isObject(msg) ? this.#inFlight.get(msg.id) : undefined;
+    if (!understood(text, msg, req)) {
+      // Go reads it (and what follows), as core would have read it now.
+      this.#deferred = [text];
       return;
     }
-    if (msg === null || typeof msg !== 'object') return;
-    if (msg.id === null || msg.id === undefined) {
-      if (msg.method === 'reconnect') this.#reconnect = true;
-      else if (msg.error && typeof msg.error === 'object') this.#serverError = msg.error;
-      return;
-    }
-    const req = this.#inFlight.get(msg.id);
-    if (!req) return;
     const type = msg.result?.type;
     if (req.type === 'subscription' && !msg.error) {
-      if (type === 'started') {
+      if (type === RESULT_STARTED) {
         req.earlyStarted = true;
         if (!req.done) callNext(req.observer, { result: { type: 'started' } });
-      } else if (type === 'data') {
+      } else if (type === RESULT_DATA) {
         this.#event(text, req, msg.result);
-      } else if (type === 'stopped') {
+      } else {
         this.#inFlight.delete(msg.id);
         this.#host.finished(req);
         if (req.done) return;
@@ -253,7 +317,6 @@ export class EarlyStart {
       }
       return;
     }
-    if (!msg.error && type !== 'data') return;
     this.#inFlight.delete(msg.id);
     this.#host.finished(req);
     if (req.done) return;
@@ -277,7 +340,7 @@ export class EarlyStart {
   #event(text, req, res) {
     if (req.done) return;
     // As through Go: the id's JSON text (a number exactly as written).
-    const id = res.id === undefined || res.id === null ? undefined : typeof res.id === 'string' ? res.id : resultIdText(text);
+    const id = res.id === undefined || res.id === null ? undefined : typeof res.id === 'string' ? res.id : memberText(text, ['result', 'id']);
     req.lastEventId = id;
     const result = id === undefined ? { type: 'data', data: undefined } : { type: 'data', id, data: undefined };
     try {
@@ -298,47 +361,52 @@ export class EarlyStart {
     const wire = req.earlyWire;
     if (wire === undefined || this.#inFlight.get(wire) !== req) return;
     this.#inFlight.delete(wire);
-    if (req.type === 'subscription' && this.#open) this.#sock.send(`{"id":${wire},"method":"subscription.stop"}`);
+    if (req.type === 'subscription' && this.#open) this.#sock.send(fill(STOP_FRAME, { id: wire }));
     this.#updateBusy();
   }
 
-  // The socket ended before Go took it: queries and mutations in flight fail
-  // as on any lost socket; subscriptions and calls not yet sent wait for Go,
-  // which reconnects and resumes them.
+  // The socket ended before Go took it. Once it had opened, Go hears of it
+  // at the hand-off, as of any socket lost under calls (the subscriptions
+  // are sent again under their ids, after their last event); queries and
+  // mutations in flight fail now, as on any lost socket, unless frames wait
+  // for Go (one may answer them): then Go decides for them too.
   #ended(sock, code, cause) {
     if (sock !== this.#sock) return;
     const wasOpen = this.#open;
-    this.#sock = null;
     this.#open = false;
     this.#done = true;
-    let causeDesc = null;
-    if (this.#serverError) causeDesc = { t: 'trpc', error: this.#serverError };
-    else if (cause) causeDesc = { t: 'js', h: cause };
-    const desc = { t: 'closed', message: 'WebSocket closed', code: code || 1006, cause: causeDesc };
-    for (const req of this.#inFlight.values()) {
-      if (req.type === 'subscription') {
-        req.earlyStarted = false;
-        req.earlyWire = undefined;
-        if (!req.done) this.#queue.push(req);
-        continue;
-      }
-      this.#host.finished(req);
-      if (req.done) continue;
-      req.done = true;
-      callError(req.observer, callErrorFromDesc(desc, null));
+    if (!wasOpen) {
+      // A socket that never opened: nothing was sent; Go's first attempt reports it.
+      this.#sock = null;
+      this.#updateBusy();
+      return;
     }
-    this.#inFlight.clear();
+    this.#lost = { code, cause };
+    if (!this.#deferred) {
+      const desc = { t: 'closed', message: LOST_MESSAGE, code: code || CLOSE_ABNORMAL, cause: cause ? { t: 'js', h: cause } : null };
+      for (const [wire, req] of this.#inFlight) {
+        if (req.type === 'subscription') continue;
+        this.#inFlight.delete(wire);
+        this.#host.finished(req);
+        if (req.done) continue;
+        req.done = true;
+        callError(req.observer, callErrorFromDesc(desc, null));
+      }
+      if (!this.#host.lazy) {
+        this.#host.state('connecting', errorFromDesc(desc, null));
+        this.#lost.shown = true;
+      }
+    }
     this.#updateBusy(); // done: nothing more to wait for here
-    // A socket that never opened: Go's first attempt reports it.
-    if (wasOpen && !this.#host.lazy) this.#host.state('connecting', errorFromDesc(desc, null));
   }
 
   /**
-   * Go takes over: returns the socket (if it has not ended), whether it is
-   * open (then Go adopts it with the calls in `sent`, [wire, req] in wire
-   * order, still awaiting answers, and starts its wire ids above lastWire),
-   * the calls never sent, and whether the server asked for a new
-   * connection. The engine retires.
+   * Go takes over: returns the socket (if it opened, or is still
+   * connecting), whether it opened (then Go adopts it with the calls in
+   * `sent`, [wire, req] in wire order, still awaiting answers, and starts
+   * its wire ids above lastWire), the calls never sent, the frames Go is to
+   * read on it, and, when it was lost since, {code, cause, shown} for Go
+   * (shown: the state it showed for the loss). The engine retires.
    */
   handOff() {
     this.#done = true;
@@ -349,7 +417,8 @@ export class EarlyStart {
     this.#inFlight.clear();
     this.#queue.length = 0;
     this.#updateBusy();
-    return { sock, open: this.#open && !!sock, lastWire: this.#wire, sent, unsent, reconnect: this.#reconnect };
+    const open = !!sock && (this.#open || !!this.#lost);
+    return { sock, open, lastWire: this.#wire, sent, unsent, deferred: this.#deferred ?? [], lost: this.#lost };
   }
 
   /** The module failed to load: the socket is closed (the client failed its calls already). */
@@ -360,6 +429,6 @@ export class EarlyStart {
     this.#inFlight.clear();
     this.#queue.length = 0;
     this.#updateBusy();
-    sock?.close(1000, true);
+    sock?.close(CLOSE_NORMAL, true);
   }
 }

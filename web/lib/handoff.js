@@ -5,7 +5,7 @@ import { now } from './host.js';
 import { registerClient, wasm } from './load.js';
 import { EarlyStart } from './early.js';
 import { apply, call } from './dispatch.js';
-import { watchNetwork } from './connection.js';
+import { messageToGo, watchNetwork } from './connection.js';
 import { frameError } from './delivery.js';
 import { start } from './requests.js';
 
@@ -43,12 +43,14 @@ export function create(s, client) {
     early.sock.owner = s.owner;
     if (early.open) {
       early.sock.id = 1; // core.Config.Adopt: the adopted socket is Go's socket 1
-      s.socks.set(1, early.sock);
+      if (!early.lost) s.socks.set(1, early.sock);
     } else {
       s.spare = early.sock;
     }
   }
-  s.handingOff = !!early;
+  // Go's first records: the state early start showed is not repeated; after a
+  // loss it showed, no state Go passes through on its way to it is shown.
+  s.handingOff = early?.lost?.shown ? 'quiet' : !!early;
   try {
     apply(s, out, null);
   } finally {
@@ -57,11 +59,24 @@ export function create(s, client) {
   if (early) takeOver(s, early);
 }
 
-/** Go takes the calls early start sent (awaiting answers) and those it has not sent. */
-function takeOver(s, { sent, unsent, reconnect }) {
+/**
+ * Go takes the calls early start sent (awaiting answers) and those it has
+ * not sent, reads the frames early start left to it, and hears that the
+ * adopted socket was lost, if it was: as core would have had it all then.
+ */
+function takeOver(s, { sent, unsent, deferred, lost }) {
   for (const [wire, req] of sent) start(s, req, wire);
   for (const req of unsent) start(s, req);
-  if (reconnect) call(s, wasm.x.trpcws_reconnect(s.cid, now()));
+  for (const text of deferred) messageToGo(s, 1, text);
+  if (lost) {
+    // Early start showed the loss already (unless frames waited for Go): its state is not repeated.
+    s.handingOff = lost.shown ? 'quiet' : true;
+    try {
+      call(s, wasm.x.trpcws_closed(s.cid, now(), 1, lost.code, lost.cause));
+    } finally {
+      s.handingOff = false;
+    }
+  }
   // A socket still connecting that no dial took (lazy, its calls gone).
   const spare = s.spare;
   s.spare = null;
