@@ -64,9 +64,9 @@ try {
   n = await net();
   // The core plans the retry (one 'attempt' event: attempt 0, delay 0) but, offline, does not
   // dial: nothing fails, so nothing more is reported and the attempt index stays where it was.
-  const offlineEvents = n.events.slice(offlineFrom).map((e) => [e.type, e.attempt ?? null, e.delayMs ?? null]);
-  checkEqual(offlineEvents.filter(([t]) => t !== 'close'), [['attempt', 0, 0]],
-    'events while offline (the planned retry only: no dial, no failed attempt)');
+  const offlineEvents = n.events.slice(offlineFrom).map((e) => [e.type, e.attempt ?? e.state ?? null, e.delayMs ?? null]);
+  checkEqual(offlineEvents.filter(([t]) => t !== 'close'), [['state', 'connecting', null], ['attempt', 0, 0]],
+    'events while offline (the state change and the planned retry only: no dial, no failed attempt)');
   checkEqual([n.stats.state, n.stats.attempt, n.stats.socketsOpened], ['connecting', attemptBefore, 1],
     'stats while offline (state, attempt, socketsOpened)');
   log(`offline + server drop: state ${n.stats.state}, attempt ${n.stats.attempt}; events ${JSON.stringify(offlineEvents)}; nothing dialled in 2 s`);

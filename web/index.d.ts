@@ -78,7 +78,7 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
    * (default true; not with experimental_encoder, requestTimeoutMs or maxQueued).
    */
   earlyStart?: boolean;
-  /** What happened: attempts, opens, closes, give-up, timeouts, refused calls. */
+  /** What happened: state changes, attempts, opens, closes, give-up, timeouts, refused calls. */
   onEvent?: (event: TRPCWebSocketEvent) => void;
   /** Logs every event through console.debug. */
   debug?: boolean;
@@ -94,9 +94,12 @@ export interface TRPCWebSocketRetryInfo {
 
 /** One entry of onEvent's stream. */
 export interface TRPCWebSocketEvent {
-  type: 'attempt' | 'open' | 'close' | 'giveUp' | 'timeout' | 'queueFull' | 'loadFailed';
+  /** 'state': connectionState took a new value (each one after its first), with `state` and, when it has one, `error`. */
+  type: 'state' | 'attempt' | 'open' | 'close' | 'giveUp' | 'timeout' | 'queueFull' | 'loadFailed';
   /** Date.now() when it was reported. */
   at: number;
+  /** With 'state': the new connectionState's state. */
+  state?: TRPCWebSocketConnectionState['state'];
   attempt?: number;
   delayMs?: number;
   socket?: number;

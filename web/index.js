@@ -13,6 +13,7 @@
 //   lib/dispatch.js    calls into Go and the records that come back
 //   lib/delivery.js    results, events, errors to observers through the transformer
 //   lib/callbacks.js   retry.shouldRetry, retryDelayMs, onEvent notes
+//   lib/state.js       connectionState changes (one place) and the onEvent stream
 //   lib/connection.js  the sockets Go asks for, their reports, the timer, network events
 //   lib/writes.js      frames out: write scheduling, marker splicing, the encoder
 //   lib/handoff.js     early start and Go taking over from it

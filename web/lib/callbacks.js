@@ -6,6 +6,7 @@ import { callUserCallback, now } from './host.js';
 import { schedule, wasm } from './load.js';
 import { exponentialBackoff } from './options.js';
 import { call } from './dispatch.js';
+import { emit } from './state.js';
 
 /**
  * The core asks how long attempt number attempt waits: the user's
@@ -71,7 +72,5 @@ export function note(s, i, frame) {
   if (event.type === 'close') event.code = wasm.num(i + 6);
   const desc = wasm.ref(i + 7, frame);
   if (desc !== undefined) event.error = valueFromDesc(JSON.parse(desc));
-  const { onEvent } = s.opts;
-  if (onEvent) callUserCallback(() => onEvent(event));
-  if (s.cfg.debug) console.debug('trpcws', event);
+  emit(s, event);
 }

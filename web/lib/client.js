@@ -6,6 +6,7 @@
 //   dispatch.js    calls into Go and the records that come back
 //   delivery.js    results, events and errors to observers, through the transformer
 //   callbacks.js   the user's retry callbacks and onEvent notes
+//   state.js       connectionState changes, and onEvent hearing of them
 //   connection.js  the sockets Go asked for, their reports, the timer, the network
 //   writes.js      frames to the sockets: write scheduling, markers, the encoder
 //   handoff.js     early start (early.js) and Go taking over from it
@@ -46,7 +47,7 @@ export class TRPCWebSocketClient {
       // Made after the module failed to load: it says so as the clients waiting then did.
       s.failed = loadError;
       const err = loadError;
-      queueMicrotask(() => announceLoadFailure(s.connectionState, opts, err));
+      queueMicrotask(() => announceLoadFailure(s, err));
     }
     if (!wasm && !loadError && cfg.earlyStart) s.early = earlyStart(s);
     schedule(() => {
@@ -62,7 +63,7 @@ export class TRPCWebSocketClient {
     s.failed = err;
     s.early?.abandon();
     s.early = null;
-    announceLoadFailure(s.connectionState, s.opts, err);
+    announceLoadFailure(s, err);
     failAll(s, loadFailure(err));
     for (const resolve of s.closeWaiters.splice(0)) resolve();
   }

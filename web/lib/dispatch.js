@@ -27,6 +27,7 @@ import { note, retry } from './callbacks.js';
 import { arm, closeSocket, dial } from './connection.js';
 import { deliverError, deliverEvent, deliverFrameError, deliverResult } from './delivery.js';
 import { final, live } from './requests.js';
+import { setState } from './state.js';
 import { send, wantWrite } from './writes.js';
 
 /** Runs the records of a call into Go (n: its return value); a failed call is reported. */
@@ -92,7 +93,7 @@ export function apply(s, n, frame) {
         if (s.handingOff === 'quiet') break;
         if (s.handingOff && s.connectionState.get().state === state && (desc === undefined || s.connectionState.get().error)) break;
         const error = desc === undefined ? null : errorFromDesc(JSON.parse(desc), null);
-        s.connectionState.next({ type: 'state', state, error });
+        setState(s, state, error);
         break;
       }
       case REC_FRAME_ERR:

@@ -8,6 +8,7 @@ import { apply, call } from './dispatch.js';
 import { messageToGo, watchNetwork } from './connection.js';
 import { frameError } from './delivery.js';
 import { start } from './requests.js';
+import { setState } from './state.js';
 
 /** The session's early start, its socket opened unless lazy. */
 export function earlyStart(s) {
@@ -15,7 +16,7 @@ export function earlyStart(s) {
     opts: s.opts,
     lazy: s.cfg.lazy,
     hasParams: s.cfg.hasParams,
-    state: (state, error) => s.connectionState.next({ type: 'state', state, error }),
+    state: (state, error) => setState(s, state, error),
     finished: (req) => s.reqs.delete(req.handle),
     frameError: (err) => frameError(s, err),
     wsCreated: s.owner.wsCreated,

@@ -3,6 +3,7 @@
 // with it (errors.js loadFailure), connectionState carries it.
 import { loadClosedError } from './errors.js';
 import { callUserCallback } from './host.js';
+import { emit, setState } from './state.js';
 
 /**
  * What a load was doing when it failed: the source as shown to the user,
@@ -87,13 +88,14 @@ export function checkMagic(bytes, ctx) {
  * Tells a client's app that the module failed to load (err from init()):
  * connectionState gets {state: 'connecting', error} as the reference
  * reports a connection that cannot be made (the error a
- * TRPCWebSocketClosedError saying why, err its cause), onEvent a
- * 'loadFailed' event and onError the same error. opts: the client's options.
+ * TRPCWebSocketClosedError saying why, err its cause), onEvent that
+ * 'state' and a 'loadFailed' event, and onError the same error. s: the
+ * client's session.
  */
-export function announceLoadFailure(connectionState, opts, err) {
+export function announceLoadFailure(s, err) {
   const error = loadClosedError(err);
-  connectionState.next({ type: 'state', state: 'connecting', error });
-  const { onEvent, onError } = opts;
-  if (onEvent) callUserCallback(() => onEvent({ type: 'loadFailed', at: Date.now(), error }));
+  setState(s, 'connecting', error);
+  emit(s, { type: 'loadFailed', at: Date.now(), error });
+  const { onError } = s.opts;
   if (onError) callUserCallback(() => onError(error));
 }

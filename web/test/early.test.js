@@ -37,7 +37,9 @@ describe(`early start, before the module runs (${wsMode})`, () => {
     assert.deepEqual(r.trpcws.results, r.reference.results);
     assert.deepEqual(r.trpcws.after, { ok: true, value: 'after' });
     assert.deepEqual(r.trpcws.states, r.reference.states);
+    assert.deepEqual(r.trpcws.stateEvents, r.trpcws.states.slice(1), 'one onEvent state event per connectionState value after the first, early start and Go alike');
     assert.deepEqual(r.trpcws.states, ['connecting', 'pending']);
+    assert.deepEqual(r.trpcws.stateEvents, r.trpcws.states.slice(1), 'one onEvent state event per connectionState value after the first, early start and Go alike');
     assert.equal(r.trpcws.connections, 1, 'one socket: Go took over the one early start opened');
     assert.equal(r.trpcws.socketsOpened, 1);
     assert.deepEqual(r.trpcws.wireIDs, r.reference.wireIDs);
@@ -48,6 +50,7 @@ describe(`early start, before the module runs (${wsMode})`, () => {
     assert.deepEqual(r.slow, { ok: true, value: 'slow' });
     assert.deepEqual(r.after, { ok: true, value: 'after' });
     assert.deepEqual(r.states, ['connecting', 'pending']);
+    assert.deepEqual(r.stateEvents, r.states.slice(1), 'one onEvent state event per connectionState value after the first, early start and Go alike');
     assert.equal(r.connections, 1);
     assert.deepEqual(r.wireIDs, [1, 2]);
   });
@@ -56,6 +59,7 @@ describe(`early start, before the module runs (${wsMode})`, () => {
     const r = await run('connecting');
     assert.deepEqual(r.q, { ok: true, value: 'q' });
     assert.deepEqual(r.states, ['connecting', 'pending']);
+    assert.deepEqual(r.stateEvents, r.states.slice(1), 'one onEvent state event per connectionState value after the first, early start and Go alike');
     assert.equal(r.connections, 1);
     assert.deepEqual(r.wireIDs, [1]);
   });
@@ -67,6 +71,7 @@ describe(`early start, before the module runs (${wsMode})`, () => {
     assert.deepEqual(r.trpcws.slow, r.reference.slow);
     assert.deepEqual(r.trpcws.after, { ok: true, value: 'after' });
     assert.deepEqual(r.trpcws.states, r.reference.states);
+    assert.deepEqual(r.trpcws.stateEvents, r.trpcws.states.slice(1), 'one onEvent state event per connectionState value after the first, early start and Go alike');
   });
 
   test('lazy with connection params: params first, lazy close after Go took over', async () => {
@@ -77,6 +82,7 @@ describe(`early start, before the module runs (${wsMode})`, () => {
     assert.deepEqual(r.trpcws.params, r.reference.params);
     assert.deepEqual(r.trpcws.again, { ok: true, value: 'again' });
     assert.deepEqual(r.trpcws.states, r.reference.states);
+    assert.deepEqual(r.trpcws.stateEvents, r.trpcws.states.slice(1), 'one onEvent state event per connectionState value after the first, early start and Go alike');
     assert.equal(r.trpcws.connections, 1);
   });
 

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { createTRPCClient, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, createWSClient, TRPCClientError, wsLink as refWsLink } from '@trpc/client';
 import { WebSocketServer } from 'ws';
-import { backoff, createTRPCWebSocket, wsLink } from '../index.js';
+import { backoff, createTRPCWebSocket, init, wsLink } from '../index.js';
 import { sleep, startServer, waitFor, WebSocketImpl, wsMode } from './helpers.js';
 
 function connect(url, opts = {}) {
@@ -169,6 +169,57 @@ describe(`connection policies (${wsMode})`, () => {
       await client?.close();
     }
   });
+
+  // Issue 20: onEvent carries a 'state' event for each value connectionState
+  // takes (not its first), at the place it changes, in the core's order. A
+  // live subscription keeps the socket wanted across the drop (without one a
+  // lazy client, as the reference, does not reconnect).
+  for (const lazy of [false, true]) {
+    test(`onEvent 'state' events through connect, drop, reconnect and close (${lazy ? 'lazy' : 'not lazy'}), in order, as connectionState and the reference's states`, async () => {
+      await init(); // no early start: every event comes from Go
+      const lazyOpts = { enabled: lazy, closeMs: 60000 };
+      const refStates = [];
+      const ref = createWSClient({ url: server.url, WebSocket: WebSocketImpl, lazy: lazyOpts });
+      ref.connectionState.subscribe({ next: (st) => refStates.push(st.state) });
+      const refTrpc = createTRPCClient({ links: [refWsLink({ client: ref })] });
+      const events = [];
+      const states = [];
+      const { client, trpc } = connect(server.url, { lazy: lazyOpts, earlyStart: false, onEvent: (e) => events.push(e) });
+      client.connectionState.subscribe({ next: (st) => states.push(st) });
+      const seen = () =>
+        events.map((e) => (e.type === 'state' ? `state ${e.state}${e.error ? ' (error)' : ''}` : e.type === 'attempt' ? `attempt ${e.attempt}` : e.type));
+      const subs = [];
+      for (const t of [trpc, refTrpc]) {
+        assert.equal(await t.echo.query('first'), 'first');
+        let started;
+        const ready = new Promise((r) => (started = r));
+        subs.push(t.events.subscribe({ intervalMs: 50 }, { onStarted: started }));
+        await ready;
+      }
+      await server.control('/control/drop');
+      await waitFor(() => events.filter((e) => e.type === 'open').length === 2 && events.at(-1).type === 'state', 5000, 'the reconnect').catch((err) =>
+        assert.fail(`${err.message}: ${seen()}`),
+      );
+      await waitFor(() => refStates.at(-1) === 'pending' && refStates.includes('connecting', 2), 5000, "the reference's reconnect");
+      assert.equal(await trpc.echo.query('again'), 'again');
+      for (const sub of subs) sub.unsubscribe();
+      await Promise.all([client.close(), ref.close()]);
+      await waitFor(() => events.filter((e) => e.type === 'close').length === 2, 5000, 'the last socket closed').catch((err) =>
+        assert.fail(`${err.message}: ${seen()}`),
+      );
+      const cycle = ['attempt 0', 'open', 'state pending', 'close', 'state connecting (error)', 'attempt 0', 'open', 'state pending', 'state idle', 'close'];
+      assert.deepEqual(seen(), lazy ? ['state connecting', ...cycle] : cycle);
+      // Each state event is one value connectionState took, with its error.
+      const stateEvents = events.filter((e) => e.type === 'state');
+      assert.deepEqual(
+        stateEvents.map((e) => [e.state, e.error ?? null]),
+        states.slice(1).map((st) => [st.state, st.error]),
+      );
+      assert.ok(stateEvents[lazy ? 2 : 1].error instanceof TRPCClientError, "the drop's state carries its error");
+      assert.deepEqual(stateEvents.map((e) => e.state), refStates.slice(1), `the reference's connectionState went ${refStates.join(' → ')}`);
+      assert.ok(events.every((e, i) => i === 0 || e.at >= events[i - 1].at));
+    });
+  }
 
   test('reconnect(): make-before-break, no gap, no duplicate, one onStarted; stats() and onEvent follow', async () => {
     await server.reset();

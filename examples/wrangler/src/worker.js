@@ -33,7 +33,7 @@ export default {
       lazy: { enabled: true, closeMs: 0 },
       requestTimeoutMs: 5000,
       ...(viaFetch ? { createWebSocket: fetchWebSocket } : {}),
-      onEvent: (e) => events.push(e.type === 'close' ? `close ${e.code}` : e.type),
+      onEvent: (e) => events.push(e.type === 'close' ? `close ${e.code}` : e.type === 'state' ? `state ${e.state}` : e.type),
     });
     const trpc = createTRPCClient({ links: [wsLink({ client })] });
     const signal = AbortSignal.timeout(10000);

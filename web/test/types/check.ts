@@ -55,7 +55,7 @@ export async function main(module: WebAssembly.Module) {
     requestTimeoutMs: 10000,
     maxQueued: 100,
     networkAware: true,
-    onEvent: (e) => void (e.type === 'attempt' ? e.delayMs : e.code),
+    onEvent: (e) => void (e.type === 'attempt' ? e.delayMs : e.type === 'state' ? (e.state satisfies 'idle' | 'connecting' | 'pending' | undefined) : e.code),
     debug: false,
   });
   void policed;
