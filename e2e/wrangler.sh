@@ -90,7 +90,7 @@ done
 curl -fsS --max-time 5 "$BASE/control/close?code=1009" > /dev/null
 wait "$SLOW" || fail "curl ?slowMs"
 got=$(cat "$STAGE/slow.json")
-want='{"slow":{"ok":false,"error":"Unknown error","closeCode":1009},"after":"after","events":["attempt","open","close 1009","attempt","open"],"socketsOpened":2}'
+want='{"slow":{"ok":false,"error":"Unknown error","closeCode":1009},"after":"after","events":["state connecting","attempt","open","state pending","close 1009","attempt","open"],"socketsOpened":2}'
 [ "$got" = "$want" ] || { cat "$STAGE/workerd.log" >&2; fail "closed with 1009: got $got, want $want"; }
 log "closed with 1009 mid-query → $got"
 

@@ -48,7 +48,9 @@ export function request(s, { op, transformer = getTransformer(undefined), lastEv
       path: String(path),
       inputJSON,
       input: s.encoder ? serialized : undefined,
-      hasInput: serialized !== undefined,
+      // With an encoder every call carries its input's marker, undefined
+      // included (encoded alike): a frame the encoder refuses names its calls.
+      hasInput: serialized !== undefined || !!s.encoder,
       // the call's own request timeout: 0 keeps requestTimeoutMs; Infinity or <= 0: none
       timeoutMs: typeof timeoutMs !== 'number' ? 0 : timeoutMs > 0 && timeoutMs !== Infinity ? timeoutMs : -1,
       lastEventId: lastEventId === undefined || lastEventId === null ? undefined : String(lastEventId),

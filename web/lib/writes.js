@@ -3,9 +3,11 @@
 // frames Go hands over have their markers spliced, or go through the
 // encoder.
 import { messageOf } from './encoder.js';
-import { callUserCallback } from './host.js';
+import { clientError } from './errors.js';
+import { callError, callUserCallback } from './host.js';
 import { schedule, wasm } from './load.js';
 import { call } from './dispatch.js';
+import { cancel } from './requests.js';
 
 /** Go has something to write on socket id: it transmits in a microtask. */
 export function wantWrite(s, id) {
@@ -35,15 +37,41 @@ export function send(s, id, frame) {
     try {
       encoded = s.encoder.encode(messageOf(frame, (key) => markerValue(s, key)));
     } catch (err) {
-      callUserCallback(() => {
-        throw err;
-      });
+      encodeFailed(s, frame, err);
       return;
     }
     sock.send(encoded);
     return;
   }
   sock.send(splice(s, frame));
+}
+
+/**
+ * The encoder threw on frame, which is not sent: as the reference, every
+ * call in it fails with a TRPCClientError of the error (each call carries a
+ * marker with an encoder: see request), and Go forgets them. A frame
+ * without calls (subscription.stop, connection params) is dropped and the
+ * error rethrown asynchronously.
+ */
+function encodeFailed(s, frame, err) {
+  const failed = [];
+  const parts = frame.split('\0');
+  for (let i = 1; i < parts.length; i += 2) {
+    const req = parts[i][0] === 'p' ? null : s.reqs.get(Number(parts[i]));
+    if (req && !req.done) failed.push(req);
+  }
+  if (!failed.length) {
+    callUserCallback(() => {
+      throw err;
+    });
+    return;
+  }
+  for (const req of failed) {
+    req.done = true;
+    // Go is told once this call into it has returned.
+    schedule(() => cancel(s, req));
+    callError(req.observer, clientError(err));
+  }
 }
 
 /** With an encoder: the value a marker stands for (an input, or a socket's connection params). */
