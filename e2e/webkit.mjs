@@ -64,6 +64,8 @@ const wk = await launchWebKit();
 let code = 1;
 try {
   log(`WebKitGTK ${wk.version}; ${wk.userAgent}`);
+  // The browser driven is the installed package run.sh names (dpkg's libwebkit2gtk-4.1-0).
+  if (process.env.WEBKIT_VERSION) checkEqual(wk.version, process.env.WEBKIT_VERSION, 'the WebKitGTK version the session reports');
   await control(base, 'reset');
   const page = wk.page;
   const noPageErrors = watchPage(page, log);
