@@ -6,7 +6,9 @@
 # examples/wrangler in workerd (e2e/wrangler.sh), Chromium with a CSP and a missing module
 # (e2e/csp-chromium.mjs); the Go API
 # compiled with GOOS=js GOARCH=wasm in a Chromium page (examples/gowasm); the package bundled
-# by Vite 8 (examples/react-vite, React Query), webpack 5 and esbuild, each page in Chromium.
+# by Vite 8 (examples/react-vite, React Query), webpack 5 and esbuild, each page in Chromium;
+# the Next.js 16 App Router app examples/nextjs, `next build` + `next start`, its server rendering
+# (no socket, no global) and the page in Chromium (e2e/nextjs.mjs).
 #
 #   bash e2e/run.sh          (make test-e2e; part of make test)
 #
@@ -77,7 +79,8 @@ tgz=$(cd web && npm pack --pack-destination "$TMP" --silent 2> "$LOGS/npm-pack.l
 # install-links), so npm ci there needs the wasm built; the copy is refreshed on every run.
 npm_ci examples/react-vite
 npm_ci e2e/bundlers
-for d in e2e examples/react-vite e2e/bundlers; do
+npm_ci examples/nextjs
+for d in e2e examples/react-vite e2e/bundlers examples/nextjs; do
   rm -rf "$d/node_modules/trpcws" && mkdir -p "$d/node_modules/trpcws" \
     && tar -xzf "$TMP/$tgz" -C "$d/node_modules/trpcws" --strip-components=1 \
     || die "unpacking $tgz into $d failed"
@@ -101,6 +104,7 @@ V_VITE=$(pkgv "$ROOT/examples/react-vite/node_modules/vite")
 V_REACT=$(pkgv "$ROOT/examples/react-vite/node_modules/react")
 V_RQ=$(pkgv "$ROOT/examples/react-vite/node_modules/@tanstack/react-query")
 V_TRQ=$(pkgv "$ROOT/examples/react-vite/node_modules/@trpc/tanstack-react-query")
+V_NEXT=$(pkgv "$ROOT/examples/nextjs/node_modules/next")
 V_WEBPACK=$(pkgv "$E2E/bundlers/node_modules/webpack")
 V_ESBUILD=$(pkgv "$E2E/bundlers/node_modules/esbuild")
 echo
@@ -114,6 +118,7 @@ printf '%-13s %-25s %s\n' \
   node "$(node --version)" "runs the test server and the browser drivers"
 echo "@trpc/client $V_CLIENT (in the tests), @trpc/server $V_SERVER (test server), trpcws $(pkgv "$E2E/node_modules/trpcws") (web/)"
 echo "bundlers: vite $V_VITE (React $V_REACT, @tanstack/react-query $V_RQ, @trpc/tanstack-react-query $V_TRQ with @trpc/client $(pkgv "$ROOT/examples/react-vite/node_modules/@trpc/client")), webpack $V_WEBPACK, esbuild $V_ESBUILD"
+echo "next.js: next $V_NEXT (React $(pkgv "$ROOT/examples/nextjs/node_modules/react"), @tanstack/react-query $(pkgv "$ROOT/examples/nextjs/node_modules/@tanstack/react-query"), @trpc/client $(pkgv "$ROOT/examples/nextjs/node_modules/@trpc/client")), next build and next start on Node $("$NODE22" --version)"
 echo
 
 # ------------------------------------------------------------------ test server
@@ -191,6 +196,7 @@ run_test webpack "webpack $V_WEBPACK, chromium" 120 \
   bash -c 'bash e2e/bundlers/build.sh webpack && exec node e2e/bundlers/check.mjs webpack "$1"' _ "$BASE"
 run_test esbuild "esbuild $V_ESBUILD, chromium" 90 \
   bash -c 'bash e2e/bundlers/build.sh esbuild && exec node e2e/bundlers/check.mjs esbuild "$1"' _ "$BASE"
+run_test nextjs "next $V_NEXT build+start, chromium" 300 node e2e/nextjs.mjs "$BASE" "$NODE22"
 
 echo
 echo "== e2e summary ($(($(date +%s) - START)) s)"
