@@ -137,9 +137,9 @@ func New(cfg Config, now int64) *Client {
 		cfg.PongTimeoutMs = DefaultPongTimeoutMs
 	}
 	c := &Client{
-		cfg:      cfg,
-		now:      now,
-		stats:    counters{lastPingRtt: -1},
+		cfg:   cfg,
+		now:   now,
+		stats: counters{lastPingRtt: -1},
 	}
 	switch {
 	case cfg.Adopt:
