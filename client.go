@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -90,6 +91,10 @@ func NewClient(opts Options) (*Client, error) {
 		RequestTimeoutMs: ms(opts.RequestTimeout),
 		MaxQueued:        opts.MaxQueued,
 		Events:           opts.Logger != nil,
+	}
+	if opts.MaxConnectionAge > 0 {
+		cfg.MaxConnectionAgeMs = ms(opts.MaxConnectionAge)
+		cfg.MaxAgeJitter = rand.Int64N
 	}
 	if err := c.useHTTP(&cfg); err != nil {
 		return nil, err
