@@ -115,6 +115,9 @@ func (b *Bridge) New(now int64, n int32, adoptWire int64) {
 	// user's function outside any Go call.
 	cfg := opts.cfg
 	cfg.Adopt, cfg.AdoptedWireIDs = adoptWire > 0, adoptWire
+	if cfg.MaxConnectionAgeMs > 0 {
+		cfg.MaxAgeJitter = jitter(opts.seed)
+	}
 	c := &client{
 		id:     cid,
 		params: opts.params,

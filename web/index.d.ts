@@ -69,6 +69,13 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
   requestTimeoutMs?: number;
   /** At most this many calls wait for a socket; one more fails with cause.name 'QueueFullError' (default: no bound). */
   maxQueued?: number;
+  /**
+   * Once a socket is this old (plus a random jitter of up to a tenth of it), move to a new one
+   * make-before-break, as for the server's reconnect request: subscriptions resume from their
+   * last event id, calls in flight finish on the old socket. A lazy client with nothing to do
+   * closes instead. For platforms that end connections on a schedule (default: none).
+   */
+  maxConnectionAgeMs?: number;
   /** Browsers: react to online/offline and a page shown again (default true where window exists). */
   networkAware?: boolean;
   /**

@@ -36,7 +36,7 @@ export const STATES = ["idle", "connecting", "pending"];
 // Note names by number (core.Note), for onEvent.
 export const NOTES = ["", "attempt", "open", "close", "giveUp", "timeout", "queueFull"];
 // The options record of trpcws_new, field by field.
-export const OPTION_FIELDS = ["lazy.enabled", "lazy.closeMs", "keepAlive.enabled", "keepAlive.intervalMs", "keepAlive.pongTimeoutMs", "retryDelayMs", "connectionParams", "retry.shouldRetry", "retry.maxAttempts", "retry.minUptimeMs", "connectTimeoutMs", "requestTimeoutMs", "maxQueued", "onEvent"];
+export const OPTION_FIELDS = ["lazy.enabled", "lazy.closeMs", "keepAlive.enabled", "keepAlive.intervalMs", "keepAlive.pongTimeoutMs", "retryDelayMs", "connectionParams", "retry.shouldRetry", "retry.maxAttempts", "retry.minUptimeMs", "connectTimeoutMs", "requestTimeoutMs", "maxQueued", "onEvent", "maxConnectionAgeMs", "jitterSeed"];
 // core.ExponentialBackoff: attempt 0 → 0, then min(BASE·2^attempt, MAX) ms.
 export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_MAX_MS = 30000;

@@ -54,6 +54,7 @@ export async function main(module: WebAssembly.Module) {
     connectTimeoutMs: 5000,
     requestTimeoutMs: 10000,
     maxQueued: 100,
+    maxConnectionAgeMs: 300_000,
     networkAware: true,
     onEvent: (e) => void (e.type === 'attempt' ? e.delayMs : e.code),
     debug: false,
