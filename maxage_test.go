@@ -135,8 +135,11 @@ func TestMaxConnectionAgeLazyIdleCloses(t *testing.T) {
 	if _, err := c.Query(ctx, "echo", 1); err != nil {
 		t.Fatal(err)
 	}
-	srv.WaitFor(t, "the idle socket closed", 15*time.Second, func(st testserver.Stats) bool {
-		return st.TotalConnections == 1 && st.Connections == 0
+	// (On a loaded machine the answer can come after max age: the client
+	// then moves once, with the query in flight, and the new socket closes
+	// idle.)
+	st := srv.WaitFor(t, "the idle socket closed", 15*time.Second, func(st testserver.Stats) bool {
+		return st.Connections == 0
 	})
 	if s := c.State().State; s != trpcws.StateIdle {
 		t.Errorf("state %v, want idle", s)
@@ -144,8 +147,8 @@ func TestMaxConnectionAgeLazyIdleCloses(t *testing.T) {
 	if _, err := c.Query(ctx, "echo", 2); err != nil {
 		t.Fatal(err)
 	}
-	if st := srv.Stats(t); st.TotalConnections != 2 {
-		t.Errorf("%d connections, want 2", st.TotalConnections)
+	if got := srv.Stats(t).TotalConnections; got != st.TotalConnections+1 {
+		t.Errorf("%d connections after the next query, want %d", got, st.TotalConnections+1)
 	}
 }
 

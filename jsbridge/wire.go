@@ -61,9 +61,10 @@ const (
 
 // Flags of [Bridge.Start] and [Bridge.StartSent].
 const (
-	StartInput       = 1 << iota // the request has an input (else params.input is left out)
-	StartLastEventID             // the bytes after the path are params.lastEventId
-	StartStarted                 // StartSent: the subscription's "started" was delivered already
+	StartInput         = 1 << iota // the request has an input (else params.input is left out)
+	StartLastEventID               // the bytes after the path are params.lastEventId
+	StartStarted                   // StartSent: the subscription's "started" was delivered already
+	StartNoResubscribe             // a subscription ended rather than sent again (core.Call.NoResubscribe)
 )
 
 // options is what JavaScript passes to [Bridge.New]: createTRPCWebSocket's
@@ -173,7 +174,7 @@ func Layout() WireLayout {
 		},
 		RecordSizes:  recSizes[:],
 		Refs:         []Named{{"REF_NONE", refNone}, {"REF_FRAME", refFrame}, {"REF_BYTES", refBytes}},
-		StartFlags:   []Named{{"START_INPUT", StartInput}, {"START_LAST_EVENT_ID", StartLastEventID}, {"START_STARTED", StartStarted}},
+		StartFlags:   []Named{{"START_INPUT", StartInput}, {"START_LAST_EVENT_ID", StartLastEventID}, {"START_STARTED", StartStarted}, {"START_NO_RESUBSCRIBE", StartNoResubscribe}},
 		OptionFields: names,
 	}
 }

@@ -29,6 +29,7 @@ export const REF_BYTES = 2;
 export const START_INPUT = 1;
 export const START_LAST_EVENT_ID = 2;
 export const START_STARTED = 4;
+export const START_NO_RESUBSCRIBE = 8;
 // Methods by name (core.Method).
 export const METHODS = { query: 1, mutation: 2, subscription: 3 };
 // State names by number (core.State).

@@ -73,13 +73,15 @@ describe(`maxConnectionAgeMs (${wsMode})`, () => {
     await server.reset();
     const { client, trpc } = connect(server.url, { maxConnectionAgeMs: 100, lazy: { enabled: true, closeMs: 3_600_000 } });
     assert.equal(await trpc.echo.query(1), 1);
-    await waitFor(async () => {
+    // (On a loaded machine the answer can come after max age: the client then
+    // moves once, with the query in flight, and the new socket closes idle.)
+    const st = await waitFor(async () => {
       const st = await server.stats();
-      return st.totalConnections === 1 && st.connections === 0;
+      return st.connections === 0 && st;
     }, 5000, 'the idle socket closed');
-    assert.equal(client.connectionState.get().state, 'idle');
+    await waitFor(() => client.connectionState.get().state === 'idle', 5000, 'state idle');
     assert.equal(await trpc.echo.query(2), 2);
-    assert.equal((await server.stats()).totalConnections, 2);
+    assert.equal((await server.stats()).totalConnections, st.totalConnections + 1);
     await client.close();
   });
 });

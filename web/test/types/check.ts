@@ -9,7 +9,9 @@ import {
   exponentialBackoff,
   init,
   TRPCWebSocketFrameError,
+  TRPCWebSocketNotResubscribedError,
   wsLink,
+  type TRPCWebSocketContext,
   type TRPCWebSocket,
   type TRPCWebSocketConnectionState,
 } from '../../index.js';
@@ -40,6 +42,15 @@ export async function main(module: WebAssembly.Module) {
     onError: (err) => void (err instanceof TRPCClientError),
   });
   sub.unsubscribe();
+  const context: TRPCWebSocketContext = { resubscribe: false, timeoutMs: 1000 };
+  const once = trpc.events.subscribe(undefined, {
+    context,
+    onError: (err) => void (err.cause instanceof TRPCWebSocketNotResubscribedError && (err.cause.code satisfies 'NOT_RESUBSCRIBED')),
+  });
+  once.unsubscribe();
+  // @ts-expect-error resubscribe is a boolean
+  const badContext: TRPCWebSocketContext = { resubscribe: 'no' };
+  void badContext;
 
   const state: TRPCWebSocketConnectionState = client.connectionState.get();
   const s = client.connectionState.subscribe({ next: (v) => void v.error?.message });
