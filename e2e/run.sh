@@ -212,7 +212,7 @@ run_test network "chromium ${V_CHROMIUM:-?}, network events" 90 node e2e/network
 run_test csp "chromium ${V_CHROMIUM:-?}, CSP and load failures" 60 node e2e/csp-chromium.mjs "$BASE"
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
-WEBKIT_VERSION=$V_WEBKIT run_test webkit "webkitgtk ${V_WEBKIT:-?}" 150 node e2e/webkit.mjs "$BASE"
+WEBKIT_VERSION=$V_WEBKIT run_test webkit "webkitgtk ${V_WEBKIT:-?}" 200 node e2e/webkit.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
   --allow-net="127.0.0.1:$PORT,127.0.0.1:9" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
 run_test bun "bun ${V_BUN:-?}" 45 "$BIN/bun" e2e/runtime-smoke.mjs "$BASE"

@@ -285,12 +285,16 @@ func (b *Bridge) Message(cid int32, now int64, sock int32, n int32, ascii bool) 
 
 // Closed reports that socket sock closed (code 0 when none) or failed;
 // cause, when not 0, is the handle of a JavaScript value (the event or the
-// thrown error) that error records may refer to.
+// thrown error) that error records may refer to. Code closedBadURL: the
+// socket's URL can never be dialled (cause is the TypeError saying why).
 func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int64) {
 	c := b.client(cid)
 	var err error
 	if cause != 0 {
 		err = &jsCause{handle: cause}
+	}
+	if code == closedBadURL {
+		err, code = &core.URLError{Option: "url", Cause: err}, 0
 	}
 	c.core.Closed(now, core.SocketID(sock), int(code), err)
 	b.drain(c)

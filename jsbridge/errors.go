@@ -58,6 +58,11 @@ func appendError(dst []byte, err error, depth int) []byte {
 		dst = append(dst, `,"cause":`...)
 		dst = appendError(dst, e.Cause, depth+1)
 		return append(dst, '}')
+	case *core.URLError:
+		if e.Cause != nil {
+			// JavaScript's own TypeError says it.
+			return appendError(dst, e.Cause, depth)
+		}
 	case *jsCause:
 		dst = append(dst, `{"t":"js","h":`...)
 		dst = appendNumber(dst, e.handle)

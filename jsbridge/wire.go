@@ -38,6 +38,12 @@ const (
 	recNote      = 17 // [17, note, sock, id, attempt, delayMs, code, errRef]: an event for onEvent (see core.Note)
 )
 
+// closedBadURL, given as trpcws_closed's code, says the socket never got a
+// WebSocket because its URL (the url function's answer) can never be
+// dialled; the cause is the TypeError JavaScript made of it. The core
+// reports it as a *core.URLError and gives up instead of retrying.
+const closedBadURL = -1
+
 // statsLen is how many numbers trpcws_stats writes: state, socketsOpened,
 // reconnects, attempt, queued, inFlight, subscriptions, framesIn,
 // framesOut, bytesIn, bytesOut, lastPingRttMs (-1: none yet), connectedAt
@@ -134,6 +140,7 @@ type WireLayout struct {
 	Refs         []Named  // where a ref points, REF_*
 	StartFlags   []Named  // flags of trpcws_start, START_*
 	OptionFields []string // the options record of trpcws_new, field by field
+	ClosedBadURL int64    // trpcws_closed's code for a URL that can never be dialled
 }
 
 // Layout returns the numbers JavaScript shares with this package (for the
@@ -156,6 +163,7 @@ func Layout() WireLayout {
 		Refs:         []Named{{"REF_NONE", refNone}, {"REF_FRAME", refFrame}, {"REF_BYTES", refBytes}},
 		StartFlags:   []Named{{"START_INPUT", StartInput}, {"START_LAST_EVENT_ID", StartLastEventID}, {"START_STARTED", StartStarted}},
 		OptionFields: names,
+		ClosedBadURL: closedBadURL,
 	}
 }
 
