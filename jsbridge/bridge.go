@@ -133,6 +133,9 @@ func (b *Bridge) New(now int64, n int32, adoptWire int64) {
 	// user's function outside any Go call.
 	cfg := opts.cfg
 	cfg.Adopt, cfg.AdoptedWireIDs = adoptWire > 0, adoptWire
+	if cfg.MaxConnectionAgeMs > 0 {
+		cfg.MaxAgeJitter = jitter(opts.seed)
+	}
 	c := &client{
 		id:     cid,
 		params: opts.params,
@@ -205,7 +208,8 @@ func (b *Bridge) call(handle int64, method int32, pathLen, n int32, flags int32)
 	if pathLen < 0 || pathLen > n {
 		panic(bridgeError("trpcws: path length out of range"))
 	}
-	call := core.Call{ID: handle, Method: core.Method(method), Path: b.path(arg[:pathLen])}
+	call := core.Call{ID: handle, Method: core.Method(method), Path: b.path(arg[:pathLen]),
+		NoResubscribe: flags&StartNoResubscribe != 0}
 	if flags&StartLastEventID != 0 {
 		call.LastEventID, call.HasLastEventID = string(arg[pathLen:]), true
 	}
