@@ -55,6 +55,8 @@ func (o *Options) validate() error {
 		return errors.New("trpcws: Options.ConnectTimeout is negative")
 	case o.RequestTimeout < 0:
 		return errors.New("trpcws: Options.RequestTimeout is negative")
+	case o.MaxConnectionAge < 0:
+		return errors.New("trpcws: Options.MaxConnectionAge is negative")
 	case o.MaxQueued < 0:
 		return errors.New("trpcws: Options.MaxQueued is negative")
 	case o.Lazy.CloseAfter < 0:

@@ -9,9 +9,11 @@
 //     duplicate; no console error (other than Chromium's own lines for the WebSocket connections
 //     refused while the server is down), no page error, no error in the Next server's output;
 //   - every socket the tRPC server saw was one the page opened.
-// usage: node e2e/nextjs.mjs http://127.0.0.1:PORT NODE   (the test server; the Node that runs
+// usage: node e2e/nextjs.mjs http://127.0.0.1:PORT NODE [--webpack]   (the test server; the Node that runs
 // `next build` and `next start`, Node 22: it has a global WebSocket, so a socket opened in SSR
-// would connect; run.sh has run npm ci in examples/nextjs and unpacked `npm pack web/` there)
+// would connect; run.sh has run npm ci in examples/nextjs and unpacked `npm pack web/` there;
+// --webpack builds with `next build --webpack` instead of Turbopack, Next 16's default: not part
+// of run.sh, checked by hand)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -21,9 +23,10 @@ import { pathToFileURL } from 'node:url';
 import { launchChromium } from './lib/chromium.mjs';
 import { check, checkContiguous, checkEqual, control, waitFor } from './lib/check.mjs';
 
-const [base, node] = process.argv.slice(2);
+const [base, node, flag] = process.argv.slice(2);
+const webpack = flag === '--webpack';
 if (!base || !node) {
-  console.error('usage: node e2e/nextjs.mjs http://127.0.0.1:PORT NODE');
+  console.error('usage: node e2e/nextjs.mjs http://127.0.0.1:PORT NODE [--webpack]');
   process.exit(2);
 }
 const app = path.resolve(import.meta.dirname, '../examples/nextjs');
@@ -43,7 +46,7 @@ setTimeout(() => { console.error('[nextjs] overall timeout (240 s)'); process.ex
 const nextEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 const installed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/trpcws/package.json'), 'utf8'));
 check(fs.existsSync(path.join(app, 'node_modules/trpcws/trpcws.wasm')), `examples/nextjs/node_modules/trpcws ${installed.version} has trpcws.wasm`);
-const build = spawnSync(node, ['node_modules/next/dist/bin/next', 'build'], {
+const build = spawnSync(node, ['node_modules/next/dist/bin/next', 'build', ...(webpack ? ['--webpack'] : [])], {
   cwd: app, env: nextEnv, encoding: 'utf8', timeout: 200000, killSignal: 'SIGKILL',
 });
 if (build.status !== 0) {
@@ -57,9 +60,13 @@ check(fs.existsSync(path.join(app, '.next/BUILD_ID')), `${app}/.next/BUILD_ID ex
 const media = fs.readdirSync(path.join(app, '.next/static/media')).filter((f) => f.endsWith('.wasm'));
 check(media.length === 1 && /^trpcws\.[\w-]+\.wasm$/.test(media[0]),
   `next build emitted one content-hashed .next/static/media/trpcws.<hash>.wasm (got ${JSON.stringify(media)})`);
-const ssrChunks = fs.readdirSync(path.join(app, '.next/server/chunks/ssr')).filter((f) => f.includes('trpcws'));
-check(ssrChunks.length > 0, 'the SSR bundle holds trpcws (the page\'s client component imports it on the server too)');
-log(`next build emitted static/media/${media[0]}; SSR chunks with trpcws: ${ssrChunks.length}`);
+if (webpack) {
+  log(`next build --webpack emitted static/media/${media[0]}`);
+} else {
+  const ssrChunks = fs.readdirSync(path.join(app, '.next/server/chunks/ssr')).filter((f) => f.includes('trpcws'));
+  check(ssrChunks.length > 0, 'the SSR bundle holds trpcws (the page\'s client component imports it on the server too)');
+  log(`next build emitted static/media/${media[0]}; SSR chunks with trpcws: ${ssrChunks.length}`);
+}
 
 // next start, on a free port, with its output kept to check for errors, and every WebSocket the
 // server process constructs written to socketLog (lib/count-websockets.mjs).

@@ -152,7 +152,10 @@ export function checkOptions(opts) {
     requestTimeoutMs: optMs(opts, 'requestTimeoutMs', 'requestTimeoutMs', 1) ?? 0,
     maxQueued: maxQueued ?? 0,
     onEvent: opts.onEvent !== undefined || debug,
+    maxConnectionAgeMs: optMs(opts, 'maxConnectionAgeMs', 'maxConnectionAgeMs', 1) ?? 0,
   };
+  // Where the max-age jitter starts (jsbridge's jitter): one per client.
+  if (values.maxConnectionAgeMs) values.jitterSeed = Math.random();
   const record = OPTION_FIELDS.map((name) => Number(values[name] ?? 0));
   return {
     lazy: values['lazy.enabled'],
