@@ -262,7 +262,9 @@ async function main() {
       log(`bench (browser): round ${r + 1}/${ROUNDS}`);
       for (const k of order) {
         try {
-          raw[k.id].push(await load(browser, statics, server, k, r < Math.ceil(ROUNDS / 2)));
+          const loads = await load(browser, statics, server, k, r < Math.ceil(ROUNDS / 2));
+          loads[0].round = r; // pairs a page with its -before page of the same round
+          raw[k.id].push(loads);
         } catch (err) {
           failures.push(`${k.id}: ${err.message}`);
           log(`  ${k.id}: FAILED ${err.message}`);
@@ -412,7 +414,11 @@ function compareBefore(raw, M, pages) {
       const was = spread(runs(id + BEFORE).map(f));
       if (!after || !was) continue;
       const other = (k) => (vs ? median(runs(k).map(f)) : null);
-      rows.push({ group: id, name, after, before: was, ref: other('reference'), lim: other('minimal-link') });
+      // the loads of the same round (first visits are tagged; a repeat visit is v[1] of the same v)
+      const byRound = (k) => new Map((raw[k] ?? []).map((v) => [v[0].round, runs === first ? v[0] : v[1]]));
+      const b = byRound(id + BEFORE);
+      const ratios = [...byRound(id)].map(([r, x]) => (x && b.get(r) ? f(x) / f(b.get(r)) : null));
+      rows.push({ group: id, name, after, before: was, ref: other('reference'), lim: other('minimal-link'), paired: spread(ratios) });
     }
     const js = (k) => (pages[k] ? pages[k].jsBytes / 1000 : null);
     rows.push({ group: id, name: 'JS bundle KB (minified)', after: spread([js(id)]), before: spread([js(id + BEFORE)]), ref: js('reference'), lim: js('minimal-link') });

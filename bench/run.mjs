@@ -384,13 +384,13 @@ async function main() {
       log(`bench: round ${r + 1}/${P.rounds}: ${order.map((k) => k.id).join(' ')}`);
       for (const k of order) {
         const res = await measure(server, k.id, 'main');
-        if (res) raw.main[k.id].push(res);
+        if (res) raw.main[k.id].push({ ...res, round: r });
       }
       if (wasmUsable) {
         for (let i = 0; i < P.startPerRound; i++) {
           for (const id of rotate(START_KINDS, r + i)) {
             const res = await measure(server, id, 'startup');
-            if (res) raw.startup[id].push(res);
+            if (res) raw.startup[id].push({ ...res, round: r });
           }
         }
       }
@@ -398,7 +398,7 @@ async function main() {
         log(`bench: round ${r + 1}: client-only CPU on a fake socket`);
         for (const id of rotate(OVERHEAD_KINDS, r)) {
           const res = await measure(server, id, 'overhead');
-          if (res) raw.overhead[id].push(res);
+          if (res) raw.overhead[id].push({ ...res, round: r });
         }
       }
       if (r < P.memRounds) {
@@ -406,7 +406,7 @@ async function main() {
         // quick: not the ws loop nor the Go floor (both need next to nothing)
         for (const k of order.filter((k) => !quick || (k.id !== 'js-floor-ws' && k.id !== 'go-floor'))) {
           const res = await measure(server, k.id, 'mem');
-          if (res) raw.mem[k.id].push(res);
+          if (res) raw.mem[k.id].push({ ...res, round: r });
         }
       }
     }
@@ -621,10 +621,13 @@ function compareBefore(raw, M, overhead, sizes) {
   };
   const rows = [];
   // higher: whether a larger value is better (so that after/before > 1 is a gain)
-  const row = (group, name, after, was, ref, lim, higher = false) => {
+  const row = (group, name, after, was, ref, lim, higher = false, paired = null) => {
     if (!after || !was) return;
-    rows.push({ group, name, higher, after, before: was, ref: ref ?? null, lim: lim ?? null });
+    rows.push({ group, name, higher, after, before: was, ref: ref ?? null, lim: lim ?? null, paired });
   };
+  // after / before of the two runs of the same round (run next to each other), for each round
+  const pairs = (runsA, runsB, f) =>
+    spread(runsA.map((a) => [f(a), f(runsB.find((b) => b.round != null && b.round === a.round) ?? {})]).map(([x, y]) => (x != null && y ? x / y : null)));
   const mainRuns = (id, p) => spread(used(id).map((x) => get(x, p)));
   const ref = (p) => median(used('reference').map((x) => get(x, p)));
   const lim = (p) => median(used('minimal-link').map((x) => get(x, p)));
@@ -643,10 +646,11 @@ function compareBefore(raw, M, overhead, sizes) {
         [`floods.${i}.cpu_us_per_msg`, `flood ${f.size} B CPU µs/msg`],
       ]),
     ]) {
-      row(id, name, mainRuns(id, p), mainRuns(b, p), ref(p), L ? lim(p) : null, higher);
+      row(id, name, mainRuns(id, p), mainRuns(b, p), ref(p), L ? lim(p) : null, higher, pairs(raw.main[id], raw.main[b], (x) => get(x, p)));
     }
     const MB = (k) => (raw.mem[k] ?? []).map((x) => x.mem?.rss_delta / 1048576);
-    row(id, `RSS Δ ${fmt(SUBS)} subs MB`, spread(MB(id)), spread(MB(b)), median(MB('reference')), L ? median(MB('minimal-link')) : null);
+    row(id, `RSS Δ ${fmt(SUBS)} subs MB`, spread(MB(id)), spread(MB(b)), median(MB('reference')), L ? median(MB('minimal-link')) : null, false,
+      pairs(raw.mem[id] ?? [], raw.mem[b] ?? [], (x) => x.mem?.rss_delta));
     const O = (k, f) => spread((raw.overhead[k] ?? []).map((x) => x[f]));
     const oref = id === 'wasm-link' ? 'reference' : 'reference-direct';
     for (const [f, name] of [
@@ -655,13 +659,14 @@ function compareBefore(raw, M, overhead, sizes) {
       ['flood0_cpu_us', 'fake socket: CPU µs/msg (0 B)'],
       ['flood1024_cpu_us', 'fake socket: CPU µs/msg (1 KiB)'],
     ]) {
-      row(id, name, O(id, f), O(b, f), overhead[oref]?.[f], L ? overhead['minimal-link']?.[f] : null);
+      row(id, name, O(id, f), O(b, f), overhead[oref]?.[f], L ? overhead['minimal-link']?.[f] : null, false, pairs(raw.overhead[id] ?? [], raw.overhead[b] ?? [], (x) => x[f]));
     }
   }
   const S = (k, f) => spread((raw.startup[k] ?? []).map((x) => x[f]));
-  row('start-up (Node)', 'init() ms', S('wasm', 'init_ms'), S('wasm' + BEFORE, 'init_ms'));
+  const SP = (k, f) => pairs(raw.startup[k] ?? [], raw.startup[k + BEFORE] ?? [], (x) => x[f]);
+  row('start-up (Node)', 'init() ms', S('wasm', 'init_ms'), S('wasm' + BEFORE, 'init_ms'), null, null, false, SP('wasm', 'init_ms'));
   for (const f of ['compile_ms', 'instantiate_ms', 'run_ms', 'init_ms']) {
-    row('start-up (Node)', `module loaded by hand: ${f.replace('_ms', '')} ms`, S('wasm-bare', f), S('wasm-bare' + BEFORE, f));
+    row('start-up (Node)', `module loaded by hand: ${f.replace('_ms', '')} ms`, S('wasm-bare', f), S('wasm-bare' + BEFORE, f), null, null, false, SP('wasm-bare', f));
   }
   const size = (k, f) => (sizes[k] ? spread([sizes[k][f]]) : null);
   row('size', 'trpcws.wasm bytes raw', size('wasm', 'raw'), size('wasm' + BEFORE, 'raw'));
