@@ -434,7 +434,7 @@ func TestFreedClientIsUnknown(t *testing.T) {
 // TestPanicRecovered calls the exported functions themselves: a panic inside
 // one comes back as -1 plus a message, and the instance keeps working.
 func TestPanicRecovered(t *testing.T) {
-	for kind, want := range []string{"assignment to entry in nil map", "trpcws_panic test", "index out of range"} {
+	for kind, want := range []string{"nil pointer dereference", "trpcws_panic test", "index out of range"} {
 		if n := wasmPanic(int32(kind)); n != -1 {
 			t.Fatalf("kind %d: returned %d, want -1", kind, n)
 		}
