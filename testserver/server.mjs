@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The project's REAL tRPC test server: @trpc/server 11.25.2 + ws 8 through
-// applyWSSHandler, plus plain-HTTP control endpoints for tests.
+// applyWSSHandler, plus plain-HTTP control endpoints for tests, and the same
+// router over HTTP (httpBatchLink, httpBatchStreamLink, SSE subscriptions)
+// through the standalone adapter under /trpc/ and the fetch adapter under
+// /fetch/.
 //
 //   node testserver/server.mjs [--port N] [--host 127.0.0.1]
 //        [--transformer superjson] [--encoder json|msgpack] [--static DIR]
