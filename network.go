@@ -71,3 +71,42 @@ func (c *Client) Wake() {
 		}
 	})
 }
+
+// Suspend closes the client's sockets at once, cleanly (close code 1000),
+// and keeps it off the network until Resume: the host is about to freeze
+// the program. In a Go program compiled to WebAssembly for a browser, call
+// it from the window's "pagehide" event (an open WebSocket keeps a page out
+// of the back/forward cache) and Resume from "pageshow" when its persisted
+// is true.
+//
+// While suspended: calls in flight fail with an error matching
+// ErrConnectionClosed (they may have run on the server and are never sent
+// twice); subscriptions stay live and are sent again by Resume, tracked
+// ones after their last event id, so nothing is lost or delivered twice
+// (one started with SubscribeOptions.NoResubscribe ends, as on a lost
+// socket); new calls wait, still bounded by their ctx, RequestTimeout and
+// MaxQueued; nothing is dialled (SetOnline, Wake and Reconnect included),
+// no retry delay runs and no attempt is counted. The state is StateIdle.
+//
+// Suspend and Resume never wait for the network. They may be called from
+// any goroutine and from inside any callback, and do nothing once Close has
+// begun.
+func (c *Client) Suspend() {
+	c.do(func(now int64) {
+		if !c.closed {
+			c.core.Suspend(now)
+		}
+	})
+}
+
+// Resume ends a Suspend: the client dials at once (unless it is lazy and
+// has nothing to do) and sends its subscriptions again once the socket is
+// open; a retry loop that was running goes on at the attempt it had
+// reached. On a client that is not suspended it is Wake.
+func (c *Client) Resume() {
+	c.do(func(now int64) {
+		if !c.closed {
+			c.core.Resume(now)
+		}
+	})
+}

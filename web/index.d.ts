@@ -69,7 +69,11 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
   requestTimeoutMs?: number;
   /** At most this many calls wait for a socket; one more fails with cause.name 'QueueFullError' (default: no bound). */
   maxQueued?: number;
-  /** Browsers: react to online/offline and a page shown again (default true where window exists). */
+  /**
+   * Browsers: react to online/offline and a page shown again, and close the socket on pagehide
+   * (so the page can enter the back/forward cache), resuming subscriptions after their last
+   * event id on pageshow from the cache (default true where window exists).
+   */
   networkAware?: boolean;
   /**
    * While the WebAssembly module loads, open the socket and run queries, mutations and
