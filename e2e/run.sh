@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests: the wasm client (web/) in real runtimes against the real @trpc/server
-# (testserver/): Chromium (playwright-core) and Firefox ESR (puppeteer-core) on the demo page,
+# (testserver/): Chromium (playwright-core), Firefox ESR (puppeteer-core) and WebKit (WebKitGTK's
+# MiniBrowser through WebKitWebDriver under Xvfb: e2e/webkit.mjs) on the demo page,
 # Chromium's network awareness (offline, online, visibilitychange: e2e/network-chromium.mjs),
 # the back/forward cache (pagehide, pageshow: e2e/bfcache-chromium.mjs),
 # Deno and Bun on a script, workerd on the example worker (examples/workerd), wrangler's bundle of
@@ -11,8 +12,8 @@
 #
 #   bash e2e/run.sh          (make test-e2e; part of make test)
 #
-# Installs what it needs (npm ci in e2e/ and testserver/, Debian's chromium and firefox-esr with
-# apt-get when missing, the wasm with ./build.sh when missing) and never skips a runtime: one it
+# Installs what it needs (npm ci in e2e/ and testserver/, Debian's chromium, firefox-esr,
+# webkit2gtk-driver and xvfb with apt-get when missing, the wasm with ./build.sh when missing) and never skips a runtime: one it
 # cannot install or start is a failure. Prints one PASS/FAIL line per runtime, then exactly
 # "N passed, M failed"; exits non-zero on any failure. Logs: artifacts/e2e-logs/,
 # screenshot: artifacts/chromium-demo.png.
@@ -46,16 +47,27 @@ npm_ci web
 NODE22=$ROOT/web/node_modules/.bin/node
 "$NODE22" --version > /dev/null 2>&1 || die "web/node_modules/.bin/node (npm node@22) does not run: reinstall with install scripts enabled (npm ci in web/)"
 
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/firefox-esr ]; then
-  echo "e2e: installing chromium and firefox-esr (apt-get)"
+# Debian packages: the browsers, and for WebKit its WebDriver (webkit2gtk-driver brings WebKitGTK
+# and its MiniBrowser) and the X server it runs on (xvfb).
+APT=()
+[ -x /usr/bin/chromium ] || APT+=(chromium)
+[ -x /usr/bin/firefox-esr ] || APT+=(firefox-esr)
+command -v WebKitWebDriver > /dev/null || APT+=(webkit2gtk-driver)
+command -v Xvfb > /dev/null || APT+=(xvfb)
+if [ ${#APT[@]} -gt 0 ]; then
+  echo "e2e: installing ${APT[*]} (apt-get)"
   SUDO=
   if [ "$(id -u)" != 0 ]; then
-    command -v sudo > /dev/null || die "chromium/firefox-esr missing and not root: install them (apt-get install chromium firefox-esr)"
+    command -v sudo > /dev/null || die "${APT[*]} missing and not root: install them (apt-get install ${APT[*]})"
     SUDO=sudo
   fi
-  { $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium firefox-esr; } \
-    > "$LOGS/apt-get.log" 2>&1 || { tail -20 "$LOGS/apt-get.log" >&2; die "apt-get install chromium firefox-esr failed"; }
+  { $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${APT[@]}"; } \
+    > "$LOGS/apt-get.log" 2>&1 || { tail -20 "$LOGS/apt-get.log" >&2; die "apt-get install ${APT[*]} failed"; }
 fi
+# WebKitGTK's MiniBrowser, the browser WebKitWebDriver starts (e2e/lib/webkit.mjs).
+MINIBROWSER=$(dpkg -L libwebkit2gtk-4.1-0 2> /dev/null | grep '/MiniBrowser$' | head -1)
+[ -x "$MINIBROWSER" ] || die "MiniBrowser not found in libwebkit2gtk-4.1-0 (apt-get install webkit2gtk-driver)"
+export MINIBROWSER
 
 if [ ! -f web/trpcws.wasm ] || [ ! -f web/wasm_exec.js ]; then
   echo "e2e: building the wasm (./build.sh)"
@@ -90,6 +102,7 @@ BIN=$E2E/node_modules/.bin
 pkgv() { node -p "require('$1/package.json').version" 2>/dev/null || echo '?'; }
 V_CHROMIUM=$(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}')
 V_FIREFOX=$(/usr/bin/firefox-esr --version 2>/dev/null | awk '{print $3}')
+V_WEBKIT=$(dpkg-query -W -f '${Version}' libwebkit2gtk-4.1-0 2>/dev/null | sed 's/-.*//')
 V_DENO=$("$BIN/deno" --version 2>/dev/null | awk 'NR==1{print $2}')
 V_BUN=$("$BIN/bun" --version 2>/dev/null)
 V_WORKERD=$("$BIN/workerd" --version 2>/dev/null | awk '{print $2}')
@@ -109,6 +122,7 @@ echo "runtime       version                   driven by"
 printf '%-13s %-25s %s\n' \
   chromium "${V_CHROMIUM:-missing}" "playwright-core $V_PLAYWRIGHT (Debian package)" \
   firefox-esr "${V_FIREFOX:-missing}" "puppeteer-core $V_PUPPETEER, WebDriver BiDi (Debian package)" \
+  webkitgtk "${V_WEBKIT:-missing}" "WebKitWebDriver + MiniBrowser under Xvfb, W3C WebDriver (Debian webkit2gtk-driver)" \
   deno "${V_DENO:-missing}" "npm deno $(pkgv "$E2E/node_modules/deno")" \
   bun "${V_BUN:-missing}" "npm bun $(pkgv "$E2E/node_modules/bun")" \
   workerd "${V_WORKERD:-missing}" "npm workerd $(pkgv "$E2E/node_modules/workerd")" \
@@ -182,6 +196,7 @@ run_test bfcache "chromium ${V_CHROMIUM:-?}, back/forward cache" 90 node e2e/bfc
 run_test csp "chromium ${V_CHROMIUM:-?}, CSP and load failures" 60 node e2e/csp-chromium.mjs "$BASE"
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
+run_test webkit "webkitgtk ${V_WEBKIT:-?}" 150 node e2e/webkit.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
   --allow-net="127.0.0.1:$PORT,127.0.0.1:9" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
 run_test bun "bun ${V_BUN:-?}" 45 "$BIN/bun" e2e/runtime-smoke.mjs "$BASE"
