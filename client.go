@@ -44,7 +44,8 @@ type Client struct {
 	notes notifier // the client-wide callbacks, run in order off every lock
 
 	// hc carries calls and subscriptions when the URL is http(s):// (see
-	// http.go); nil for the WebSocket. hctx ends when Close begins.
+	// http.go); nil for the WebSocket. hctx ends when Close begins (also
+	// made for Options.RefreshAuth's ctx).
 	hc       *httpdriver.Client
 	hctx     context.Context
 	hcancel  context.CancelFunc
@@ -90,9 +91,16 @@ func NewClient(opts Options) (*Client, error) {
 		RequestTimeoutMs: ms(opts.RequestTimeout),
 		MaxQueued:        opts.MaxQueued,
 		Events:           opts.Logger != nil,
+		// Answered by refreshAuth, on its own goroutine.
+		RefreshAuth:           opts.RefreshAuth != nil,
+		AuthCloseCodes:        opts.RefreshAuthCloseCodes,
+		RefreshRetryMutations: opts.RefreshAuthRetryMutations,
 	}
 	if err := c.useHTTP(&cfg); err != nil {
 		return nil, err
+	}
+	if opts.RefreshAuth != nil && c.hctx == nil {
+		c.hctx, c.hcancel = context.WithCancel(context.Background())
 	}
 	c.chains()
 	c.timer = time.AfterFunc(time.Hour, c.onTimer)
@@ -284,6 +292,8 @@ func (c *Client) apply(e *effect) {
 		c.report(o.Err)
 	case core.OutRetry:
 		c.askRetry(o)
+	case core.OutRefreshAuth:
+		c.refreshAuth(o)
 	case core.OutNote:
 		c.logNote(o)
 	}

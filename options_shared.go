@@ -3,6 +3,7 @@ package trpcws
 import (
 	"errors"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/trpcws/trpcws/core"
@@ -62,6 +63,11 @@ func (o *Options) validate() error {
 		return errors.New("trpcws: Options.KeepAlive.Interval is negative")
 	case o.KeepAlive.PongTimeout < 0:
 		return errors.New("trpcws: Options.KeepAlive.PongTimeout is negative")
+	}
+	for _, code := range o.RefreshAuthCloseCodes {
+		if code < 1000 || code > 4999 {
+			return errors.New("trpcws: Options.RefreshAuthCloseCodes holds " + strconv.Itoa(code) + ", not a WebSocket close code (1000-4999)")
+		}
 	}
 	return nil
 }

@@ -45,8 +45,11 @@ type request struct {
 	started   bool       // the subscriber has seen "started"
 	// noResubscribe: ended with ErrNotResubscribed rather than sent again
 	noResubscribe bool
-	timeoutMs     int64 // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
-	heapAt        int   // 1 + its index in Client.timeouts, 0 when not there
+	// authRetried: sent again after an auth refresh (Config.RefreshAuth);
+	// UNAUTHORIZED once more goes to its caller.
+	authRetried bool
+	timeoutMs   int64 // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
+	heapAt      int   // 1 + its index in Client.timeouts, 0 when not there
 }
 
 // Client is the sans-I/O tRPC WebSocket client: a deterministic state
@@ -78,10 +81,11 @@ type Client struct {
 	retired *conn // connRetired: replaced by active in a move, still open
 
 	state     State
-	link      link     // connection wanted, and the retry loop
-	retryAt   timer    // retry loop: when to dial next
-	connectBy timer    // Config.ConnectTimeoutMs: c.next must be open by then
-	lazy      lazyDoor // lazy close
+	link      link      // connection wanted, and the retry loop
+	auth      authState // Config.RefreshAuth (auth.go)
+	retryAt   timer     // retry loop: when to dial next
+	connectBy timer     // Config.ConnectTimeoutMs: c.next must be open by then
+	lazy      lazyDoor  // lazy close
 	timeouts  reqTimers
 	stats     counters
 	closing   bool  // Close is waiting for in-flight requests

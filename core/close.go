@@ -19,6 +19,7 @@ func (c *Client) close(now int64) {
 	c.link.phase = linkIdle
 	c.link.pendingErr = nil
 	c.link.cause = nil
+	c.authReset()
 	c.connectBy.stop()
 	if c.retired != nil {
 		c.setPhase(c.retired, connDraining)

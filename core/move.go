@@ -169,7 +169,7 @@ func (c *Client) forgetStoppedOn(k *conn) {
 // may still have the old one (e.g. while stopping it), and the server
 // refuses a duplicate. The old incarnation keeps draining the sockets r
 // was stopped on under its wire id.
-func (c *Client) resend(now int64, r *request) {
+func (c *Client) resend(now int64, r *request) *request {
 	if r.WireID != r.callID {
 		delete(c.wire, r.WireID)
 	}
@@ -183,4 +183,5 @@ func (c *Client) resend(now int64, r *request) {
 	n.WireID = c.lastWire
 	c.track(n)
 	c.enqueue(now, n)
+	return n
 }

@@ -269,7 +269,7 @@ func (c *Client) transmit(dst []byte, sock SocketID) ([]byte, bool) {
 		}
 		return f, true
 	}
-	if k.phase == connActive && !c.closing && len(c.outgoing) > 0 {
+	if k.phase == connActive && !c.closing && len(c.outgoing) > 0 && !c.authHolds() {
 		n := len(dst)
 		f := c.flush(k, dst)
 		c.sent(f[n:])

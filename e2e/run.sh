@@ -16,7 +16,8 @@
 # webkit2gtk-driver and xvfb with apt-get when missing, the wasm with ./build.sh when missing) and never skips a runtime: one it
 # cannot install or start is a failure. Prints one PASS/FAIL line per runtime, then exactly
 # "N passed, M failed"; exits non-zero on any failure. Logs: artifacts/e2e-logs/,
-# screenshot: artifacts/chromium-demo.png.
+# screenshots: artifacts/chromium-demo.png, artifacts/webkit-demo.png; the versions it tested:
+# artifacts/e2e-versions.json, against which e2e/support-table.mjs checks the support tables.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -127,6 +128,18 @@ printf '%-13s %-25s %s\n' \
   bun "${V_BUN:-missing}" "npm bun $(pkgv "$E2E/node_modules/bun")" \
   workerd "${V_WORKERD:-missing}" "npm workerd $(pkgv "$E2E/node_modules/workerd")" \
   node "$(node --version)" "runs the test server and the browser drivers"
+# What this run tested, for the support tables (e2e/support-table.mjs checks README.md and docs/js.md).
+V_NODE=$(node --version | sed 's/^v//') V_NODE22=$("$NODE22" --version | sed 's/^v//') V_GO=$(go env GOVERSION | sed 's/^go//') \
+  V_WORKERD_NPM=$(pkgv "$E2E/node_modules/workerd") V_CHROMIUM=$V_CHROMIUM V_FIREFOX=$V_FIREFOX V_WEBKIT=$V_WEBKIT \
+  V_DENO=$V_DENO V_BUN=$V_BUN V_WRANGLER=$V_WRANGLER V_VITE=$V_VITE V_REACT=$V_REACT V_RQ=$V_RQ V_TRQ=$V_TRQ \
+  V_WEBPACK=$V_WEBPACK V_ESBUILD=$V_ESBUILD node -e '
+    const e = process.env;
+    const v = { chromium: e.V_CHROMIUM, firefox: e.V_FIREFOX, webkitgtk: e.V_WEBKIT, node: e.V_NODE, node22: e.V_NODE22,
+      deno: e.V_DENO, bun: e.V_BUN, workerd: e.V_WORKERD_NPM, wrangler: e.V_WRANGLER, go: e.V_GO, vite: e.V_VITE,
+      react: e.V_REACT, "react-query": e.V_RQ, "trpc-react-query": e.V_TRQ, webpack: e.V_WEBPACK, esbuild: e.V_ESBUILD };
+    for (const k in v) if (!v[k] || v[k] === "?") delete v[k];
+    require("fs").writeFileSync(process.argv[1], JSON.stringify(v, null, 2) + "\n");' "$ROOT/artifacts/e2e-versions.json" \
+  || die "writing artifacts/e2e-versions.json failed"
 echo "@trpc/client $V_CLIENT (in the tests), @trpc/server $V_SERVER (test server), trpcws $(pkgv "$E2E/node_modules/trpcws") (web/)"
 echo "bundlers: vite $V_VITE (React $V_REACT, @tanstack/react-query $V_RQ, @trpc/tanstack-react-query $V_TRQ with @trpc/client $(pkgv "$ROOT/examples/react-vite/node_modules/@trpc/client")), webpack $V_WEBPACK, esbuild $V_ESBUILD"
 echo
@@ -196,7 +209,7 @@ run_test bfcache "chromium ${V_CHROMIUM:-?}, back/forward cache" 90 node e2e/bfc
 run_test csp "chromium ${V_CHROMIUM:-?}, CSP and load failures" 60 node e2e/csp-chromium.mjs "$BASE"
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
-run_test webkit "webkitgtk ${V_WEBKIT:-?}" 150 node e2e/webkit.mjs "$BASE"
+WEBKIT_VERSION=$V_WEBKIT run_test webkit "webkitgtk ${V_WEBKIT:-?}" 150 node e2e/webkit.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
   --allow-net="127.0.0.1:$PORT,127.0.0.1:9" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
 run_test bun "bun ${V_BUN:-?}" 45 "$BIN/bun" e2e/runtime-smoke.mjs "$BASE"
@@ -208,6 +221,7 @@ run_test webpack "webpack $V_WEBPACK, chromium" 120 \
   bash -c 'bash e2e/bundlers/build.sh webpack && exec node e2e/bundlers/check.mjs webpack "$1"' _ "$BASE"
 run_test esbuild "esbuild $V_ESBUILD, chromium" 90 \
   bash -c 'bash e2e/bundlers/build.sh esbuild && exec node e2e/bundlers/check.mjs esbuild "$1"' _ "$BASE"
+run_test support-table "README.md, docs/js.md" 30 node e2e/support-table.mjs "$ROOT/artifacts/e2e-versions.json"
 
 echo
 echo "== e2e summary ($(($(date +%s) - START)) s)"

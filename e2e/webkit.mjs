@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { check, checkEqual, control, waitFor } from './lib/check.mjs';
+import { cspChecks, cspOrigin, POLICIES } from './lib/csp.mjs';
 import { DemoPage, watchPage } from './lib/demo-page.mjs';
+import { emulatedOffline, networkChecks } from './lib/network.mjs';
 import { AUTOMATION_GLOBAL, launchWebKit } from './lib/webkit.mjs';
 
 const base = process.argv[2];
@@ -30,11 +32,40 @@ async function noGlobalsLeft(page) {
   log('no globals left behind (import, start-up, close)');
 }
 
+// The load failures and early start of e2e/lib/csp.mjs. WebDriver shows no response headers:
+// the policy header is checked on the same URL fetched from here.
+async function csp(page) {
+  const origin = await cspOrigin(base);
+  const visit = async (csp, extra = '', during) => {
+    const url = origin.url(csp, extra);
+    const head = await fetch(url);
+    await head.arrayBuffer();
+    checkEqual(head.headers.get('content-security-policy'), csp ? POLICIES[csp] : null, 'the policy header the page is served with');
+    await page.goto(url);
+    const read = () => page.evaluate(() => window.__csp);
+    if (during) await during(read);
+    const g = await waitFor(async () => ((await read())?.done ? read() : null), 'the CSP page').catch(async (err) => {
+      throw new Error(`${err.message}; the page has ${JSON.stringify(await read())}`);
+    });
+    if (g.fatal) throw new Error(`page failed: ${g.fatal}`);
+    return g;
+  };
+  try {
+    // WebKit's words: "Refused to create a WebAssembly object because 'unsafe-eval' or 'wasm-unsafe-eval' is not …".
+    const seen = await cspChecks(visit, origin, /wasm-unsafe-eval/, log);
+    log(`WebKit's own words: ${seen.strict.init.slice(seen.strict.init.indexOf('(Refused'))}`);
+  } finally {
+    origin.close();
+  }
+}
+
 fs.rmSync(shot.replace(/\.png$/, '-failed.png'), { force: true });
 const wk = await launchWebKit();
 let code = 1;
 try {
   log(`WebKitGTK ${wk.version}; ${wk.userAgent}`);
+  // The browser driven is the installed package run.sh names (dpkg's libwebkit2gtk-4.1-0).
+  if (process.env.WEBKIT_VERSION) checkEqual(wk.version, process.env.WEBKIT_VERSION, 'the WebKitGTK version the session reports');
   await control(base, 'reset');
   const page = wk.page;
   const noPageErrors = watchPage(page, log);
@@ -44,11 +75,17 @@ try {
   await demo.connectionPanel();
   await demo.reconnect('webkit');
   await demo.restart('webkit');
+  await demo.silentSocket('webkit');
   fs.mkdirSync(path.dirname(shot), { recursive: true });
   await page.screenshot({ path: shot });
   log(`screenshot ${path.relative(process.cwd(), shot)}`);
   noPageErrors();
   await noGlobalsLeft(page);
+  await csp(page);
+  // Network awareness: WebDriver cannot take WebKit off the network, so offline/online are
+  // emulated in the page (navigator.onLine and the events), as visibilitychange is everywhere.
+  await control(base, 'reset');
+  await networkChecks(page, base, emulatedOffline(page), log);
   noPageErrors();
   code = 0;
 } catch (err) {
