@@ -266,3 +266,44 @@ func TestSuspendDuringMoveHandOff(t *testing.T) {
 		t.Errorf("max age of the new socket in %d ms, want 1000", d)
 	}
 }
+
+// Suspended while an auth refresh runs (the server closed with 4401): its
+// answer dials nothing; Resume dials once, with the fresh credentials, and
+// the subscription resumes after its last event. Suspended before the
+// answer and resumed first, the client waits for the answer to dial.
+func TestSuspendDuringAuthRefresh(t *testing.T) {
+	t.Parallel()
+	for _, answerFirst := range []bool{true, false} {
+		t.Run(fmt.Sprint("answerFirst=", answerFirst), func(t *testing.T) {
+			t.Parallel()
+			h, s1 := connected(t, authCfg())
+			ev := h.subscribe("events")
+			h.recv(s1, started(ev))
+			h.recv(s1, tracked(ev, "7", `7`))
+			h.lose(s1, 4401)
+			h.lastRefresh()
+			h.suspend()
+			if answerFirst {
+				h.refreshed(nil)
+				if got := h.dials(); len(got) != 1 {
+					t.Fatalf("dialled while suspended: %v", got)
+				}
+				h.resume()
+			} else {
+				h.resume()
+				if got := h.dials(); len(got) != 1 {
+					t.Fatalf("dialled before the refresh answered: %v", got)
+				}
+				h.refreshed(nil)
+			}
+			if got := h.dials(); len(got) != 2 {
+				t.Fatalf("dials %v, want one after the refresh", got)
+			}
+			if n := len(h.refreshes()); n != 1 {
+				t.Errorf("%d refreshes, want 1", n)
+			}
+			s2 := h.connect()
+			eq(t, "resumed", h.frames(s2), []string{subAfter(ev, "events", "7")})
+		})
+	}
+}
