@@ -73,7 +73,7 @@ func (c *Client) Wake() {
 }
 
 // Suspend closes the client's sockets at once, cleanly (close code 1000),
-// and keeps it off the network until Resume: the host is about to freeze
+// and keeps it off the network until Resume (or Wake, or SetOnline(true)): the host is about to freeze
 // the program. In a Go program compiled to WebAssembly for a browser, call
 // it from the window's "pagehide" event (an open WebSocket keeps a page out
 // of the back/forward cache) and Resume from "pageshow" when its persisted
@@ -85,8 +85,8 @@ func (c *Client) Wake() {
 // ones after their last event id, so nothing is lost or delivered twice
 // (one started with SubscribeOptions.NoResubscribe ends, as on a lost
 // socket); new calls wait, still bounded by their ctx, RequestTimeout and
-// MaxQueued; nothing is dialled (SetOnline, Wake and Reconnect included),
-// no retry delay runs and no attempt is counted. The state is StateIdle.
+// MaxQueued; nothing is dialled (Reconnect does nothing), no retry delay
+// runs and no attempt is counted. The state is StateIdle.
 //
 // Suspend and Resume never wait for the network. They may be called from
 // any goroutine and from inside any callback, and do nothing once Close has
@@ -102,11 +102,12 @@ func (c *Client) Suspend() {
 // Resume ends a Suspend: the client dials at once (unless it is lazy and
 // has nothing to do) and sends its subscriptions again once the socket is
 // open; a retry loop that was running goes on at the attempt it had
-// reached. On a client that is not suspended it is Wake.
+// reached (while SetOnline(false) holds, it waits for SetOnline(true)).
+// It is Wake, which also ends a suspension, as SetOnline(true) does.
 func (c *Client) Resume() {
 	c.do(func(now int64) {
 		if !c.closed {
-			c.core.Resume(now)
+			c.core.Wake(now) // Wake ends a suspension
 		}
 	})
 }

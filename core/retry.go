@@ -29,8 +29,8 @@ type link struct {
 	rejected bool
 	failures int  // attempts in a row that failed (Config.MaxAttempts)
 	offline  bool // the network is down (Offline): no attempt is spent
-	// suspended: Suspend was called and Resume not yet: no socket is
-	// dialled (see suspend.go).
+	// suspended: Suspend was called, and no Wake or Online since: no
+	// socket is dialled (see suspend.go).
 	suspended bool
 	cause     error // what the pending OutRetry asked about
 	// pendingErr is why the client reconnects while an older socket still
@@ -334,7 +334,7 @@ func (c *Client) Wake(now int64) {
 
 func (c *Client) wake(now int64) {
 	if c.link.suspended {
-		return // Resume dials
+		c.resume(now)
 	}
 	if c.link.phase == linkBackoff && !c.link.offline {
 		c.dialNow()

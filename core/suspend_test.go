@@ -13,9 +13,10 @@ func (h *harness) suspend() {
 	h.drain()
 }
 
+// resume is Wake, which ends a suspension.
 func (h *harness) resume() {
 	h.t.Helper()
-	h.c.Resume(h.now)
+	h.c.Wake(h.now)
 	h.drain()
 }
 
@@ -32,7 +33,7 @@ func TestSuspendResumeSubscription(t *testing.T) {
 	inFlight := h.query("q")
 	h.take()
 	h.suspend()
-	eq(t, "suspend", h.takeKinds(), []string{"closeSocket 1 1000", fmt.Sprintf("error %d closed: Client suspended before the server answered", inFlight), "state idle"})
+	eq(t, "suspend", h.takeKinds(), []string{"closeSocket 1 1000", fmt.Sprintf("error %d closed: WebSocket closed", inFlight), "state idle"})
 	var ce *ClosedError
 	if o := h.outcome(inFlight); !errors.As(o.Err, &ce) || ce.Code != CloseNormal || !errors.Is(o.Err, ErrConnectionClosed) {
 		t.Fatalf("query in flight: %v", o.Err)
@@ -61,25 +62,24 @@ func TestSuspendResumeSubscription(t *testing.T) {
 	eq(t, "states", h.states(), []string{"pending", "idle", "connecting", "pending"})
 }
 
-// While suspended nothing dials: not Online, Wake, Reconnect, nor a call;
-// a second Suspend does nothing, and Resume on a client that is not
-// suspended is Wake (with keep-alive: a PING).
+// While suspended nothing dials: not Reconnect, Offline, nor a call, nor
+// time; a second Suspend does nothing. Online ends the suspension as Wake
+// does; Wake on a client that is not suspended pings (keep-alive).
 func TestSuspendHoldsOffEveryDial(t *testing.T) {
 	t.Parallel()
-	h, s1 := connected(t, Config{KeepAlive: true, KeepAliveIntervalMs: 5000, PongTimeoutMs: 1000})
+	h, _ := connected(t, Config{KeepAlive: true, KeepAliveIntervalMs: 5000, PongTimeoutMs: 1000})
 	h.suspend()
 	h.suspend()
 	eq(t, "suspend twice", h.takeKinds(), []string{"closeSocket 1 1000", "state idle"})
-	h.c.Online(h.now)
-	h.c.Wake(h.now)
 	h.c.Reconnect(h.now)
 	h.c.Offline(h.now)
-	h.c.Online(h.now)
 	h.drain()
 	h.query("q")
 	h.advance(60_000)
 	eq(t, "while suspended", h.takeKinds(), nil)
-	h.resume()
+	h.c.Online(h.now)
+	h.drain()
+	eq(t, "online", h.takeKinds(), []string{"state connecting", "dial 2"})
 	h.open(2)
 	h.take()
 	if d := h.deadlineIn(); d != 5000 {
@@ -87,9 +87,28 @@ func TestSuspendHoldsOffEveryDial(t *testing.T) {
 	}
 	h.resume()
 	if got := h.takeFrames(2); len(got) == 0 || got[len(got)-1] != "PING" {
-		t.Errorf("Resume when not suspended: frames %q, want a PING (Wake)", got)
+		t.Errorf("Wake when not suspended: frames %q, want a PING", got)
 	}
-	_ = s1
+}
+
+// Suspended in a backoff while offline: Wake ends the suspension but the
+// retry loop waits for Online.
+func TestSuspendOfflineWaitsForOnline(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Config{})
+	h.subscribe("a")
+	h.lose(1, 0)
+	h.advance(0)
+	h.lose(2, 0) // a 2 s backoff
+	h.c.Offline(h.now)
+	h.suspend()
+	h.take()
+	h.resume()
+	h.advance(60_000)
+	eq(t, "woken while offline", h.takeKinds(), []string{"state connecting"})
+	h.c.Online(h.now)
+	h.drain()
+	eq(t, "online", h.takeKinds(), []string{"dial 3"})
 }
 
 // A retry loop suspended in its backoff resumes at the attempt it reached:
@@ -195,7 +214,7 @@ func TestSuspendAndClose(t *testing.T) {
 	h2.close()
 	eq(t, "close waits", h2.takeKinds(), nil)
 	h2.suspend()
-	eq(t, "suspend", h2.takeKinds(), []string{"closeSocket 1 1000", "error 1 closed: Client suspended before the server answered", "state idle", "closed"})
+	eq(t, "suspend", h2.takeKinds(), []string{"closeSocket 1 1000", "error 1 closed: WebSocket closed", "state idle", "closed"})
 	_ = q1
 }
 

@@ -141,7 +141,7 @@ export function watchNetwork(s, client) {
   win.addEventListener('online', tell(1));
   win.addEventListener('offline', tell(0));
   win.addEventListener('pagehide', tell(3));
-  win.addEventListener('pageshow', (e) => e.persisted && tell(4)());
+  win.addEventListener('pageshow', (e) => e.persisted && tell(2)());
   doc.addEventListener('visibilitychange', () => doc.visibilityState === 'visible' && tell(2)());
   if (globalThis.navigator?.onLine === false) network(s, 0);
 }
