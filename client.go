@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -95,6 +96,10 @@ func NewClient(opts Options) (*Client, error) {
 		RefreshAuth:           opts.RefreshAuth != nil,
 		AuthCloseCodes:        opts.RefreshAuthCloseCodes,
 		RefreshRetryMutations: opts.RefreshAuthRetryMutations,
+	}
+	if opts.MaxConnectionAge > 0 {
+		cfg.MaxConnectionAgeMs = ms(opts.MaxConnectionAge)
+		cfg.MaxAgeJitter = rand.Int64N
 	}
 	if err := c.useHTTP(&cfg); err != nil {
 		return nil, err

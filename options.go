@@ -87,6 +87,15 @@ type Options struct {
 	// socket and other calls are untouched, and a call's own ctx deadline
 	// still applies. Subscriptions have none. 0: no limit (the reference).
 	RequestTimeout time.Duration
+	// MaxConnectionAge moves to a new socket once the open one is this old,
+	// plus a random jitter of up to a tenth of it (so that many clients do
+	// not move at once): make-before-break, as for the server's reconnect
+	// request (subscriptions resume from their last event id on the new
+	// socket, calls in flight finish on the old one). A Lazy client with
+	// nothing in flight and no subscription closes its socket instead. For
+	// platforms and load balancers that end connections on a schedule. 0:
+	// no limit (the reference).
+	MaxConnectionAge time.Duration
 	// MaxQueued bounds the calls waiting for a connection (not yet sent):
 	// one more fails at once with ErrQueueFull. Calls made while a socket
 	// is open are never refused. 0: no bound (the reference).

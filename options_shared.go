@@ -55,6 +55,8 @@ func (o *Options) validate() error {
 		return errors.New("trpcws: Options.ConnectTimeout is negative")
 	case o.RequestTimeout < 0:
 		return errors.New("trpcws: Options.RequestTimeout is negative")
+	case o.MaxConnectionAge < 0:
+		return errors.New("trpcws: Options.MaxConnectionAge is negative")
 	case o.MaxQueued < 0:
 		return errors.New("trpcws: Options.MaxQueued is negative")
 	case o.Lazy.CloseAfter < 0:
@@ -82,9 +84,10 @@ func ms(d time.Duration) int64 {
 }
 
 // checkURL returns a *URLError when raw can never be dialled as a
-// WebSocket: it does not parse, its scheme is not ws, wss (or http, https,
-// which a WebSocket dial takes as ws, wss) or it has no host. option names
-// where raw came from. The core does not retry such a URL.
+// WebSocket: it does not parse, or core.URLReason rejects its scheme (ws,
+// wss, or http, https, which a WebSocket dial takes as ws, wss) or its
+// missing host. option names where raw came from. The core does not retry
+// such a URL.
 func checkURL(option, raw string) error {
 	bad := func(reason string) error { return &core.URLError{Option: option, URL: raw, Reason: reason} }
 	u, err := url.Parse(raw)
@@ -94,12 +97,10 @@ func checkURL(option, raw string) error {
 		return bad(ue.Err.Error())
 	case err != nil:
 		return bad(err.Error())
-	case u.Scheme == "":
-		return bad("no scheme: want ws:// or wss://")
-	case u.Scheme != "ws" && u.Scheme != "wss" && u.Scheme != "http" && u.Scheme != "https":
-		return bad("scheme " + u.Scheme + ": want ws:// or wss://")
-	case u.Host == "":
-		return bad("no host")
+	}
+	// net/url lower-cases the scheme.
+	if reason := core.URLReason(u.Scheme, u.Host); reason != "" {
+		return bad(reason)
 	}
 	return nil
 }

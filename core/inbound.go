@@ -74,7 +74,7 @@ func (c *Client) handleResponse(resp *Response, k *conn) {
 	if r == nil {
 		// A subscription re-sent under a new id may still drain old sockets
 		// under its earlier one.
-		r = c.draining[resp.ID]
+		r = c.draining.get(resp.ID)
 	}
 	if r == nil || r.state != reqPending {
 		return

@@ -76,7 +76,7 @@ func (c *Client) resume(now int64) {
 	case !c.link.wanted:
 	case c.link.phase == linkBackoff:
 		c.setState(StateConnecting, nil)
-	case !c.cfg.Lazy || len(c.reqs) > 0:
+	case !c.cfg.Lazy || len(c.reqs.ids) > 0:
 		c.open(now)
 	}
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { launchChromium } from './lib/chromium.mjs';
 import { control } from './lib/check.mjs';
 import { watchPage } from './lib/demo-page.mjs';
-import { networkChecks } from './lib/network.mjs';
+import { networkChecks, resumeSilentSocket } from './lib/network.mjs';
 
 const base = process.argv[2];
 const t0 = Date.now();
@@ -21,6 +21,7 @@ try {
   const page = context.pages()[0] ?? await context.newPage();
   const noPageErrors = watchPage(page, log);
   await networkChecks(page, base, (offline) => context.setOffline(offline), log);
+  await resumeSilentSocket(page, base, log);
   noPageErrors();
   log('ok');
   code = 0;

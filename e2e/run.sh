@@ -8,7 +8,9 @@
 # examples/wrangler in workerd (e2e/wrangler.sh), Chromium with a CSP and a missing module
 # (e2e/csp-chromium.mjs); the Go API
 # compiled with GOOS=js GOARCH=wasm in a Chromium page (examples/gowasm); the package bundled
-# by Vite 8 (examples/react-vite, React Query), webpack 5 and esbuild, each page in Chromium.
+# by Vite 8 (examples/react-vite, React Query), webpack 5 and esbuild, each page in Chromium;
+# the Next.js 16 App Router app examples/nextjs, `next build` + `next start`, its server rendering
+# (no socket, no global) and the page in Chromium (e2e/nextjs.mjs).
 #
 #   bash e2e/run.sh          (make test-e2e; part of make test)
 #
@@ -91,7 +93,8 @@ tgz=$(cd web && npm pack --pack-destination "$TMP" --silent 2> "$LOGS/npm-pack.l
 # install-links), so npm ci there needs the wasm built; the copy is refreshed on every run.
 npm_ci examples/react-vite
 npm_ci e2e/bundlers
-for d in e2e examples/react-vite e2e/bundlers; do
+npm_ci examples/nextjs
+for d in e2e examples/react-vite e2e/bundlers examples/nextjs; do
   rm -rf "$d/node_modules/trpcws" && mkdir -p "$d/node_modules/trpcws" \
     && tar -xzf "$TMP/$tgz" -C "$d/node_modules/trpcws" --strip-components=1 \
     || die "unpacking $tgz into $d failed"
@@ -116,6 +119,7 @@ V_VITE=$(pkgv "$ROOT/examples/react-vite/node_modules/vite")
 V_REACT=$(pkgv "$ROOT/examples/react-vite/node_modules/react")
 V_RQ=$(pkgv "$ROOT/examples/react-vite/node_modules/@tanstack/react-query")
 V_TRQ=$(pkgv "$ROOT/examples/react-vite/node_modules/@trpc/tanstack-react-query")
+V_NEXT=$(pkgv "$ROOT/examples/nextjs/node_modules/next")
 V_WEBPACK=$(pkgv "$E2E/bundlers/node_modules/webpack")
 V_ESBUILD=$(pkgv "$E2E/bundlers/node_modules/esbuild")
 echo
@@ -132,16 +136,17 @@ printf '%-13s %-25s %s\n' \
 V_NODE=$(node --version | sed 's/^v//') V_NODE22=$("$NODE22" --version | sed 's/^v//') V_GO=$(go env GOVERSION | sed 's/^go//') \
   V_WORKERD_NPM=$(pkgv "$E2E/node_modules/workerd") V_CHROMIUM=$V_CHROMIUM V_FIREFOX=$V_FIREFOX V_WEBKIT=$V_WEBKIT \
   V_DENO=$V_DENO V_BUN=$V_BUN V_WRANGLER=$V_WRANGLER V_VITE=$V_VITE V_REACT=$V_REACT V_RQ=$V_RQ V_TRQ=$V_TRQ \
-  V_WEBPACK=$V_WEBPACK V_ESBUILD=$V_ESBUILD node -e '
+  V_WEBPACK=$V_WEBPACK V_ESBUILD=$V_ESBUILD V_NEXT=$V_NEXT node -e '
     const e = process.env;
     const v = { chromium: e.V_CHROMIUM, firefox: e.V_FIREFOX, webkitgtk: e.V_WEBKIT, node: e.V_NODE, node22: e.V_NODE22,
       deno: e.V_DENO, bun: e.V_BUN, workerd: e.V_WORKERD_NPM, wrangler: e.V_WRANGLER, go: e.V_GO, vite: e.V_VITE,
-      react: e.V_REACT, "react-query": e.V_RQ, "trpc-react-query": e.V_TRQ, webpack: e.V_WEBPACK, esbuild: e.V_ESBUILD };
+      react: e.V_REACT, "react-query": e.V_RQ, "trpc-react-query": e.V_TRQ, webpack: e.V_WEBPACK, esbuild: e.V_ESBUILD, next: e.V_NEXT };
     for (const k in v) if (!v[k] || v[k] === "?") delete v[k];
     require("fs").writeFileSync(process.argv[1], JSON.stringify(v, null, 2) + "\n");' "$ROOT/artifacts/e2e-versions.json" \
   || die "writing artifacts/e2e-versions.json failed"
 echo "@trpc/client $V_CLIENT (in the tests), @trpc/server $V_SERVER (test server), trpcws $(pkgv "$E2E/node_modules/trpcws") (web/)"
 echo "bundlers: vite $V_VITE (React $V_REACT, @tanstack/react-query $V_RQ, @trpc/tanstack-react-query $V_TRQ with @trpc/client $(pkgv "$ROOT/examples/react-vite/node_modules/@trpc/client")), webpack $V_WEBPACK, esbuild $V_ESBUILD"
+echo "next.js: next $V_NEXT (React $(pkgv "$ROOT/examples/nextjs/node_modules/react"), @tanstack/react-query $(pkgv "$ROOT/examples/nextjs/node_modules/@tanstack/react-query"), @trpc/client $(pkgv "$ROOT/examples/nextjs/node_modules/@trpc/client")), next build and next start on Node $("$NODE22" --version)"
 echo
 
 # ------------------------------------------------------------------ test server
@@ -209,7 +214,7 @@ run_test bfcache "chromium ${V_CHROMIUM:-?}, back/forward cache" 90 node e2e/bfc
 run_test csp "chromium ${V_CHROMIUM:-?}, CSP and load failures" 60 node e2e/csp-chromium.mjs "$BASE"
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
-WEBKIT_VERSION=$V_WEBKIT run_test webkit "webkitgtk ${V_WEBKIT:-?}" 150 node e2e/webkit.mjs "$BASE"
+WEBKIT_VERSION=$V_WEBKIT run_test webkit "webkitgtk ${V_WEBKIT:-?}" 200 node e2e/webkit.mjs "$BASE"
 run_test deno "deno ${V_DENO:-?}" 45 "$BIN/deno" run --no-prompt --import-map=e2e/deno-import-map.json \
   --allow-net="127.0.0.1:$PORT,127.0.0.1:9" --allow-read=web/trpcws.wasm e2e/runtime-smoke.mjs "$BASE"
 run_test bun "bun ${V_BUN:-?}" 45 "$BIN/bun" e2e/runtime-smoke.mjs "$BASE"
@@ -221,6 +226,7 @@ run_test webpack "webpack $V_WEBPACK, chromium" 120 \
   bash -c 'bash e2e/bundlers/build.sh webpack && exec node e2e/bundlers/check.mjs webpack "$1"' _ "$BASE"
 run_test esbuild "esbuild $V_ESBUILD, chromium" 90 \
   bash -c 'bash e2e/bundlers/build.sh esbuild && exec node e2e/bundlers/check.mjs esbuild "$1"' _ "$BASE"
+run_test nextjs "next $V_NEXT build+start, chromium" 300 node e2e/nextjs.mjs "$BASE" "$NODE22"
 run_test support-table "README.md, docs/js.md" 30 node e2e/support-table.mjs "$ROOT/artifacts/e2e-versions.json"
 
 echo

@@ -29,6 +29,7 @@ const TABLES = {
     Vite: ['vite'],
     webpack: ['webpack'],
     esbuild: ['esbuild'],
+    'Next.js': ['next'],
   },
   'docs/js.md': {
     Chromium: ['chromium'],
@@ -42,6 +43,7 @@ const TABLES = {
     'Vite 8 + React 19': ['vite', 'react', 'react-query', 'trpc-react-query'],
     'webpack 5': ['webpack'],
     esbuild: ['esbuild'],
+    'Next.js 16': ['next'],
   },
 };
 const VERSION = /\d+\.\d+(?:\.\d+)*(?:[a-z]+\d*)?/g;

@@ -8,14 +8,14 @@ import path from 'node:path';
 import { check, checkEqual, control, waitFor } from './lib/check.mjs';
 import { cspChecks, cspOrigin, POLICIES } from './lib/csp.mjs';
 import { DemoPage, watchPage } from './lib/demo-page.mjs';
-import { emulatedOffline, networkChecks } from './lib/network.mjs';
+import { emulatedOffline, networkChecks, resumeSilentSocket } from './lib/network.mjs';
 import { AUTOMATION_GLOBAL, launchWebKit } from './lib/webkit.mjs';
 
 const base = process.argv[2];
 const shot = path.resolve(import.meta.dirname, '../artifacts/webkit-demo.png');
 const t0 = Date.now();
 const log = (s) => console.log(`[webkit +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
-setTimeout(() => { console.error('[webkit] overall timeout (120 s)'); process.exit(1); }, 120000).unref();
+setTimeout(() => { console.error('[webkit] overall timeout (180 s)'); process.exit(1); }, 180000).unref();
 
 // Importing the package and starting the module define nothing on globalThis (e2e/pages/globals.html).
 async function noGlobalsLeft(page) {
@@ -86,6 +86,7 @@ try {
   // emulated in the page (navigator.onLine and the events), as visibilitychange is everywhere.
   await control(base, 'reset');
   await networkChecks(page, base, emulatedOffline(page), log);
+  await resumeSilentSocket(page, base, log);
   noPageErrors();
   code = 0;
 } catch (err) {

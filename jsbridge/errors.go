@@ -31,62 +31,70 @@ func (e bridgeError) Error() string { return string(e) }
 //	{"t":"timeout","what":"request"|"connect","ms":5000,"message":"..."}
 //	{"t":"gaveUp","attempts":3,"message":"...","cause":<error>|null}
 //	{"t":"queueFull","message":"..."}
+//	{"t":"notResubscribed","message":"..."}
 //	{"t":"go","message":"..."}
 func appendError(dst []byte, err error, depth int) []byte {
 	if err == nil || depth > 8 {
-		return put(dst, "null")
+		return append(dst, "null"...)
 	}
 	switch e := err.(type) {
 	case *core.TRPCError:
 		if e.Raw != nil {
-			dst = put(dst, `{"t":"trpc","error":`)
+			dst = append(dst, `{"t":"trpc","error":`...)
 			dst = append(dst, e.Raw...)
 			return append(dst, '}')
 		}
-		dst = put(dst, `{"t":"trpc","error":{"message":`)
+		dst = append(dst, `{"t":"trpc","error":{"message":`...)
 		dst = appendJSONString(dst, e.Message)
-		dst = put(dst, `,"code":`)
+		dst = append(dst, `,"code":`...)
 		dst = appendNumber(dst, int64(e.JSONRPCCode))
-		dst = put(dst, `,"data":{"code":`)
+		dst = append(dst, `,"data":{"code":`...)
 		dst = appendJSONString(dst, e.Code)
-		return put(dst, "}}}")
+		return append(dst, "}}}"...)
 	case *core.ClosedError:
-		dst = put(dst, `{"t":"closed","message":`)
+		dst = append(dst, `{"t":"closed","message":`...)
 		dst = appendJSONString(dst, e.Message)
-		dst = put(dst, `,"code":`)
+		dst = append(dst, `,"code":`...)
 		dst = appendNumber(dst, int64(e.Code))
-		dst = put(dst, `,"cause":`)
+		dst = append(dst, `,"cause":`...)
 		dst = appendError(dst, e.Cause, depth+1)
 		return append(dst, '}')
+	case *core.URLError:
+		if e.Cause != nil {
+			// JavaScript's own TypeError says it.
+			return appendError(dst, e.Cause, depth)
+		}
 	case *jsCause:
-		dst = put(dst, `{"t":"js","h":`)
+		dst = append(dst, `{"t":"js","h":`...)
 		dst = appendNumber(dst, e.handle)
 		return append(dst, '}')
 	case *core.TimeoutError:
-		dst = put(dst, `{"t":"timeout","what":`)
+		dst = append(dst, `{"t":"timeout","what":`...)
 		dst = appendJSONString(dst, e.What)
-		dst = put(dst, `,"ms":`)
+		dst = append(dst, `,"ms":`...)
 		dst = appendNumber(dst, e.Ms)
-		dst = put(dst, `,"message":`)
+		dst = append(dst, `,"message":`...)
 		dst = appendJSONString(dst, e.Error())
 		return append(dst, '}')
 	case *core.GaveUpError:
 		// The message leaves the cause out: a JavaScript cause is only a
 		// handle here, and JavaScript appends the text of the real one.
-		dst = put(dst, `{"t":"gaveUp","attempts":`)
+		dst = append(dst, `{"t":"gaveUp","attempts":`...)
 		dst = appendNumber(dst, int64(e.Attempts))
-		dst = put(dst, `,"message":`)
+		dst = append(dst, `,"message":`...)
 		dst = appendJSONString(dst, (&core.GaveUpError{Attempts: e.Attempts}).Error())
-		dst = put(dst, `,"cause":`)
+		dst = append(dst, `,"cause":`...)
 		dst = appendError(dst, e.Cause, depth+1)
 		return append(dst, '}')
 	}
-	if errors.Is(err, core.ErrQueueFull) {
-		dst = put(dst, `{"t":"queueFull","message":`)
-		dst = appendJSONString(dst, err.Error())
-		return append(dst, '}')
+	switch {
+	case errors.Is(err, core.ErrQueueFull):
+		dst = append(dst, `{"t":"queueFull","message":`...)
+	case errors.Is(err, core.ErrNotResubscribed):
+		dst = append(dst, `{"t":"notResubscribed","message":`...)
+	default:
+		dst = append(dst, `{"t":"go","message":`...)
 	}
-	dst = put(dst, `{"t":"go","message":`)
 	dst = appendJSONString(dst, err.Error())
 	return append(dst, '}')
 }
@@ -106,9 +114,3 @@ func panicMessage(r any) (msg string) {
 	}
 	return "trpcws: panic"
 }
-
-// put appends s. Not inlined (issue #25): append's growth path inlined at
-// appendError's 18 literal appends cost about 2 KB of the module.
-//
-//go:noinline
-func put(dst []byte, s string) []byte { return append(dst, s...) }

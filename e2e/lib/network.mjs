@@ -7,6 +7,7 @@
 //      and back online reconnects at once, long before the 30 s are over.
 //   3. the same backoff, then the page is hidden and shown again (visibilitychange, emulated:
 //      headless browsers keep every tab visible): the client reconnects at once.
+// and resumeSilentSocket: a page shown again whose socket went silent meanwhile.
 // "At once" is checked generously (under 5 s, against a 30 s backoff): no tight timing.
 import { check, checkEqual, control, waitFor } from './check.mjs';
 
@@ -93,19 +94,11 @@ export async function networkChecks(page, base, setOffline, log) {
   log(`30 s backoff pending, offline → online: reconnected ${open2.at - online2.at} ms after the online event (${open2.at - backoff.at} ms into the backoff)`);
 
   ({ from, backoff } = await backoffPending('visible'));
-  // Headless Chromium (and WebKit under Xvfb) keeps a tab 'visible' whatever else is in front, so the change is emulated
-  // the way a browser reports it: document.visibilityState changes, then visibilitychange fires
-  // on the document (the client's own listener reads visibilityState).
-  const setVisibility = (state) => page.evaluate((state) => {
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => state === 'hidden' });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, state);
-  await setVisibility('hidden');
+  await setVisibility(page, 'hidden');
   await sleep(300);
   n = await net();
   check(n.stats.state === 'connecting' && opens(n, from).length === 0, `hidden: no reconnect while hidden (${JSON.stringify(n.stats)})`);
-  await setVisibility('visible');
+  await setVisibility(page, 'visible');
   n = await until('the client to reconnect when the page is visible again', (n) => n.stats.state === 'pending' && opens(n, from).length === 1, 20000);
   const visible = n.marks.filter((m) => m.type === 'visibility:visible').at(-1);
   const open3 = opens(n, from)[0];
@@ -115,6 +108,62 @@ export async function networkChecks(page, base, setOffline, log) {
   checkEqual(await page.evaluate(() => window.__net.echo('after visible')), 'after visible', 'echo after the page is visible again');
   checkEqual((await net()).stats.socketsOpened, 4, 'sockets opened (start, online, online after backoff, visible)');
 
+  await page.evaluate(() => window.__net.client.close());
+}
+
+// Headless Chromium (and WebKit under Xvfb) keeps a tab 'visible' whatever else is in front, so
+// the change is emulated the way a browser reports it: document.visibilityState changes, then
+// visibilitychange fires on the document (the client's own listener reads visibilityState).
+function setVisibility(page, state) {
+  return page.evaluate((state) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => state === 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+}
+
+/**
+ * A tab suspended with its socket gone silent, then shown again (iOS Safari, trpc#4078: no close
+ * event, nothing arrives). The client has keepAlive with a 60 s interval and a 3 s pong timeout;
+ * the server stops answering PING (/control/set?noPong=1) while the page is hidden. Shown again,
+ * the client must PING at once (not after the 60 s interval), give the silent socket up when no
+ * PONG comes, and connect a new one by itself.
+ */
+export async function resumeSilentSocket(page, base, log) {
+  await page.goto(`${base}/e2e/pages/network.html?keepAlive=60000,3000`);
+  await waitFor(() => page.evaluate(() => !!window.__net), 'the network page\'s window.__net');
+  const net = () => page.evaluate(() => {
+    const n = window.__net;
+    return n && { ready: n.ready, fatal: n.fatal, events: n.events, stats: n.client ? n.client.stats() : null };
+  });
+  const until = (what, pred, timeoutMs = 10000) => waitFor(async () => {
+    const n = await net();
+    if (n?.fatal) throw new Error(`page: ${n.fatal}`);
+    return n && pred(n) ? n : null;
+  }, what, timeoutMs);
+  const n0 = await until('the page to connect', (n) => n.ready && n.stats?.state === 'pending', 20000);
+  const from = n0.events.length;
+  const server0 = await control(base, 'stats');
+  await control(base, 'set?noPong=1');
+  let n;
+  let shownAt;
+  try {
+    await setVisibility(page, 'hidden');
+    await sleep(300);
+    shownAt = await page.evaluate(() => Date.now());
+    await setVisibility(page, 'visible');
+    n = await until('a new socket after the silent one is given up', (n) => n.events.slice(from).some((e) => e.type === 'open'), 20000);
+  } finally {
+    await control(base, 'set?noPong=0');
+  }
+  const closed = n.events.slice(from).find((e) => e.type === 'close');
+  const opened = n.events.slice(from).find((e) => e.type === 'open');
+  check(closed && /no PONG/.test(closed.error ?? ''), `the silent socket closed for want of a PONG (events ${JSON.stringify(n.events.slice(from))})`);
+  checkEqual((await control(base, 'stats')).pongsSent, server0.pongsSent, 'PONGs the server sent while silent');
+  check(opened.at - shownAt < 3000 + AT_ONCE_MS, `a new socket soon after the page was shown (shown ${shownAt}, open ${opened.at}; keepAlive interval 60 s)`);
+  await until('connected again', (n) => n.stats.state === 'pending');
+  checkEqual(await page.evaluate(() => window.__net.echo('after resume')), 'after resume', 'echo after the resume');
+  log(`resumed with a silent socket: ${closed.error} after ${closed.at - shownAt} ms; new socket open ${opened.at - shownAt} ms after the page was shown`);
   await page.evaluate(() => window.__net.client.close());
 }
 
