@@ -2,10 +2,9 @@ package trpcws
 
 import (
 	"errors"
-	"net/url"
 	"time"
 
-	"github.com/trpcws/trpcws/core"
+	"github.com/trpcws/trpcws/wsdriver"
 )
 
 // What the options of both platforms (options.go natively, options_js.go
@@ -39,7 +38,7 @@ type KeepAliveOptions struct {
 // validate checks the options NewClient cannot fix.
 func (o *Options) validate() error {
 	if o.URL != "" && o.URLFunc == nil && !isHTTP(o.URL) {
-		if err := checkURL("Options.URL", o.URL); err != nil {
+		if err := wsdriver.CheckURL("Options.URL", o.URL); err != nil {
 			return err
 		}
 	}
@@ -73,27 +72,4 @@ func ms(d time.Duration) int64 {
 		return 0
 	}
 	return int64((d + time.Millisecond - 1) / time.Millisecond)
-}
-
-// checkURL returns a *URLError when raw can never be dialled as a
-// WebSocket: it does not parse, its scheme is not ws, wss (or http, https,
-// which a WebSocket dial takes as ws, wss) or it has no host. option names
-// where raw came from. The core does not retry such a URL.
-func checkURL(option, raw string) error {
-	bad := func(reason string) error { return &core.URLError{Option: option, URL: raw, Reason: reason} }
-	u, err := url.Parse(raw)
-	var ue *url.Error
-	switch {
-	case errors.As(err, &ue):
-		return bad(ue.Err.Error())
-	case err != nil:
-		return bad(err.Error())
-	case u.Scheme == "":
-		return bad("no scheme: want ws:// or wss://")
-	case u.Scheme != "ws" && u.Scheme != "wss" && u.Scheme != "http" && u.Scheme != "https":
-		return bad("scheme " + u.Scheme + ": want ws:// or wss://")
-	case u.Host == "":
-		return bad("no host")
-	}
-	return nil
 }
