@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -34,7 +35,8 @@ type Client struct {
 	notes notifier // the client-wide callbacks, run in order off every lock
 
 	// hc carries calls and subscriptions when the URL is http(s):// (see
-	// http.go); nil for the WebSocket. hctx ends when Close begins.
+	// http.go); nil for the WebSocket. hctx ends when Close begins (also
+	// made for Options.RefreshAuth's ctx).
 	hc       *httpdriver.Client
 	hctx     context.Context
 	hcancel  context.CancelFunc
@@ -68,9 +70,20 @@ func NewClient(opts Options) (*Client, error) {
 		RequestTimeoutMs: ms(opts.RequestTimeout),
 		MaxQueued:        opts.MaxQueued,
 		Events:           opts.Logger != nil,
+		// Answered by refreshAuth, on its own goroutine.
+		RefreshAuth:           opts.RefreshAuth != nil,
+		AuthCloseCodes:        opts.RefreshAuthCloseCodes,
+		RefreshRetryMutations: opts.RefreshAuthRetryMutations,
+	}
+	if opts.MaxConnectionAge > 0 {
+		cfg.MaxConnectionAgeMs = ms(opts.MaxConnectionAge)
+		cfg.MaxAgeJitter = rand.Int64N
 	}
 	if err := c.useHTTP(&cfg); err != nil {
 		return nil, err
+	}
+	if opts.RefreshAuth != nil && c.hctx == nil {
+		c.hctx, c.hcancel = context.WithCancel(context.Background())
 	}
 	c.chains()
 	c.ws = wsdriver.New(c.wsOptions(cfg))

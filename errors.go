@@ -106,6 +106,7 @@ type GaveUpError = core.GaveUpError
 //	Option string // where the URL came from: "Options.URL" or "Options.URLFunc"
 //	URL    string // the URL as given
 //	Reason string // what is wrong with it
+//	Cause  error  // in the JavaScript module only: the TypeError that says it
 type URLError = core.URLError
 
 // ErrQueueFull fails a call made while Options.MaxQueued calls already wait

@@ -387,11 +387,13 @@ func TestCloseWhileConnectingFailsQueuedCalls(t *testing.T) {
 	}
 }
 
-// The slow query outlasts any wait for the loaded shared server (seen under
-// make test: the stats took 10 s to show it, by which a 10 s query had ended).
+// The test has a server of its own: the shared server's stats hold every
+// frame of every test, and under make test polling them took longer than
+// the waits (seen as "context deadline exceeded" on /control/stats).
 func TestCloseDeadlineAbortsInFlight(t *testing.T) {
 	t.Parallel()
-	c := newClient(t, trpcws.Options{})
+	srv := testserver.Start(t, testserver.Options{})
+	c := newClient(t, trpcws.Options{URL: srv.URL})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	errc := make(chan error, 1)
@@ -399,7 +401,7 @@ func TestCloseDeadlineAbortsInFlight(t *testing.T) {
 		_, err := c.Query(ctx, "slow", map[string]any{"ms": 60000, "value": "abort-in-flight"})
 		errc <- err
 	}()
-	shared.WaitFor(t, "the slow query", 30*time.Second, func(st testserver.Stats) bool {
+	srv.WaitFor(t, "the slow query", 30*time.Second, func(st testserver.Stats) bool {
 		return slices.ContainsFunc(st.FramesIn, func(f string) bool { return strings.Contains(f, "abort-in-flight") })
 	})
 	short, cancelShort := context.WithTimeout(ctx, 100*time.Millisecond)

@@ -54,6 +54,32 @@ type Options struct {
 	// Retry limits reconnecting; the zero value retries forever.
 	Retry RetryOptions
 
+	// RefreshAuth, when set, renews credentials the server refused: it is
+	// called when a call fails with tRPC code UNAUTHORIZED, when the server
+	// closes the socket with a code of RefreshAuthCloseCodes, or when it
+	// rejects the connection params with UNAUTHORIZED. Once it returns nil
+	// the client opens a new socket (ConnectionParamsFunc is called again:
+	// have it return the fresh token) and moves to it make-before-break
+	// (subscriptions resume after their last event id; calls in flight on
+	// the old socket finish there), and retries there, once, the queries
+	// and subscriptions that failed with UNAUTHORIZED. Concurrent failures
+	// share one call. An error fails the calls that waited with an
+	// *AuthRefreshError (also passed to OnError); when the refresh stood for
+	// a connection attempt (the socket was closed) it counts as a failed
+	// attempt (Retry.MaxAttempts), with the retry delay before the next.
+	// It runs on its own goroutine, outside the client's lock, and may call
+	// the client; ctx ends when Close begins. A panic is a failed refresh.
+	// Nil: refusals reach the callers, as in the reference.
+	RefreshAuth func(ctx context.Context, reason AuthReason) error
+	// RefreshAuthCloseCodes are the close codes that start RefreshAuth; nil
+	// means DefaultAuthCloseCodes (4401, 4403, 1008), an empty slice none.
+	RefreshAuthCloseCodes []int
+	// RefreshAuthRetryMutations also retries, after RefreshAuth, a mutation
+	// that failed with UNAUTHORIZED (set it when the server checks auth
+	// before a mutation runs). Off: such a mutation's error goes to its
+	// caller, though it still starts the refresh.
+	RefreshAuthRetryMutations bool
+
 	// ConnectTimeout abandons a connection attempt that has not opened
 	// (and resolved its connection params) within this time; it counts as
 	// a failed attempt. 0: no limit (the reference).
@@ -63,6 +89,15 @@ type Options struct {
 	// socket and other calls are untouched, and a call's own ctx deadline
 	// still applies. Subscriptions have none. 0: no limit (the reference).
 	RequestTimeout time.Duration
+	// MaxConnectionAge moves to a new socket once the open one is this old,
+	// plus a random jitter of up to a tenth of it (so that many clients do
+	// not move at once): make-before-break, as for the server's reconnect
+	// request (subscriptions resume from their last event id on the new
+	// socket, calls in flight finish on the old one). A Lazy client with
+	// nothing in flight and no subscription closes its socket instead. For
+	// platforms and load balancers that end connections on a schedule. 0:
+	// no limit (the reference).
+	MaxConnectionAge time.Duration
 	// MaxQueued bounds the calls waiting for a connection (not yet sent):
 	// one more fails at once with ErrQueueFull. Calls made while a socket
 	// is open are never refused. 0: no bound (the reference).

@@ -2,6 +2,7 @@ package trpcws
 
 import (
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/trpcws/trpcws/wsdriver"
@@ -53,6 +54,8 @@ func (o *Options) validate() error {
 		return errors.New("trpcws: Options.ConnectTimeout is negative")
 	case o.RequestTimeout < 0:
 		return errors.New("trpcws: Options.RequestTimeout is negative")
+	case o.MaxConnectionAge < 0:
+		return errors.New("trpcws: Options.MaxConnectionAge is negative")
 	case o.MaxQueued < 0:
 		return errors.New("trpcws: Options.MaxQueued is negative")
 	case o.Lazy.CloseAfter < 0:
@@ -61,6 +64,11 @@ func (o *Options) validate() error {
 		return errors.New("trpcws: Options.KeepAlive.Interval is negative")
 	case o.KeepAlive.PongTimeout < 0:
 		return errors.New("trpcws: Options.KeepAlive.PongTimeout is negative")
+	}
+	for _, code := range o.RefreshAuthCloseCodes {
+		if code < 1000 || code > 4999 {
+			return errors.New("trpcws: Options.RefreshAuthCloseCodes holds " + strconv.Itoa(code) + ", not a WebSocket close code (1000-4999)")
+		}
 	}
 	return nil
 }

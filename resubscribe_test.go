@@ -136,6 +136,11 @@ func TestServerEndedSubscriptionNotResent(t *testing.T) {
 		t.Fatalf("Err=%v complete=%d data=%d", sub.Err(), r.complete, len(r.data))
 	}
 	srv.CloseAll(t, 4000)
+	// A query sent before the client saw the close would fail with it, as
+	// in the reference: ask once the client is on its new socket.
+	srv.WaitFor(t, "the reconnect", 10*time.Second, func(st testserver.Stats) bool {
+		return st.TotalConnections == 2 && st.Connections == 1
+	})
 	if _, err := c.Query(ctx, "echo", 1); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,9 @@ package trpcws_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -105,5 +107,33 @@ func TestErrorPrefixOnce(t *testing.T) {
 	var g *trpcws.GaveUpError
 	if !errors.As(err, &g) || strings.Count(err.Error(), "trpcws:") != 1 || !strings.Contains(err.Error(), "Initialization error") {
 		t.Errorf("Query on a closed port: %v, want one trpcws: prefix", err)
+	}
+}
+
+// The URL rule is the one web/lib/url.js applies: every row of
+// testdata/websocket-urls.json gets the same reason from both drivers.
+func TestURLRuleSharedWithJavaScript(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("testdata/websocket-urls.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table struct {
+		Cases []struct{ URL, Reason string }
+	}
+	if err := json.Unmarshal(raw, &table); err != nil || len(table.Cases) == 0 {
+		t.Fatalf("testdata/websocket-urls.json: %v (%d cases)", err, len(table.Cases))
+	}
+	for _, tc := range table.Cases {
+		c, err := trpcws.NewClient(trpcws.Options{URL: tc.URL, Lazy: trpcws.LazyOptions{Enabled: true}})
+		var ue *trpcws.URLError
+		switch {
+		case tc.Reason == "" && err != nil:
+			t.Errorf("NewClient(URL %q): %v, want it accepted", tc.URL, err)
+		case tc.Reason == "":
+			c.Close(context.Background())
+		case !errors.As(err, &ue) || ue.Reason != tc.Reason:
+			t.Errorf("NewClient(URL %q): %v, want a *URLError with reason %q", tc.URL, err, tc.Reason)
+		}
 	}
 }

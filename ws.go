@@ -33,9 +33,10 @@ func (c *Client) wsOptions(cfg core.Config) wsdriver.Options {
 				c.notes.add(note{kind: noteClose, code: code})
 			}
 		},
-		OnError: c.report,
-		Note:    c.wsNote,
-		Retry:   c.askRetry,
+		OnError:     c.report,
+		Note:        c.wsNote,
+		Retry:       c.askRetry,
+		RefreshAuth: c.refreshAuth,
 	}
 	if f := o.URLFunc; f != nil {
 		w.URLFunc = func(ctx context.Context) (string, error) { return callURL(ctx, f) }

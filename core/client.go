@@ -36,7 +36,7 @@ type request struct {
 	movingTo *conn
 	// seenWhileMoving holds the tracked event ids delivered while it was
 	// moving; the new socket's repeats of them are dropped once.
-	seenWhileMoving map[string]struct{}
+	seenWhileMoving []string
 	// stoppedOn holds the old sockets it was stopped on: each may still
 	// send frames under its wire id until its "stopped" or the PONG that
 	// follows the stop arrives (releaseStoppedOn).
@@ -45,8 +45,11 @@ type request struct {
 	started   bool       // the subscriber has seen "started"
 	// noResubscribe: ended with ErrNotResubscribed rather than sent again
 	noResubscribe bool
-	timeoutMs     int64 // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
-	heapAt        int   // 1 + its index in Client.timeouts, 0 when not there
+	// authRetried: sent again after an auth refresh (Config.RefreshAuth);
+	// UNAUTHORIZED once more goes to its caller.
+	authRetried bool
+	timeoutMs   int64 // Config.RequestTimeoutMs or Call.TimeoutMs, when armed
+	heapAt      int   // 1 + its index in Client.timeouts, 0 when not there
 }
 
 // Client is the sans-I/O tRPC WebSocket client: a deterministic state
@@ -59,16 +62,16 @@ type Client struct {
 
 	lastWire int64 // last wire id sent
 	lastSock SocketID
-	reqs     map[int64]*request // live requests by callID
+	reqs     table // live requests by callID
 	// wire holds, by current wire id, the live requests whose WireID is
 	// not their callID (driver-chosen ids, re-sent subscriptions); see
 	// byWire.
-	wire     map[int64]*request
+	wire     table
 	outgoing []*request
 	// draining holds, by their wire id, earlier incarnations of
 	// subscriptions re-sent under a new wire id while sockets they were
 	// stopped on may still send frames under the earlier one (see resend).
-	draining map[int64]*request
+	draining table
 	conns    []*conn
 
 	// The sockets with a role, kept in step with their phase by setPhase
@@ -78,10 +81,11 @@ type Client struct {
 	retired *conn // connRetired: replaced by active in a move, still open
 
 	state     State
-	link      link     // connection wanted, and the retry loop
-	retryAt   timer    // retry loop: when to dial next
-	connectBy timer    // Config.ConnectTimeoutMs: c.next must be open by then
-	lazy      lazyDoor // lazy close
+	link      link      // connection wanted, and the retry loop
+	auth      authState // Config.RefreshAuth (auth.go)
+	retryAt   timer     // retry loop: when to dial next
+	connectBy timer     // Config.ConnectTimeoutMs: c.next must be open by then
+	lazy      lazyDoor  // lazy close
 	timeouts  reqTimers
 	stats     counters
 	closing   bool  // Close is waiting for in-flight requests
@@ -116,7 +120,7 @@ func (c *Client) newRequest() *request {
 // no timeout. Every caller holds r no longer.
 func (c *Client) recycle(r *request) {
 	if len(c.spare) >= maxSpare || r.movingTo != nil || r.seenWhileMoving != nil || len(r.stoppedOn) > 0 ||
-		len(r.earlier) > 0 || r.heapAt != 0 || r.state != reqPending || c.reqs[r.callID] == r {
+		len(r.earlier) > 0 || r.heapAt != 0 || r.state != reqPending || c.reqs.get(r.callID) == r {
 		return
 	}
 	*r = request{}
@@ -133,12 +137,9 @@ func New(cfg Config, now int64) *Client {
 		cfg.PongTimeoutMs = DefaultPongTimeoutMs
 	}
 	c := &Client{
-		cfg:      cfg,
-		reqs:     make(map[int64]*request),
-		wire:     make(map[int64]*request),
-		draining: make(map[int64]*request),
-		now:      now,
-		stats:    counters{lastPingRtt: -1},
+		cfg:   cfg,
+		now:   now,
+		stats: counters{lastPingRtt: -1},
 	}
 	switch {
 	case cfg.Adopt:
@@ -209,10 +210,10 @@ func (c *Client) settle() {
 
 // byWire finds the live request sent under wire id w.
 func (c *Client) byWire(w int64) *request {
-	if r := c.wire[w]; r != nil {
+	if r := c.wire.get(w); r != nil {
 		return r
 	}
-	if r := c.reqs[w]; r != nil && r.WireID == w {
+	if r := c.reqs.get(w); r != nil && r.WireID == w {
 		return r
 	}
 	return nil
@@ -220,9 +221,9 @@ func (c *Client) byWire(w int64) *request {
 
 // track records r as live.
 func (c *Client) track(r *request) {
-	c.reqs[r.callID] = r
+	c.reqs.set(r.callID, r)
 	if r.WireID != r.callID {
-		c.wire[r.WireID] = r
+		c.wire.set(r.WireID, r)
 	}
 }
 
@@ -241,7 +242,7 @@ func (c *Client) conn(id SocketID) *conn {
 // sortedPending returns the requests in flight, by wire id.
 func (c *Client) sortedPending() []*request {
 	var rs []*request
-	for _, r := range c.reqs {
+	for _, r := range c.reqs.all() {
 		if r.state == reqPending {
 			rs = append(rs, r)
 		}
@@ -251,12 +252,12 @@ func (c *Client) sortedPending() []*request {
 }
 
 func (c *Client) hasRequestsOn(k *conn) bool {
-	for _, r := range c.reqs {
+	for _, r := range c.reqs.all() {
 		if r.state == reqPending && (r.sock == k || slices.Contains(r.stoppedOn, k)) {
 			return true
 		}
 	}
-	for _, d := range c.draining {
+	for _, d := range c.draining.all() {
 		if slices.Contains(d.stoppedOn, k) {
 			return true
 		}
@@ -265,7 +266,7 @@ func (c *Client) hasRequestsOn(k *conn) bool {
 }
 
 func (c *Client) hasPending() bool {
-	for _, r := range c.reqs {
+	for _, r := range c.reqs.all() {
 		if r.state == reqPending {
 			return true
 		}
@@ -274,7 +275,7 @@ func (c *Client) hasPending() bool {
 }
 
 func (c *Client) hasPendingSubs() bool {
-	for _, r := range c.reqs {
+	for _, r := range c.reqs.all() {
 		if r.state == reqPending && r.Method == Subscription {
 			return true
 		}
@@ -284,8 +285,8 @@ func (c *Client) hasPendingSubs() bool {
 
 // sortedAll returns every live request, by the order Start saw them.
 func (c *Client) sortedAll() []*request {
-	rs := make([]*request, 0, len(c.reqs))
-	for _, r := range c.reqs {
+	rs := make([]*request, 0, c.reqs.len())
+	for _, r := range c.reqs.all() {
 		rs = append(rs, r)
 	}
 	sortRequests(rs, func(r *request) int64 { return r.order })

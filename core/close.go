@@ -19,6 +19,7 @@ func (c *Client) close(now int64) {
 	c.link.phase = linkIdle
 	c.link.pendingErr = nil
 	c.link.cause = nil
+	c.authReset()
 	c.connectBy.stop()
 	if c.retired != nil {
 		c.setPhase(c.retired, connDraining)
@@ -39,7 +40,7 @@ func (c *Client) close(now int64) {
 			c.emit(Output{Kind: OutError, ID: r.callID, Err: &ClosedError{Message: "Closed before connection was established"}})
 		}
 	}
-	clear(c.draining) // every subscription has completed
+	c.draining.clear() // every subscription has completed
 	c.outgoing = c.outgoing[:0]
 	c.closing = true
 }

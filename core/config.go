@@ -60,6 +60,24 @@ type Config struct {
 	// nil adds none (the core stays deterministic either way).
 	MaxAgeJitter func(n int64) int64
 
+	// RefreshAuth turns auth refresh on (the driver has the user's refresh
+	// function): a call failing with tRPC code UNAUTHORIZED, or the server
+	// closing the socket with a code of AuthCloseCodes (or rejecting its
+	// connection params with UNAUTHORIZED), makes the core emit
+	// OutRefreshAuth; once AuthRefreshed says it succeeded, the client
+	// moves to a new socket (fresh connection params) make-before-break and
+	// sends there, once, the queries and subscriptions that failed with
+	// UNAUTHORIZED. Off: such failures reach the caller, as in the
+	// reference.
+	RefreshAuth bool
+	// AuthCloseCodes are the close codes that mean refused credentials;
+	// nil means DefaultAuthCloseCodes (an empty, non-nil slice: none).
+	AuthCloseCodes []int
+	// RefreshRetryMutations also retries a mutation that failed with
+	// UNAUTHORIZED after the refresh (the server refused it before it ran,
+	// if its procedures check auth first).
+	RefreshRetryMutations bool
+
 	// Adopt makes New take over a socket the driver opened before it
 	// created the client, instead of dialling: socket 1, open, its
 	// connection params (if any) already sent. Calls the driver sent on it

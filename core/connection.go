@@ -50,6 +50,7 @@ type conn struct {
 	maxAge      timer // Config.MaxConnectionAgeMs: when the active socket is too old
 	pongWaiters []*request
 	serverErr   error // last id:null error the server sent on it
+	authGen     int   // authState.done when it was dialled
 }
 
 // setPhase moves k to phase p and keeps the role pointers (next, active,
@@ -93,6 +94,11 @@ func (c *Client) open(now int64) {
 		c.setState(StateConnecting, nil)
 	}
 	c.note(Output{Note: NoteAttempt})
+	if c.auth.needed || c.auth.asking {
+		c.link.attempt = 0
+		c.dialOrRefresh()
+		return
+	}
 	c.dial()
 }
 
@@ -102,7 +108,7 @@ func (c *Client) open(now int64) {
 //go:noinline
 func (c *Client) dial() {
 	c.lastSock++
-	k := &conn{id: c.lastSock}
+	k := &conn{id: c.lastSock, authGen: c.auth.done}
 	c.conns = append(c.conns, k)
 	c.setPhase(k, connDialing)
 	c.link.rejected = false
@@ -237,12 +243,15 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 		code = CloseAbnormal
 	}
 	c.note(Output{Note: NoteClose, Sock: k.id, Code: code, Err: cause})
+	closedErr := &ClosedError{Message: "WebSocket closed", Code: code, Cause: cause}
+	if (was == connDialing || was == connActive) && k.authGen == c.auth.done && c.authClose(code, cause) {
+		c.socketRefused(closedErr)
+	}
 	if was == connDialing {
 		c.connectBy.stop()
 		c.attemptFailed(now, cause)
 		return
 	}
-	closedErr := &ClosedError{Message: "WebSocket closed", Code: code, Cause: cause}
 	restored := was == connActive && c.restore(closedErr)
 	c.forgetStoppedOn(k)
 	orphans := c.failRequestsOn(k, closedErr)

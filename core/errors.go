@@ -253,12 +253,22 @@ type URLError struct {
 	URL string
 	// Reason is what is wrong with it.
 	Reason string
+	// Cause, when not nil, is the error the driver's platform made of it
+	// and speaks for it: in JavaScript, the TypeError the client threw,
+	// worded from the fields above (URL and Reason may then be empty).
+	Cause error
 }
 
 func (e *URLError) Error() string {
+	if e.Cause != nil && e.URL == "" && e.Reason == "" {
+		return withCause(prefix+"invalid WebSocket URL", e.Cause)
+	}
 	msg := prefix
 	if e.Option != "" {
 		msg += e.Option + ": "
 	}
 	return msg + "invalid WebSocket URL \"" + e.URL + "\": " + e.Reason
 }
+
+// Unwrap returns Cause.
+func (e *URLError) Unwrap() error { return e.Cause }

@@ -199,8 +199,8 @@ func (h *harness) finish() {
 			}
 		}
 	}
-	if len(h.c.reqs) != 0 || len(h.c.outgoing) != 0 || len(h.c.draining) != 0 {
-		h.t.Errorf("leftovers: %d requests, %d outgoing, %d draining", len(h.c.reqs), len(h.c.outgoing), len(h.c.draining))
+	if h.c.reqs.len() != 0 || len(h.c.outgoing) != 0 || h.c.draining.len() != 0 {
+		h.t.Errorf("leftovers: %d requests, %d outgoing, %d draining", h.c.reqs.len(), len(h.c.outgoing), h.c.draining.len())
 	}
 	// Usable again.
 	n := len(h.dials())

@@ -62,6 +62,7 @@ func (c *Client) Message(now int64, sock SocketID, frame []byte) {
 	}
 	if current && resp.Type != ResultNone {
 		c.link.rejected = false
+		c.authProven()
 	}
 	c.handleResponse(&resp, k)
 }
@@ -73,7 +74,7 @@ func (c *Client) handleResponse(resp *Response, k *conn) {
 	if r == nil {
 		// A subscription re-sent under a new id may still drain old sockets
 		// under its earlier one.
-		r = c.draining[resp.ID]
+		r = c.draining.get(resp.ID)
 	}
 	if r == nil || r.state != reqPending {
 		return
@@ -83,7 +84,11 @@ func (c *Client) handleResponse(resp *Response, k *conn) {
 	}
 	switch {
 	case resp.Error != nil:
-		c.finish(r, Output{Kind: OutError, ID: r.callID, Err: ParseError(resp.Error)})
+		err := ParseError(resp.Error)
+		if c.authRetry(c.now, r, err, k) {
+			return
+		}
+		c.finish(r, Output{Kind: OutError, ID: r.callID, Err: err})
 		c.recycle(r)
 	case r.Method != Subscription:
 		c.finish(r, Output{Kind: OutResult, ID: r.callID, Data: resp.Data})

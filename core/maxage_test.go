@@ -104,3 +104,67 @@ func TestMaxAgeDuringServerMove(t *testing.T) {
 		t.Errorf("dials %v", got)
 	}
 }
+
+// keepAlive drops the old socket (no PONG) while the max-age move's new
+// socket is still dialling: the subscription waits for the new socket
+// and resumes there after its last event, with no second dial; it lost
+// its socket, so it starts again (as TestServerReconnectOldLostBeforeNewOpens).
+func TestMaxAgeOldSocketLosesPongMidMove(t *testing.T) {
+	t.Parallel()
+	h, s1 := connected(t, Config{MaxConnectionAgeMs: 1000, KeepAlive: true, KeepAliveIntervalMs: 1000, PongTimeoutMs: 100})
+	a := h.subscribe("a")
+	h.recv(s1, started(a))
+	h.recv(s1, tracked(a, "1", `1`))
+	h.take()
+	h.advance(1000)
+	if got := h.dials(); len(got) != 2 {
+		t.Fatalf("dials at max age %v", got)
+	}
+	h.advance(100)
+	if o, closed := h.closed[s1]; !closed || o.Code != CloseNoPong {
+		t.Fatalf("old socket not dropped for its missing PONG: %+v", o)
+	}
+	if !h.pending(a) {
+		t.Fatal("subscription ended with the old socket")
+	}
+	h.open(2)
+	eq(t, "resent after its last event", h.takeFrames(2), []string{subAfter(a, "a", "1")})
+	h.recv(2, started(a))
+	h.recv(2, tracked(a, "2", `2`))
+	eq(t, "events", h.events(a), []string{`{"id":"1","data":1}`, `{"id":"2","data":2}`})
+	eq(t, "started again", renderAll(h.of(a, OutStarted)), []string{"started 1", "started 1"})
+	if got := h.dials(); len(got) != 2 {
+		t.Errorf("dials %v", got)
+	}
+}
+
+// The new socket of a max-age move is lost after the subscription moved
+// to it: the client reconnects and resumes after the last event seen on
+// either socket; the old socket, drained, is closed.
+func TestMaxAgeNewSocketLostAfterMove(t *testing.T) {
+	t.Parallel()
+	h, s1 := connected(t, Config{MaxConnectionAgeMs: 1000})
+	a := h.subscribe("a")
+	h.recv(s1, started(a))
+	h.recv(s1, tracked(a, "1", `1`))
+	h.advance(1000)
+	h.open(2)
+	eq(t, "moved", h.takeFrames(2), []string{subAfter(a, "a", "1")})
+	h.recv(2, started(a))
+	h.recv(s1, stopped(a))
+	h.recv(s1, "PONG")
+	h.recv(2, tracked(a, "2", `2`))
+	h.lose(2, 1006)
+	s3 := h.lastDial()
+	if s3 != 3 {
+		t.Fatalf("dial after losing the new socket: %v", h.dials())
+	}
+	h.open(s3)
+	eq(t, "resent after its last event", h.takeFrames(s3), []string{subAfter(a, "a", "2")})
+	if _, closed := h.closed[s1]; !closed {
+		t.Error("old socket left open")
+	}
+	if !h.pending(a) {
+		t.Fatal("subscription ended")
+	}
+}

@@ -82,7 +82,7 @@ func (c *Client) handOff(previous *conn) {
 			}
 			if c.usable(r.sock) {
 				r.movingTo = k
-				r.seenWhileMoving = make(map[string]struct{})
+				r.seenWhileMoving = make([]string, 0, 4) // not nil: moving
 			} else {
 				// Its socket is gone: B just carries it on.
 				r.started = false
@@ -116,9 +116,11 @@ func (c *Client) acceptDuringMove(r *request, resp *Response, k *conn) bool {
 	}
 	if resp.Type == ResultData && resp.HasEventID && r.Method == Subscription {
 		if r.movingTo != nil {
-			r.seenWhileMoving[resp.EventID] = struct{}{}
-		} else if _, dup := r.seenWhileMoving[resp.EventID]; dup {
-			delete(r.seenWhileMoving, resp.EventID)
+			if !slices.Contains(r.seenWhileMoving, resp.EventID) {
+				r.seenWhileMoving = append(r.seenWhileMoving, resp.EventID)
+			}
+		} else if i := slices.Index(r.seenWhileMoving, resp.EventID); i >= 0 {
+			r.seenWhileMoving = slices.Delete(r.seenWhileMoving, i, i+1)
 			return false
 		}
 	}
@@ -148,8 +150,8 @@ func (c *Client) releaseStoppedOn(r *request, k *conn) {
 		return
 	}
 	r.stoppedOn = slices.Delete(r.stoppedOn, i, i+1)
-	if len(r.stoppedOn) == 0 && c.draining[r.WireID] == r {
-		delete(c.draining, r.WireID)
+	if len(r.stoppedOn) == 0 && c.draining.get(r.WireID) == r {
+		c.draining.del(r.WireID)
 	}
 	c.closeIfDrained(k)
 }
@@ -157,10 +159,12 @@ func (c *Client) releaseStoppedOn(r *request, k *conn) {
 // forgetStoppedOn drops lost socket k from what the earlier incarnations
 // still wait for; one that waits for nothing more has drained.
 func (c *Client) forgetStoppedOn(k *conn) {
-	for id, d := range c.draining {
+	ds := c.draining.all()
+	for i := len(ds) - 1; i >= 0; i-- { // backwards: del shifts what follows
+		d := ds[i]
 		d.stoppedOn = slices.DeleteFunc(d.stoppedOn, func(o *conn) bool { return o == k })
 		if len(d.stoppedOn) == 0 {
-			delete(c.draining, id)
+			c.draining.del(c.draining.ids[i])
 		}
 	}
 }
@@ -169,18 +173,19 @@ func (c *Client) forgetStoppedOn(k *conn) {
 // may still have the old one (e.g. while stopping it), and the server
 // refuses a duplicate. The old incarnation keeps draining the sockets r
 // was stopped on under its wire id.
-func (c *Client) resend(now int64, r *request) {
+func (c *Client) resend(now int64, r *request) *request {
 	if r.WireID != r.callID {
-		delete(c.wire, r.WireID)
+		c.wire.del(r.WireID)
 	}
 	n := &request{Request: r.Request, callID: r.callID, order: r.order, earlier: r.earlier}
 	r.earlier = nil
 	if len(r.stoppedOn) > 0 {
-		c.draining[r.WireID] = r
+		c.draining.set(r.WireID, r)
 		n.earlier = append(n.earlier, r)
 	}
 	c.lastWire++
 	n.WireID = c.lastWire
 	c.track(n)
 	c.enqueue(now, n)
+	return n
 }

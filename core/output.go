@@ -77,6 +77,13 @@ const (
 	// OutNote: something happened that a log may want (only with
 	// Config.Events); Note says what. Nothing to carry out.
 	OutNote
+	// OutRefreshAuth: only with Config.RefreshAuth. The server refused the
+	// credentials: run the user's refresh function outside the core, then
+	// answer AuthRefreshed(Attempt, its error). Err is the reason: the
+	// *TRPCError of a call that failed with UNAUTHORIZED, or the
+	// *ClosedError of the socket the server closed; Code is that close
+	// code (0 for a call). One refresh runs at a time.
+	OutRefreshAuth
 )
 
 // Note says what an OutNote reports.

@@ -65,7 +65,7 @@ func (c *Client) StartCall(now int64, call Call) int64 {
 	id := call.ID
 	if id == 0 {
 		id = c.lastWire // the first wire id: ids the core chooses never repeat
-	} else if c.reqs[id] != nil {
+	} else if c.reqs.get(id) != nil {
 		panic("trpcws/core: StartCall with the id of a live request")
 	}
 	r := c.newRequest()
@@ -102,7 +102,7 @@ func (c *Client) admit(now int64, r *request, call Call) {
 func (c *Client) startSent(now int64, call Call) int64 {
 	c.lastWire = max(c.lastWire, call.SentAs) // wire ids the core chooses stay unique
 	id := cmp.Or(call.ID, call.SentAs)
-	if c.reqs[id] != nil {
+	if c.reqs.get(id) != nil {
 		panic("trpcws/core: StartCall with the id of a live request")
 	}
 	r := &request{
@@ -137,9 +137,9 @@ func (c *Client) startSent(now int64, call Call) int64 {
 
 // forget drops r from the live requests.
 func (c *Client) forget(r *request) {
-	delete(c.reqs, r.callID)
+	c.reqs.del(r.callID)
 	if r.WireID != r.callID {
-		delete(c.wire, r.WireID)
+		c.wire.del(r.WireID)
 	}
 	c.timeouts.remove(r)
 }
@@ -168,7 +168,7 @@ func (c *Client) enqueue(now int64, r *request) {
 func (c *Client) Cancel(now int64, id int64) {
 	c.enter(now)
 	defer c.settle()
-	r := c.reqs[id]
+	r := c.reqs.get(id)
 	if r == nil {
 		return
 	}
@@ -193,10 +193,10 @@ func (c *Client) Cancel(now int64, id int64) {
 // sockets they kept open if nothing else is left on them.
 func (c *Client) forgetDraining(r *request) {
 	for _, d := range r.earlier {
-		if c.draining[d.WireID] != d {
+		if c.draining.get(d.WireID) != d {
 			continue // drained already
 		}
-		delete(c.draining, d.WireID)
+		c.draining.del(d.WireID)
 		for _, k := range d.stoppedOn {
 			c.closeIfDrained(k)
 		}
@@ -269,7 +269,7 @@ func (c *Client) transmit(dst []byte, sock SocketID) ([]byte, bool) {
 		}
 		return f, true
 	}
-	if k.phase == connActive && !c.closing && len(c.outgoing) > 0 {
+	if k.phase == connActive && !c.closing && len(c.outgoing) > 0 && !c.authHolds() {
 		n := len(dst)
 		f := c.flush(k, dst)
 		c.sent(f[n:])

@@ -8,10 +8,11 @@ package core
 type linkPhase uint8
 
 const (
-	linkIdle    linkPhase = iota // no retry loop (a dial of open may run: c.next)
-	linkAsking                   // OutRetry emitted: waiting for Retry
-	linkBackoff                  // waiting for the retry timer (or, offline, for Online)
-	linkDialing                  // c.next was dialled by the retry loop
+	linkIdle       linkPhase = iota // no retry loop (a dial of open may run: c.next)
+	linkAsking                      // OutRetry emitted: waiting for Retry
+	linkBackoff                     // waiting for the retry timer (or, offline, for Online)
+	linkDialing                     // c.next was dialled by the retry loop
+	linkRefreshing                  // an attempt waits for the auth refresh (auth.go) before it dials
 )
 
 // link is the connection the client wants and the retry loop that keeps
@@ -75,6 +76,7 @@ func (c *Client) connected(now int64) {
 		}
 		c.active.maxAge.set(at)
 	}
+	c.auth.moving = false // a socket opened since the refresh serves now
 }
 
 // nextAttempt is the attempt index after the current connection: 0 unless
@@ -148,8 +150,7 @@ func (c *Client) scheduleDial(now int64, attempt int, cause error) {
 func (c *Client) retryAfter(now int64, delayMs int64, cause error) {
 	c.note(Output{Note: NoteAttempt, Attempt: c.link.attempt, DelayMs: max(delayMs, 0), Err: cause})
 	if delayMs <= 0 && !c.link.offline {
-		c.link.phase = linkDialing
-		c.dial()
+		c.dialOrRefresh()
 		return
 	}
 	c.link.phase = linkBackoff
@@ -198,6 +199,7 @@ func (c *Client) attemptFailed(now int64, cause error) {
 	}
 	if c.usable(c.active) {
 		c.link.pendingErr = err
+		c.moveAbandoned()
 	} else {
 		c.setState(StateConnecting, err)
 	}
@@ -214,8 +216,7 @@ func (c *Client) retryDue(now int64) {
 		return
 	}
 	c.retryAt.stop() // Close stops it: a connection is still wanted
-	c.link.phase = linkDialing
-	c.dial()
+	c.dialOrRefresh()
 }
 
 // giveUp stops the retry loop. Unless a socket still serves (a move that
@@ -230,8 +231,10 @@ func (c *Client) giveUp(now int64, cause error) {
 	c.retryAt.stop()
 	c.note(Output{Note: NoteGiveUp, Err: err})
 	if c.usable(c.active) {
+		c.moveAbandoned()
 		return
 	}
+	c.authReset()
 	c.link.wanted = false
 	for _, r := range c.sortedAll() {
 		if r.state == reqOutgoing {
@@ -292,8 +295,7 @@ func (c *Client) dialNow() {
 	c.retryAt.stop()
 	c.link.cause = nil
 	c.note(Output{Note: NoteAttempt, Attempt: c.link.attempt})
-	c.link.phase = linkDialing
-	c.dial()
+	c.dialOrRefresh()
 }
 
 // Offline tells the core the network is down (e.g. the browser's offline

@@ -51,7 +51,7 @@ func (c *Client) Stats() Stats {
 	if c.link.phase != linkIdle {
 		s.Attempt = c.link.attempt
 	}
-	for _, r := range c.reqs {
+	for _, r := range c.reqs.all() {
 		switch {
 		case r.Method == Subscription:
 			s.Subscriptions++

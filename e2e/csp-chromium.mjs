@@ -1,16 +1,12 @@
 // Chromium (Debian's /usr/bin/chromium) driven by playwright-core: what a page sees when the
-// WebAssembly module cannot load (issue 22), on e2e/pages/csp.html against the real test server.
-//   1. Content-Security-Policy `script-src 'self' 'unsafe-inline'` (a response header, added to the
-//      test server's answer by the page's origin server here): init() rejects, calls after it, a subscription and a client
-//      made later fail with a message telling to add 'wasm-unsafe-eval' to script-src;
-//      connectionState carries it; onError and onEvent ('loadFailed') report it once.
-//   2. The same policy with 'wasm-unsafe-eval': the query and the subscription work, no error.
-//   3. No policy, init() given a URL that answers 404: the message names the status and what to do.
+// WebAssembly module cannot load (issue 22), and early start while it loads, on
+// e2e/pages/csp.html against the real test server: the cases of e2e/lib/csp.mjs (a CSP without
+// and with 'wasm-unsafe-eval', a 404, the module held back until the first query is answered).
 // usage: node csp-chromium.mjs http://127.0.0.1:PORT
 import fs from 'node:fs';
-import http from 'node:http';
 import { launchChromium } from './lib/chromium.mjs';
-import { check, checkEqual, waitFor } from './lib/check.mjs';
+import { checkEqual, waitFor } from './lib/check.mjs';
+import { cspChecks, cspOrigin, POLICIES } from './lib/csp.mjs';
 
 const base = process.argv[2];
 const t0 = Date.now();
@@ -18,87 +14,26 @@ const log = (s) => console.log(`[csp +${((Date.now() - t0) / 1000).toFixed(1)}s]
 setTimeout(() => { console.error('[csp] overall timeout (60 s)'); process.exit(1); }, 60000).unref();
 
 const { context, profile } = await launchChromium('trpcws-chromium-csp-');
-
-// The page's own origin: a server that passes every request on to the test server and adds
-// the policy named by ?csp= to the page's response as a Content-Security-Policy header. (Not
-// Playwright's page.route: Chromium's local network access checks then block the page's
-// WebSocket to the loopback test server.) The page's WebSocket goes to the test server (?ws=).
-const POLICIES = {
-  strict: "script-src 'self' 'unsafe-inline'",
-  wasm: "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
-};
-const origin = http.createServer(async (req, res) => {
-  try {
-    const u = new URL(req.url, 'http://page');
-    const r = await fetch(base + u.pathname + u.search);
-    const headers = { 'content-type': r.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': 'no-store' };
-    const policy = u.pathname === '/e2e/pages/csp.html' ? POLICIES[u.searchParams.get('csp')] : undefined;
-    if (policy) headers['content-security-policy'] = policy;
-    res.writeHead(r.status, headers).end(Buffer.from(await r.arrayBuffer()));
-  } catch (err) {
-    res.writeHead(502).end(String(err));
-  }
-});
-await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
-const originURL = `http://127.0.0.1:${origin.address().port}`;
-const wsURL = `${base.replace(/^http/, 'ws')}/trpc`;
+const origin = await cspOrigin(base);
 
 // Opens the CSP page with the policy named csp (or none); returns window.__csp.
-async function visit(csp, extra = '') {
+async function visit(csp, extra = '', during) {
   const page = await context.newPage();
-  const q = new URLSearchParams({ ws: wsURL, ...(csp ? { csp } : {}) });
-  const resp = await page.goto(`${originURL}/e2e/pages/csp.html?${q}${extra}`);
+  const resp = await page.goto(origin.url(csp, extra));
   checkEqual(resp.headers()['content-security-policy'] ?? null, csp ? POLICIES[csp] : null, 'the policy header the page was served with');
-  const g = await waitFor(() => page.evaluate(() => (window.__csp?.done ? window.__csp : null)), 'the CSP page').catch(async (err) => {
-    throw new Error(`${err.message}; the page has ${JSON.stringify(await page.evaluate(() => window.__csp))}`);
+  const read = () => page.evaluate(() => window.__csp);
+  if (during) await during(read);
+  const g = await waitFor(async () => ((await read())?.done ? read() : null), 'the CSP page').catch(async (err) => {
+    throw new Error(`${err.message}; the page has ${JSON.stringify(await read())}`);
   });
   await page.close();
-  check(!g.fatal, `page failed: ${g.fatal}`);
+  if (g.fatal) throw new Error(`page failed: ${g.fatal}`);
   return g;
-}
-
-const LOAD_FAILED = 'TRPCClientError: trpcws: the WebAssembly module failed to load: ';
-
-function checkFailed(g, words, what) {
-  check(words.test(g.init), `${what}: init() rejects saying why (got ${g.init})`);
-  check(g.init.startsWith('TRPCWebSocketLoadError: trpcws: '), `${what}: init() rejects with a TRPCWebSocketLoadError (got ${g.init})`);
-  for (const [name, r] of [['the query after init()', g.after], ['the subscription', g.sub], ['a client made later', g.later]]) {
-    check(!r.ok && r.error.startsWith(LOAD_FAILED) && words.test(r.error), `${what}: ${name} fails saying why (got ${JSON.stringify(r)})`);
-  }
-  // The first query was made before the load failed: early start may have answered it; if not, it fails the same way.
-  check(g.first.ok ? g.first.value === 'first' : words.test(g.first.error), `${what}: the first query (got ${JSON.stringify(g.first)})`);
-  checkEqual(g.state.state, 'connecting', `${what}: connectionState's state`);
-  check(words.test(g.state.error ?? '') && g.state.error.startsWith('TRPCWebSocketClosedError: '), `${what}: connectionState carries the error (got ${g.state.error})`);
-  check(g.laterState.error && words.test(g.laterState.error), `${what}: a later client's connectionState carries it (got ${g.laterState.error})`);
-  const failedEvents = g.events.filter((e) => e.type === 'loadFailed');
-  checkEqual(failedEvents.length, 1, `${what}: loadFailed events`);
-  check(words.test(failedEvents[0].error), `${what}: onEvent's loadFailed error (got ${failedEvents[0].error})`);
-  // onError also hears of the early socket's own error event, as the reference's onError does.
-  const loadErrors = g.errors.filter((e) => e.includes('TRPCWebSocketClosedError: trpcws: the WebAssembly module failed to load: '));
-  checkEqual(loadErrors.filter((e) => !e.startsWith('later ')).length, 1, `${what}: onError calls with the load error (${JSON.stringify(g.errors)})`);
-  check(words.test(loadErrors[0]), `${what}: onError's error (got ${loadErrors[0]})`);
-  checkEqual(loadErrors.filter((e) => e.startsWith('later ')).length, 1, `${what}: a later client's onError calls`);
 }
 
 let code = 1;
 try {
-  const csp = /add 'wasm-unsafe-eval' to its script-src/;
-  const strict = await visit('strict');
-  checkFailed(strict, csp, 'CSP without wasm-unsafe-eval');
-  check(/Content Security Policy/.test(strict.init), "the browser's own words are kept in the message");
-  log(`without 'wasm-unsafe-eval': first query ${strict.first.ok ? 'answered by early start' : 'failed'}; then ${strict.after.error}`);
-  log(`  connectionState ${JSON.stringify(strict.state)}`);
-
-  const allowed = await visit('wasm');
-  checkEqual([allowed.init, allowed.first, allowed.after, allowed.sub, allowed.later],
-    ['ok', { ok: true, value: 'first' }, { ok: true, value: 'after' }, { ok: true, value: 'started' }, { ok: true, value: 'later' }],
-    "with 'wasm-unsafe-eval': init, queries, subscription");
-  checkEqual([allowed.state.error, allowed.errors, allowed.events.filter((e) => e.type === 'loadFailed')], [null, [], []], "with 'wasm-unsafe-eval': no error");
-  log(`with 'wasm-unsafe-eval': queries and the subscription answered, state ${allowed.state.state}`);
-
-  const missing = await visit(null, '&wasm=/web/missing.wasm');
-  checkFailed(missing, /answered HTTP 404: serve trpcws\.wasm at that URL/, 'a 404');
-  log(`a 404: ${missing.after.error}`);
+  await cspChecks(visit, origin, /Content Security Policy/, log);
   code = 0;
 } catch (err) {
   console.error(`[csp] FAIL: ${err?.stack ?? err}`);

@@ -1,25 +1,17 @@
 // Chromium (Debian's /usr/bin/chromium) driven by playwright-core: the client's network awareness
-// (issue 10) in a real browser, against the real test server, on e2e/pages/network.html (a client
-// whose retry delay is 0, then 30 s).
-//   1. offline (context.setOffline) while the server drops the socket: no attempt is spent;
-//      back online, the client connects at once.
-//   2. the server restarts, the first attempt fails and a 30 s backoff is pending: going offline
-//      and back online reconnects at once, long before the 30 s are over.
-//   3. the same backoff, then the page is hidden and shown again (visibilitychange, emulated:
-//      headless Chromium keeps every tab visible): the client reconnects at once.
-// "At once" is checked generously (under 5 s, against a 30 s backoff): no tight timing.
+// (issue 10) in a real browser, against the real test server: the cases of e2e/lib/network.mjs,
+// with Chromium taken off the network by context.setOffline.
 // usage: node network-chromium.mjs http://127.0.0.1:PORT
 import fs from 'node:fs';
 import { launchChromium } from './lib/chromium.mjs';
-import { check, checkEqual, control, waitFor } from './lib/check.mjs';
+import { control } from './lib/check.mjs';
 import { watchPage } from './lib/demo-page.mjs';
+import { networkChecks, resumeSilentSocket } from './lib/network.mjs';
 
 const base = process.argv[2];
 const t0 = Date.now();
 const log = (s) => console.log(`[network +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 setTimeout(() => { console.error('[network] overall timeout (80 s)'); process.exit(1); }, 80000).unref();
-const AT_ONCE_MS = 5000; // "at once", checked generously: the pending backoff is 30 s
 
 const { context, profile } = await launchChromium('trpcws-chromium-net-');
 
@@ -28,102 +20,8 @@ try {
   await control(base, 'reset');
   const page = context.pages()[0] ?? await context.newPage();
   const noPageErrors = watchPage(page, log);
-  const net = () => page.evaluate(() => {
-    const n = window.__net;
-    return n && { ready: n.ready, fatal: n.fatal, events: n.events, states: n.states,
-                  stats: n.client ? n.client.stats() : null, marks: n.marks,
-                  onLine: navigator.onLine, visibility: document.visibilityState };
-  });
-  const until = (what, pred, timeoutMs = 10000) => waitFor(async () => {
-    const n = await net();
-    if (n?.fatal) throw new Error(`page: ${n.fatal}`);
-    return n && pred(n) ? n : null;
-  }, what, timeoutMs);
-  const attempts = (n, from = 0) => n.events.slice(from).filter((e) => e.type === 'attempt');
-  const opens = (n, from = 0) => n.events.slice(from).filter((e) => e.type === 'open');
-
-  await page.goto(`${base}/e2e/pages/network.html`);
-  await page.evaluate(() => {
-    const marks = (window.__netMarks = []);
-    for (const type of ['online', 'offline', 'pageshow']) window.addEventListener(type, () => marks.push({ type, at: Date.now() }));
-    document.addEventListener('visibilitychange', () => marks.push({ type: `visibility:${document.visibilityState}`, at: Date.now() }));
-  });
-  await page.evaluate(() => { Object.defineProperty(window.__net, 'marks', { get: () => window.__netMarks, enumerable: true }); });
-  let n = await until('the page to connect', (n) => n.ready && n.stats?.state === 'pending', 20000);
-  checkEqual([n.stats.socketsOpened, n.stats.attempt, n.onLine, n.visibility], [1, 0, true, 'visible'], 'stats at start');
-  log(`connected; stats ${JSON.stringify(n.stats)}`);
-
-  // 1. Offline: the server drops the socket; no attempt may be spent until the browser is online.
-  await context.setOffline(true);
-  await until('navigator.onLine false', (n) => !n.onLine && n.marks.some((m) => m.type === 'offline'));
-  const offlineFrom = (await net()).events.length;
-  await control(base, 'drop');
-  n = await until('the client to lose the socket', (n) => n.stats.state !== 'pending');
-  const attemptBefore = n.stats.attempt;
-  await sleep(2000); // any attempt would happen at once (retry delay 0): give it time to show
-  n = await net();
-  // The core plans the retry (one 'attempt' event: attempt 0, delay 0) but, offline, does not
-  // dial: nothing fails, so nothing more is reported and the attempt index stays where it was.
-  const offlineEvents = n.events.slice(offlineFrom).map((e) => [e.type, e.attempt ?? null, e.delayMs ?? null]);
-  checkEqual(offlineEvents.filter(([t]) => t !== 'close'), [['attempt', 0, 0]],
-    'events while offline (the planned retry only: no dial, no failed attempt)');
-  checkEqual([n.stats.state, n.stats.attempt, n.stats.socketsOpened], ['connecting', attemptBefore, 1],
-    'stats while offline (state, attempt, socketsOpened)');
-  log(`offline + server drop: state ${n.stats.state}, attempt ${n.stats.attempt}; events ${JSON.stringify(offlineEvents)}; nothing dialled in 2 s`);
-  await context.setOffline(false);
-  n = await until('the client to reconnect once online', (n) => n.stats.state === 'pending' && n.stats.socketsOpened === 2, 10000);
-  const online1 = n.marks.filter((m) => m.type === 'online').at(-1);
-  const open1 = opens(n, offlineFrom).at(-1);
-  check(online1 && open1 && open1.at - online1.at < AT_ONCE_MS, `reconnected at once when online (online ${online1?.at}, open ${open1?.at})`);
-  checkEqual(await page.evaluate(() => window.__net.echo('after offline')), 'after offline', 'echo after coming back online');
-  log(`online: reconnected ${open1.at - online1.at} ms after the online event; attempts ${JSON.stringify(attempts(n, offlineFrom).map((e) => [e.attempt, e.delayMs]))}`);
-
-  // 2 and 3: a pending 30 s backoff, cut short by the network coming back, then by the page being shown again.
-  async function backoffPending(label) {
-    const from = (await net()).events.length;
-    await control(base, 'restart?downMs=2000'); // attempt 0 (delay 0) fails while the server is down
-    const n = await until(`${label}: a 30 s backoff pending`, (n) => attempts(n, from).some((e) => e.delayMs === 30000), 15000);
-    await waitFor(() => control(base, 'health').then((h) => h.ok, () => false), 'the server back', 15000);
-    const n2 = await net();
-    check(n2.stats.state === 'connecting' && opens(n2, from).length === 0, `${label}: still waiting in backoff (${JSON.stringify(n2.stats)})`);
-    return { from, backoff: attempts(n, from).find((e) => e.delayMs === 30000) };
-  }
-
-  let { from, backoff } = await backoffPending('online');
-  await context.setOffline(true);
-  await until('navigator.onLine false', (n) => !n.onLine);
-  await context.setOffline(false);
-  n = await until('the client to reconnect when back online', (n) => n.stats.state === 'pending' && opens(n, from).length === 1, 20000);
-  const online2 = n.marks.filter((m) => m.type === 'online').at(-1);
-  const open2 = opens(n, from)[0];
-  check(open2.at - online2.at < AT_ONCE_MS && open2.at < backoff.at + 30000 - 10000,
-    `reconnected at once when online, not after the 30 s backoff (backoff from ${backoff.at}, online ${online2.at}, open ${open2.at})`);
-  log(`30 s backoff pending, offline → online: reconnected ${open2.at - online2.at} ms after the online event (${open2.at - backoff.at} ms into the backoff)`);
-
-  ({ from, backoff } = await backoffPending('visible'));
-  // Headless Chromium keeps a tab 'visible' whatever else is in front, so the change is emulated
-  // the way a browser reports it: document.visibilityState changes, then visibilitychange fires
-  // on the document (the client's own listener reads visibilityState).
-  const setVisibility = (state) => page.evaluate((state) => {
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => state === 'hidden' });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, state);
-  await setVisibility('hidden');
-  await sleep(300);
-  n = await net();
-  check(n.stats.state === 'connecting' && opens(n, from).length === 0, `hidden: no reconnect while hidden (${JSON.stringify(n.stats)})`);
-  await setVisibility('visible');
-  n = await until('the client to reconnect when the page is visible again', (n) => n.stats.state === 'pending' && opens(n, from).length === 1, 20000);
-  const visible = n.marks.filter((m) => m.type === 'visibility:visible').at(-1);
-  const open3 = opens(n, from)[0];
-  check(visible && open3.at - visible.at < AT_ONCE_MS && open3.at < backoff.at + 30000 - 10000,
-    `reconnected at once when visible (backoff from ${backoff.at}, visible ${visible?.at}, open ${open3.at})`);
-  log(`30 s backoff pending, page hidden → visible: reconnected ${open3.at - visible.at} ms after visibilitychange`);
-  checkEqual(await page.evaluate(() => window.__net.echo('after visible')), 'after visible', 'echo after the page is visible again');
-  checkEqual((await net()).stats.socketsOpened, 4, 'sockets opened (start, online, online after backoff, visible)');
-
-  await page.evaluate(() => window.__net.client.close());
+  await networkChecks(page, base, (offline) => context.setOffline(offline), log);
+  await resumeSilentSocket(page, base, log);
   noPageErrors();
   log('ok');
   code = 0;

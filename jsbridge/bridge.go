@@ -3,6 +3,7 @@
 package jsbridge
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/trpcws/trpcws/core"
@@ -12,20 +13,20 @@ import (
 // calls exchange with JavaScript. Its methods are called one at a time
 // (JavaScript is single-threaded and never re-enters Go); none blocks.
 type Bridge struct {
-	clients map[int32]*client
+	clients []*client // live clients, by id (a slice: no map code in the module)
 	last    int32
 	in      []byte
 	out     output
 	header  [4]int32
-	recent  *client           // the client of the last call: most calls are for it
-	paths   map[string]string // see path
-	markers []byte            // the block markers are cut from
+	recent  *client  // the client of the last call: most calls are for it
+	paths   []string // see path; sorted
+	markers []byte   // the block markers are cut from
 }
 
 // NewBridge returns an empty bridge.
 func NewBridge() *Bridge {
 	// The bytes area is never nil: AppendTransmit appends to it.
-	return &Bridge{clients: make(map[int32]*client), out: output{bytes: make([]byte, 0, 4096)}}
+	return &Bridge{out: output{bytes: make([]byte, 0, 4096)}}
 }
 
 // client is one JS client and its core. Requests are named by their JS
@@ -85,11 +86,28 @@ func (b *Bridge) Call(fn func()) (n int32) {
 	return int32(len(b.out.nums))
 }
 
+// lookup returns client cid, or nil (a binary search: ids only grow).
+func (b *Bridge) lookup(cid int32) *client {
+	lo, hi := 0, len(b.clients)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if b.clients[m].id < cid {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(b.clients) && b.clients[lo].id == cid {
+		return b.clients[lo]
+	}
+	return nil
+}
+
 func (b *Bridge) client(cid int32) *client {
 	if c := b.recent; c != nil && c.id == cid {
 		return c
 	}
-	c := b.clients[cid]
+	c := b.lookup(cid)
 	if c == nil {
 		panic(bridgeError("trpcws: unknown client " + strconv.Itoa(int(cid))))
 	}
@@ -115,12 +133,15 @@ func (b *Bridge) New(now int64, n int32, adoptWire int64) {
 	// user's function outside any Go call.
 	cfg := opts.cfg
 	cfg.Adopt, cfg.AdoptedWireIDs = adoptWire > 0, adoptWire
+	if cfg.MaxConnectionAgeMs > 0 {
+		cfg.MaxAgeJitter = jitter(opts.seed)
+	}
 	c := &client{
 		id:     cid,
 		params: opts.params,
 		at:     -1,
 	}
-	b.clients[cid] = c
+	b.clients = append(b.clients, c) // ids only grow: still sorted
 	b.out.rec(recClient, float64(cid))
 	c.core = core.New(cfg, now)
 	b.drain(c)
@@ -128,7 +149,12 @@ func (b *Bridge) New(now int64, n int32, adoptWire int64) {
 
 // Free forgets client cid. Its sockets must already be closed by JavaScript.
 func (b *Bridge) Free(cid int32) {
-	delete(b.clients, cid)
+	for i, c := range b.clients {
+		if c.id == cid {
+			b.clients = slices.Delete(b.clients, i, i+1) // clears the freed slot
+			break
+		}
+	}
 	if b.recent != nil && b.recent.id == cid {
 		b.recent = nil
 	}
@@ -182,7 +208,8 @@ func (b *Bridge) call(handle int64, method int32, pathLen, n int32, flags int32)
 	if pathLen < 0 || pathLen > n {
 		panic(bridgeError("trpcws: path length out of range"))
 	}
-	call := core.Call{ID: handle, Method: core.Method(method), Path: b.path(arg[:pathLen])}
+	call := core.Call{ID: handle, Method: core.Method(method), Path: b.path(arg[:pathLen]),
+		NoResubscribe: flags&StartNoResubscribe != 0}
 	if flags&StartLastEventID != 0 {
 		call.LastEventID, call.HasLastEventID = string(arg[pathLen:]), true
 	}
@@ -206,15 +233,23 @@ const maxPaths = 1024
 // path returns p as a string, the same string for the same path every time
 // (up to maxPaths of them): a call does not allocate its path.
 func (b *Bridge) path(p []byte) string {
-	if s, ok := b.paths[string(p)]; ok { // no allocation for the lookup
-		return s
+	lo, hi := 0, len(b.paths)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if b.paths[m] < string(p) { // no allocation for the comparison
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(b.paths) && b.paths[lo] == string(p) {
+		return b.paths[lo]
 	}
 	s := string(p)
 	if len(b.paths) < maxPaths {
-		if b.paths == nil {
-			b.paths = make(map[string]string)
-		}
-		b.paths[s] = s
+		b.paths = append(b.paths, "")
+		copy(b.paths[lo+1:], b.paths[lo:])
+		b.paths[lo] = s
 	}
 	return s
 }
@@ -285,12 +320,16 @@ func (b *Bridge) Message(cid int32, now int64, sock int32, n int32, ascii bool) 
 
 // Closed reports that socket sock closed (code 0 when none) or failed;
 // cause, when not 0, is the handle of a JavaScript value (the event or the
-// thrown error) that error records may refer to.
+// thrown error) that error records may refer to. Code closedBadURL: the
+// socket's URL can never be dialled (cause is the TypeError saying why).
 func (b *Bridge) Closed(cid int32, now int64, sock int32, code int32, cause int64) {
 	c := b.client(cid)
 	var err error
 	if cause != 0 {
 		err = &jsCause{handle: cause}
+	}
+	if code == closedBadURL {
+		err, code = &core.URLError{Option: "url", Cause: err}, 0
 	}
 	c.core.Closed(now, core.SocketID(sock), int(code), err)
 	b.drain(c)
@@ -333,7 +372,7 @@ func (b *Bridge) Network(cid int32, now int64, what int32) {
 // the last call alone: JavaScript may ask while it still reads those
 // records (from a user callback).
 func (b *Bridge) Stats(cid int32, dst *[statsLen]float64) bool {
-	c := b.clients[cid]
+	c := b.lookup(cid)
 	if c == nil {
 		return false
 	}

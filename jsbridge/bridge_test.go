@@ -321,6 +321,33 @@ func TestSubscriptionEventsAndErrors(t *testing.T) {
 	}
 }
 
+// TestNoResubscribeFlag: StartNoResubscribe reaches core.Call.NoResubscribe:
+// after a lost socket such a subscription ends with notResubscribed, and
+// only the other one is sent on the new socket.
+func TestNoResubscribeFlag(t *testing.T) {
+	t.Parallel()
+	h, _ := newHarness(t, nil)
+	h.open(1)
+	n := h.write("once")
+	h.call(func() { h.b.Start(h.cid, h.now, 1, 3, n, n, StartNoResubscribe, 0) })
+	h.start(2, 3, "again", false)
+	if frames := h.transmit(1); len(frames) != 1 || !strings.Contains(frames[0], `"path":"once"`) {
+		t.Fatalf("frames on socket 1: %q", frames)
+	}
+	rs := h.call(func() { h.b.Closed(h.cid, h.now, 1, 1006, 0) })
+	e := find(rs, recError)
+	if len(e) != 1 || e[0].f[0] != 1 {
+		t.Fatalf("want an error for handle 1: %v", rs)
+	}
+	if desc, _ := ref(t, h.b, "", e[0].f[1:]); !strings.HasPrefix(desc, `{"t":"notResubscribed",`) {
+		t.Fatalf("error desc %s", desc)
+	}
+	h.open(2)
+	if frames := h.transmit(2); len(frames) != 1 || !strings.Contains(frames[0], `"path":"again"`) || strings.Contains(frames[0], `"once"`) {
+		t.Fatalf("frames on socket 2: %q", frames)
+	}
+}
+
 func TestCancelAndClose(t *testing.T) {
 	t.Parallel()
 	h, _ := newHarness(t, nil)
@@ -407,7 +434,7 @@ func TestFreedClientIsUnknown(t *testing.T) {
 // TestPanicRecovered calls the exported functions themselves: a panic inside
 // one comes back as -1 plus a message, and the instance keeps working.
 func TestPanicRecovered(t *testing.T) {
-	for kind, want := range []string{"assignment to entry in nil map", "trpcws_panic test", "index out of range"} {
+	for kind, want := range []string{"nil pointer dereference", "trpcws_panic test", "index out of range"} {
 		if n := wasmPanic(int32(kind)); n != -1 {
 			t.Fatalf("kind %d: returned %d, want -1", kind, n)
 		}
@@ -522,6 +549,7 @@ func TestHelpers(t *testing.T) {
 		&core.TimeoutError{What: "request", Ms: 50}:                `{"t":"timeout","what":"request","ms":50,"message":"trpcws: request timed out after 50 ms"}`,
 		&core.GaveUpError{Attempts: 2, Cause: &jsCause{handle: 4}}: `{"t":"gaveUp","attempts":2,"message":"trpcws: gave up reconnecting after 2 failed attempts","cause":{"t":"js","h":4}}`,
 		fmt.Errorf("wrapped: %w", core.ErrQueueFull):               `{"t":"queueFull","message":"wrapped: trpcws: too many calls waiting for a connection"}`,
+		core.ErrNotResubscribed:                                    `{"t":"notResubscribed","message":"trpcws: subscription ended by a reconnect (resubscribe off)"}`,
 	} {
 		if got := string(appendError(nil, err, 0)); got != want {
 			t.Errorf("appendError(%v) = %s, want %s", err, got, want)

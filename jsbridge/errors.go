@@ -31,6 +31,7 @@ func (e bridgeError) Error() string { return string(e) }
 //	{"t":"timeout","what":"request"|"connect","ms":5000,"message":"..."}
 //	{"t":"gaveUp","attempts":3,"message":"...","cause":<error>|null}
 //	{"t":"queueFull","message":"..."}
+//	{"t":"notResubscribed","message":"..."}
 //	{"t":"go","message":"..."}
 func appendError(dst []byte, err error, depth int) []byte {
 	if err == nil || depth > 8 {
@@ -58,6 +59,11 @@ func appendError(dst []byte, err error, depth int) []byte {
 		dst = append(dst, `,"cause":`...)
 		dst = appendError(dst, e.Cause, depth+1)
 		return append(dst, '}')
+	case *core.URLError:
+		if e.Cause != nil {
+			// JavaScript's own TypeError says it.
+			return appendError(dst, e.Cause, depth)
+		}
 	case *jsCause:
 		dst = append(dst, `{"t":"js","h":`...)
 		dst = appendNumber(dst, e.handle)
@@ -81,12 +87,14 @@ func appendError(dst []byte, err error, depth int) []byte {
 		dst = appendError(dst, e.Cause, depth+1)
 		return append(dst, '}')
 	}
-	if errors.Is(err, core.ErrQueueFull) {
+	switch {
+	case errors.Is(err, core.ErrQueueFull):
 		dst = append(dst, `{"t":"queueFull","message":`...)
-		dst = appendJSONString(dst, err.Error())
-		return append(dst, '}')
+	case errors.Is(err, core.ErrNotResubscribed):
+		dst = append(dst, `{"t":"notResubscribed","message":`...)
+	default:
+		dst = append(dst, `{"t":"go","message":`...)
 	}
-	dst = append(dst, `{"t":"go","message":`...)
 	dst = appendJSONString(dst, err.Error())
 	return append(dst, '}')
 }

@@ -137,7 +137,7 @@ func wasmClose(cid int32, now float64) int32 {
 
 // trpcws_panic panics on purpose, inside the same recovery every call
 // uses, so tests can prove a panic becomes a JavaScript Error and the
-// instance keeps working. kind 0 writes to a nil map (a runtime error),
+// instance keeps working. kind 0 writes through a nil pointer (a runtime error),
 // kind 1 panics with a string, kind 2 indexes out of range.
 //
 //go:wasmexport trpcws_panic
@@ -149,8 +149,8 @@ func wasmPanic(kind int32) int32 {
 func panicOnPurpose(kind int32) {
 	switch kind {
 	case 0:
-		var m map[string]int
-		m["x"] = 1
+		var p *int32
+		*p = kind
 	case 1:
 		panic("trpcws_panic test")
 	default:

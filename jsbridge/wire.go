@@ -38,6 +38,12 @@ const (
 	recNote      = 17 // [17, note, sock, id, attempt, delayMs, code, errRef]: an event for onEvent (see core.Note)
 )
 
+// closedBadURL, given as trpcws_closed's code, says the socket never got a
+// WebSocket because its URL (the url function's answer) can never be
+// dialled; the cause is the TypeError JavaScript made of it. The core
+// reports it as a *core.URLError and gives up instead of retrying.
+const closedBadURL = -1
+
 // statsLen is how many numbers trpcws_stats writes: state, socketsOpened,
 // reconnects, attempt, queued, inFlight, subscriptions, framesIn,
 // framesOut, bytesIn, bytesOut, lastPingRttMs (-1: none yet), connectedAt
@@ -61,16 +67,18 @@ const (
 
 // Flags of [Bridge.Start] and [Bridge.StartSent].
 const (
-	StartInput       = 1 << iota // the request has an input (else params.input is left out)
-	StartLastEventID             // the bytes after the path are params.lastEventId
-	StartStarted                 // StartSent: the subscription's "started" was delivered already
+	StartInput         = 1 << iota // the request has an input (else params.input is left out)
+	StartLastEventID               // the bytes after the path are params.lastEventId
+	StartStarted                   // StartSent: the subscription's "started" was delivered already
+	StartNoResubscribe             // a subscription ended rather than sent again (core.Call.NoResubscribe)
 )
 
 // options is what JavaScript passes to [Bridge.New]: createTRPCWebSocket's
 // validated options.
 type options struct {
 	cfg    core.Config
-	params bool // connectionParams given: add connectionParams=1 to the URL
+	params bool   // connectionParams given: add connectionParams=1 to the URL
+	seed   uint64 // jitterSeed: where jitter starts
 }
 
 // optionFields is the layout of the options record: one float64 per field,
@@ -96,6 +104,8 @@ var optionFields = [...]struct {
 	{"requestTimeoutMs", func(o *options, v float64) { o.cfg.RequestTimeoutMs = clampMs(v) }},
 	{"maxQueued", func(o *options, v float64) { o.cfg.MaxQueued = int(clampMs(v)) }},
 	{"onEvent", func(o *options, v float64) { o.cfg.Events = v != 0 }},
+	{"maxConnectionAgeMs", func(o *options, v float64) { o.cfg.MaxConnectionAgeMs = clampMs(v) }},
+	{"jitterSeed", func(o *options, v float64) { o.seed = uint64(max(v, 0) * (1 << 53)) }},
 }
 
 // decodeOptions reads the options record from b (len(optionFields) float64s).
@@ -105,6 +115,22 @@ func decodeOptions(b []byte) options {
 		f.set(&o, float64frombytes(b[8*i:]))
 	}
 	return o
+}
+
+// jitter returns core.Config.MaxAgeJitter for one client: numbers in
+// [0, n) from a splitmix64 sequence started at seed (JavaScript's
+// Math.random() for the client, so that a fleet of pages does not move
+// sockets at once). It stands in for math/rand/v2, which costs the module
+// about 1 KB gzip.
+func jitter(seed uint64) func(n int64) int64 {
+	return func(n int64) int64 {
+		seed += 0x9e3779b97f4a7c15
+		z := seed
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		z ^= z >> 31
+		return int64(z % uint64(n))
+	}
 }
 
 // clampMs turns a JavaScript number of milliseconds into an int64:
@@ -134,6 +160,7 @@ type WireLayout struct {
 	Refs         []Named  // where a ref points, REF_*
 	StartFlags   []Named  // flags of trpcws_start, START_*
 	OptionFields []string // the options record of trpcws_new, field by field
+	ClosedBadURL int64    // trpcws_closed's code for a URL that can never be dialled
 }
 
 // Layout returns the numbers JavaScript shares with this package (for the
@@ -154,8 +181,9 @@ func Layout() WireLayout {
 		},
 		RecordSizes:  recSizes[:],
 		Refs:         []Named{{"REF_NONE", refNone}, {"REF_FRAME", refFrame}, {"REF_BYTES", refBytes}},
-		StartFlags:   []Named{{"START_INPUT", StartInput}, {"START_LAST_EVENT_ID", StartLastEventID}, {"START_STARTED", StartStarted}},
+		StartFlags:   []Named{{"START_INPUT", StartInput}, {"START_LAST_EVENT_ID", StartLastEventID}, {"START_STARTED", StartStarted}, {"START_NO_RESUBSCRIBE", StartNoResubscribe}},
 		OptionFields: names,
+		ClosedBadURL: closedBadURL,
 	}
 }
 

@@ -29,7 +29,7 @@ func TestBackoffConstants(t *testing.T) {
 // TestOptionsLayout checks that each field of the options record lands in
 // its place.
 func TestOptionsLayout(t *testing.T) {
-	vals := []float64{1, 250, 1, 300, 40, 1, 1, 0, 3, 500, 700, 900, 10, 1}
+	vals := []float64{1, 250, 1, 300, 40, 1, 1, 0, 3, 500, 700, 900, 10, 1, 60000, 0.5}
 	if len(vals) != len(optionFields) {
 		t.Fatalf("test covers %d fields, layout has %d", len(vals), len(optionFields))
 	}
@@ -40,13 +40,38 @@ func TestOptionsLayout(t *testing.T) {
 	o := decodeOptions(b)
 	want := options{
 		cfg: core.Config{Lazy: true, LazyCloseMs: 250, KeepAlive: true, KeepAliveIntervalMs: 300, PongTimeoutMs: 40, AskRetry: true,
-			MaxAttempts: 3, MinUptimeMs: 500, ConnectTimeoutMs: 700, RequestTimeoutMs: 900, MaxQueued: 10, Events: true},
+			MaxAttempts: 3, MinUptimeMs: 500, ConnectTimeoutMs: 700, RequestTimeoutMs: 900, MaxQueued: 10, Events: true, MaxConnectionAgeMs: 60000},
 		params: true,
+		seed:   1 << 52,
 	}
 	if !reflect.DeepEqual(o, want) {
 		t.Fatalf("decoded %+v, want %+v", o, want)
 	}
 	if z := decodeOptions(make([]byte, 8*len(vals))); z.cfg.Lazy || z.cfg.AskRetry || z.params || z.cfg.LazyCloseMs != 0 {
 		t.Fatalf("zero record decoded as %+v", z)
+	}
+}
+
+// TestJitter checks that the max-age jitter stays in [0, n) and varies.
+func TestJitter(t *testing.T) {
+	for _, seed := range []uint64{0, 1, 1 << 52, 1<<53 - 1} {
+		j := jitter(seed)
+		seen := map[int64]bool{}
+		for range 200 {
+			v := j(101)
+			if v < 0 || v >= 101 {
+				t.Fatalf("seed %d: jitter %d outside [0, 101)", seed, v)
+			}
+			seen[v] = true
+		}
+		if len(seen) < 50 {
+			t.Errorf("seed %d: only %d distinct values of 200", seed, len(seen))
+		}
+		if v := j(1); v != 0 {
+			t.Errorf("jitter(1) = %d", v)
+		}
+	}
+	if jitter(1)(1<<40) == jitter(2)(1<<40) {
+		t.Error("two seeds start alike")
 	}
 }

@@ -69,6 +69,13 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
   requestTimeoutMs?: number;
   /** At most this many calls wait for a socket; one more fails with cause.name 'QueueFullError' (default: no bound). */
   maxQueued?: number;
+  /**
+   * Once a socket is this old (plus a random jitter of up to a tenth of it), move to a new one
+   * make-before-break, as for the server's reconnect request: subscriptions resume from their
+   * last event id, calls in flight finish on the old socket. A lazy client with nothing to do
+   * closes instead. For platforms that end connections on a schedule (default: none).
+   */
+  maxConnectionAgeMs?: number;
   /** Browsers: react to online/offline and a page shown again (default true where window exists). */
   networkAware?: boolean;
   /**
@@ -180,7 +187,25 @@ export type TRPCWebSocketLinkOptions<TRouter extends AnyRouter> = Omit<WebSocket
   client: TRPCWebSocket;
 };
 
-/** The terminating link for createTRPCClient: sends every operation through `client`. */
+/**
+ * What this package reads of an operation's `context` (`{ context: {...} }` on a call), as
+ * a type to check yours against; @trpc/client types `context` as a plain record.
+ */
+export type TRPCWebSocketContext = {
+  /** A query's or mutation's own request timeout, overriding requestTimeoutMs (Infinity: none). */
+  timeoutMs?: number;
+  /**
+   * false: a subscription is not sent again after a reconnect or a socket move (for one with
+   * side effects on the server); where it would be, it ends with onError, its cause a
+   * TRPCWebSocketNotResubscribedError. Default true, as the reference (which always resubscribes).
+   */
+  resubscribe?: boolean;
+};
+
+/**
+ * The terminating link for createTRPCClient: sends every operation through `client`
+ * (reading `context.timeoutMs` and `context.resubscribe`: TRPCWebSocketContext).
+ */
 export declare function wsLink<TRouter extends AnyRouter>(opts: TRPCWebSocketLinkOptions<TRouter>): TRPCLink<TRouter>;
 
 /** A retryDelayMs: 0 first, then (jitter 'full') uniform in [0, min(maxMs, baseMs·2^attempt)]. */
@@ -198,6 +223,17 @@ export declare class TRPCWebSocketFrameError extends Error {
   /** The frame as it arrived: text, or binary data with an encoder. */
   readonly frame: string | ArrayBuffer | ArrayBufferView | Blob;
   readonly cause?: unknown;
+}
+
+/**
+ * The cause of the TRPCClientError a subscription started with
+ * `{ context: { resubscribe: false } }` ends with (onError) where it would
+ * have been sent again: its socket was lost, or the client moved to a new
+ * socket (the server's reconnect request, reconnect(), maxConnectionAgeMs).
+ */
+export declare class TRPCWebSocketNotResubscribedError extends Error {
+  readonly name: 'TRPCWebSocketNotResubscribedError';
+  readonly code: 'NOT_RESUBSCRIBED';
 }
 
 /** The cause of the errors a lost or unusable socket gives (as @trpc/client's). */

@@ -18,11 +18,12 @@
 //   lib/handoff.js     early start and Go taking over from it
 //   lib/early.js       early start: the first calls, answered before the module loads
 //   lib/socket.js      one WebSocket: URL, listeners, connection params, send, close
+//   lib/url.js         the WebSocket URL rule (core.URLReason) and its TypeError
 //   lib/errors.js      TRPCClientError and the errors Go describes
 //   lib/observable.js  the observables @trpc/client consumes
 //   lib/link.js        wsLink
 export { createTRPCWebSocket } from './lib/client.js';
-export { TRPCWebSocketClosedError, TRPCWebSocketFrameError } from './lib/errors.js';
+export { TRPCWebSocketClosedError, TRPCWebSocketFrameError, TRPCWebSocketNotResubscribedError } from './lib/errors.js';
 export { init } from './lib/load.js';
 export { wsLink } from './lib/link.js';
 export { backoff, exponentialBackoff } from './lib/options.js';

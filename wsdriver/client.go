@@ -233,6 +233,8 @@ func (c *Client) apply(e *effect) {
 	case core.OutRetry:
 		a := c.opts.Retry(o, closeReason(o.Err))
 		c.do(func(now int64) { c.core.Retry(now, a) })
+	case core.OutRefreshAuth:
+		c.opts.RefreshAuth(o)
 	case core.OutNote:
 		c.opts.Note(o)
 	}
@@ -378,6 +380,12 @@ func (c *Client) Wake() {
 			c.core.Wake(now)
 		}
 	})
+}
+
+// AuthRefreshed reports the outcome of the refresh a RefreshAuth hook was
+// asked for (core.Client.AuthRefreshed).
+func (c *Client) AuthRefreshed(attempt int, err error) {
+	c.do(func(now int64) { c.core.AuthRefreshed(now, attempt, err) })
 }
 
 // Reconnect asks the core for a new connection now (core.Client.Reconnect).

@@ -52,6 +52,9 @@ type Options struct {
 	// Retry answers a core.OutRetry (Config.AskRetry); reason is the close
 	// reason of the socket that ended, when one was received.
 	Retry func(o *core.Output, reason string) core.RetryAnswer
+	// RefreshAuth is asked for a core.OutRefreshAuth (Config.RefreshAuth);
+	// it reports the outcome later with Client.AuthRefreshed.
+	RefreshAuth func(o *core.Output)
 }
 
 // Sink receives one subscription's outputs, in order, without the driver's

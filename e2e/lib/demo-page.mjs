@@ -133,6 +133,42 @@ export class DemoPage {
     this.log(`reconnect(): socketsOpened ${socketsOpened} → ${socketsOpened + 1}, reconnects ${reconnects} → ${reconnects + 1}; feed ids ${d2.ids.join(',')}; onStarted ${d2.starts}`);
   }
 
+  // A socket that goes silent (iOS Safari after a suspend, trpc#4078): the server stops
+  // answering PING (/control/set?noPong=1). The page's keepAlive (a PING after 2 s without
+  // traffic, 5 s to answer) must give the socket up and reconnect by itself; once the new socket
+  // is open the server answers again, and the feed resumes from its last id, no gap, no duplicate.
+  async silentSocket(label) {
+    const before = await this.until('fresh stats', (d) => d.stats && d.stats.state === 'pending');
+    const n = before.ids.length;
+    const { socketsOpened } = before.stats;
+    const server0 = await control(this.base, 'stats');
+    await control(this.base, 'set?noPong=1');
+    let d1;
+    try {
+      d1 = await this.until('the client to give the silent socket up and open another',
+        (d) => d.stats.socketsOpened === socketsOpened + 1, 20000);
+    } finally {
+      await control(this.base, 'set?noPong=0');
+    }
+    const server1 = await control(this.base, 'stats');
+    checkEqual(server1.pongsSent, server0.pongsSent, 'PONGs the server sent while silent');
+    const closed = d1.timeline.slice(before.timeline.length).filter((t) => t.kind === 'close');
+    check(closed.length >= 1, `timeline shows the silent socket closed (got ${JSON.stringify(d1.timeline.slice(before.timeline.length).map((t) => t.text))})`);
+    await this.until('connected again', (d) => d.state === 'pending' && d.stats.state === 'pending', 15000);
+    await this.page.locator(sel('post-text')).fill(`after a silent socket from ${label}`);
+    const m = await this.call('post', 'post-submit');
+    checkEqual(m.id, String(n + 1), 'id of the message posted after the silent socket');
+    await this.until(`${n + 1} events in the feed`, (d) => d.ids.length >= n + 1);
+    await new Promise((r) => setTimeout(r, 300)); // a late duplicate would show up here
+    const d2 = await this.demo();
+    checkContiguous(d2.ids, 1, n + 1, 'subscription event ids across the silent socket');
+    checkEqual(await this.feedIds(), d2.ids, 'feed items shown across the silent socket');
+    const starts = (await control(this.base, 'stats')).subscriptionStarts.filter((s) => s.path === 'onMessage');
+    checkEqual(starts.at(-1).lastEventId, String(n), 'lastEventId the subscription was resent with');
+    this.log(`silent socket: no PONG → ${closed.map((t) => t.text).join('; ')}; socketsOpened ${socketsOpened} → ${d2.stats.socketsOpened}; ` +
+      `resent with lastEventId ${n}; feed ids ${d2.ids.join(',')}`);
+  }
+
   feedIds() {
     return this.page.evaluate(() => [...document.querySelectorAll('[data-testid="feed-item"]')].map((li) => li.dataset.id));
   }

@@ -55,6 +55,7 @@ const trpcWorker :Workerd.Worker = (
     (name = "node_modules/trpcws/lib/records.js", esModule = embed "node_modules/trpcws/lib/records.js"),
     (name = "node_modules/trpcws/lib/requests.js", esModule = embed "node_modules/trpcws/lib/requests.js"),
     (name = "node_modules/trpcws/lib/socket.js", esModule = embed "node_modules/trpcws/lib/socket.js"),
+    (name = "node_modules/trpcws/lib/url.js", esModule = embed "node_modules/trpcws/lib/url.js"),
     (name = "node_modules/trpcws/lib/writes.js", esModule = embed "node_modules/trpcws/lib/writes.js"),
     (name = "node_modules/trpcws/wasm_exec.js", esModule = embed "node_modules/trpcws/wasm_exec.js"),
     # the Workers entry (package.json's workerd condition), which imports the .wasm beside it:

@@ -14,7 +14,7 @@ import { loadFailure } from './errors.js';
 import { autoInit, loadError, schedule, wasm, whenLoadFails } from './load.js';
 import { announceLoadFailure } from './loaderror.js';
 import { behaviorSubject } from './observable.js';
-import { checkOptions, NO_WEBSOCKET } from './options.js';
+import { checkOptions, noWebSocketMessage } from './options.js';
 import { call } from './dispatch.js';
 import { socketOwner } from './connection.js';
 import { create, earlyStart } from './handoff.js';
@@ -35,7 +35,7 @@ export class TRPCWebSocketClient {
   constructor(opts) {
     const cfg = checkOptions(opts);
     if (opts.WebSocket === undefined && opts.createWebSocket === undefined && typeof globalThis.WebSocket !== 'function') {
-      throw new Error(NO_WEBSOCKET);
+      throw new Error(noWebSocketMessage());
     }
     const s = newSession(opts, cfg);
     this.#s = s;

@@ -29,6 +29,7 @@ export const REF_BYTES = 2;
 export const START_INPUT = 1;
 export const START_LAST_EVENT_ID = 2;
 export const START_STARTED = 4;
+export const START_NO_RESUBSCRIBE = 8;
 // Methods by name (core.Method).
 export const METHODS = { query: 1, mutation: 2, subscription: 3 };
 // State names by number (core.State).
@@ -36,7 +37,14 @@ export const STATES = ["idle", "connecting", "pending"];
 // Note names by number (core.Note), for onEvent.
 export const NOTES = ["", "attempt", "open", "close", "giveUp", "timeout", "queueFull"];
 // The options record of trpcws_new, field by field.
-export const OPTION_FIELDS = ["lazy.enabled", "lazy.closeMs", "keepAlive.enabled", "keepAlive.intervalMs", "keepAlive.pongTimeoutMs", "retryDelayMs", "connectionParams", "retry.shouldRetry", "retry.maxAttempts", "retry.minUptimeMs", "connectTimeoutMs", "requestTimeoutMs", "maxQueued", "onEvent"];
+export const OPTION_FIELDS = ["lazy.enabled", "lazy.closeMs", "keepAlive.enabled", "keepAlive.intervalMs", "keepAlive.pongTimeoutMs", "retryDelayMs", "connectionParams", "retry.shouldRetry", "retry.maxAttempts", "retry.minUptimeMs", "connectTimeoutMs", "requestTimeoutMs", "maxQueued", "onEvent", "maxConnectionAgeMs", "jitterSeed"];
+// trpcws_closed's code for a socket whose URL can never be dialled (jsbridge closedBadURL).
+export const CLOSED_BAD_URL = -1;
+// core.URLReason: the schemes a WebSocket URL may have, and the reasons given for one that is bad.
+export const URL_SCHEMES = ["ws", "wss", "http", "https"];
+export const URL_NO_SCHEME = "no scheme: want ws:// or wss://";
+export const URL_WANT_SCHEME = ": want ws:// or wss://";
+export const URL_NO_HOST = "no host";
 // core.ExponentialBackoff: attempt 0 → 0, then min(BASE·2^attempt, MAX) ms.
 export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_MAX_MS = 30000;

@@ -73,6 +73,19 @@ export class QueueFullError extends Error {
   }
 }
 
+/**
+ * How a subscription started with `{ context: { resubscribe: false } }`
+ * ends where it would be sent again after a reconnect or a socket move
+ * (the cause of the TRPCClientError its onError gets).
+ */
+export class TRPCWebSocketNotResubscribedError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'TRPCWebSocketNotResubscribedError';
+    this.code = 'NOT_RESUBSCRIBED';
+  }
+}
+
 /** The cause connectionState and the calls carry when the WebAssembly module could not be loaded. */
 export function loadClosedError(err) {
   const why = String(err?.message ?? err).replace(/^trpcws: /, '');
@@ -177,6 +190,8 @@ function causeFromDesc(desc) {
       return new TimeoutError(desc.message);
     case 'queueFull':
       return new QueueFullError(desc.message);
+    case 'notResubscribed':
+      return new TRPCWebSocketNotResubscribedError(desc.message);
     default:
       return new Error(desc.message);
   }

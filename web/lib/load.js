@@ -58,7 +58,17 @@ const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 async function readFileBytes(url) {
   const name = 'node:fs/promises';
   const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ name);
-  return fs.readFile(url);
+  try {
+    return await fs.readFile(url);
+  } catch (err) {
+    // A server bundle may point the module at a browser path (Next.js's
+    // server rendering does): say so, the file system's words first.
+    throw new Error(
+      `${err?.message ?? err} (reading ${String(url?.href ?? url)} from the file system: on a server whose bundler ` +
+        "rewrote the module's URL, create the client in the browser only, or give init() the module's bytes or a file: URL)",
+      { cause: err },
+    );
+  }
 }
 
 // Calls early start is still waiting on (early.js): the socket's handshake,

@@ -2,6 +2,7 @@
 // and the options record Go gets (jsbridge/wire.go's optionFields).
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, OPTION_FIELDS } from './constants.js';
 import { isObject } from './host.js';
+import { urlProblem } from './url.js';
 
 /**
  * The reference client's default retry delay: 0 for the first attempt, then
@@ -29,6 +30,19 @@ export function backoff({ baseMs = BACKOFF_BASE_MS, maxMs = BACKOFF_MAX_MS, jitt
 
 export const NO_WEBSOCKET =
   "No WebSocket implementation found - you probably don't want to use this on the server, but if you do you need to pass a `WebSocket`-ponyfill";
+
+/**
+ * The reference's NO_WEBSOCKET, and in Node (whose global WebSocket came
+ * in Node 22; Node 20 has it behind a flag) what to do about it.
+ */
+export function noWebSocketMessage() {
+  const node = globalThis.process?.versions?.node;
+  if (!node) return NO_WEBSOCKET;
+  return (
+    `${NO_WEBSOCKET}. Node ${node} has no global WebSocket: use Node 22 or later, start Node 20 with ` +
+    "--experimental-websocket, or pass one, e.g. `createTRPCWebSocket({ url, WebSocket })` with WebSocket from the 'ws' package"
+  );
+}
 
 function typeError(name, want, got) {
   const shown = typeof got === 'string' ? JSON.stringify(got) : typeof got === 'function' ? 'a function' : String(got);
@@ -88,6 +102,10 @@ export function checkOptions(opts) {
   if (typeof url !== 'string' && typeof url !== 'function' && !(url instanceof URL)) {
     throw typeError('url', 'a string or a function returning one', url);
   }
+  if (typeof url !== 'function') {
+    const reason = urlProblem(String(url));
+    if (reason) throw typeError('url', `a ws:// or wss:// URL (${reason})`, String(url));
+  }
   const cp = opts.connectionParams;
   if (cp !== undefined && cp !== null && typeof cp !== 'function' && !isObject(cp)) {
     throw typeError('connectionParams', 'an object, null or a function returning one', cp);
@@ -134,7 +152,10 @@ export function checkOptions(opts) {
     requestTimeoutMs: optMs(opts, 'requestTimeoutMs', 'requestTimeoutMs', 1) ?? 0,
     maxQueued: maxQueued ?? 0,
     onEvent: opts.onEvent !== undefined || debug,
+    maxConnectionAgeMs: optMs(opts, 'maxConnectionAgeMs', 'maxConnectionAgeMs', 1) ?? 0,
   };
+  // Where the max-age jitter starts (jsbridge's jitter): one per client.
+  if (values.maxConnectionAgeMs) values.jitterSeed = Math.random();
   const record = OPTION_FIELDS.map((name) => Number(values[name] ?? 0));
   return {
     lazy: values['lazy.enabled'],

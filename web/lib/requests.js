@@ -1,7 +1,7 @@
 // The request manager: request() checks and records a call, gives it to
 // early start or to Go, and cancels it; the request table is what the
 // records Go sends back are matched against.
-import { METHODS, START_INPUT, START_LAST_EVENT_ID, START_STARTED } from './constants.js';
+import { METHODS, START_INPUT, START_LAST_EVENT_ID, START_NO_RESUBSCRIBE, START_STARTED } from './constants.js';
 import { clientError, loadFailure } from './errors.js';
 import { callUserCallback, now } from './host.js';
 import { getTransformer } from './link.js';
@@ -18,6 +18,11 @@ export function request(s, { op, transformer = getTransformer(undefined), lastEv
     const timeoutMs = op.context?.timeoutMs;
     if (timeoutMs !== undefined && timeoutMs !== null && (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs))) {
       observer.error(clientError(new TypeError(`trpcws: context.timeoutMs must be a number of milliseconds, got ${String(timeoutMs)}`)));
+      return;
+    }
+    const resubscribe = op.context?.resubscribe;
+    if (resubscribe !== undefined && typeof resubscribe !== 'boolean') {
+      observer.error(clientError(new TypeError(`trpcws: context.resubscribe must be a boolean, got ${String(resubscribe)}`)));
       return;
     }
     if (s.failed) {
@@ -52,6 +57,8 @@ export function request(s, { op, transformer = getTransformer(undefined), lastEv
       // the call's own request timeout: 0 keeps requestTimeoutMs; Infinity or <= 0: none
       timeoutMs: typeof timeoutMs !== 'number' ? 0 : timeoutMs > 0 && timeoutMs !== Infinity ? timeoutMs : -1,
       lastEventId: lastEventId === undefined || lastEventId === null ? undefined : String(lastEventId),
+      // context.resubscribe false: ended with NOT_RESUBSCRIBED rather than sent again (core.Call.NoResubscribe)
+      noResubscribe: type === 'subscription' && resubscribe === false,
       transformer,
       observer,
       done: false, // nothing more goes to the observer
@@ -84,6 +91,7 @@ export function start(s, req, sentAs = 0) {
   }
   let flags = req.hasInput ? START_INPUT : 0;
   if (req.earlyStarted) flags |= START_STARTED;
+  if (req.noResubscribe) flags |= START_NO_RESUBSCRIBE;
   let out;
   try {
     // One buffer for both strings: a second allocation would lose the first.

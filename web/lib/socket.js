@@ -1,9 +1,11 @@
 // One WebSocket of a client, on the host side: resolving its URL,
 // constructing it, its listeners, connection params, sending and closing.
 // What it learns goes to its owner (the client), which tells Go.
+import { CLOSED_BAD_URL } from './constants.js';
 import { keepCause, TRPCWebSocketClosedError } from './errors.js';
 import { callUserCallback, isObject, isThenable } from './host.js';
-import { NO_WEBSOCKET } from './options.js';
+import { noWebSocketMessage } from './options.js';
+import { urlError, urlProblem } from './url.js';
 
 const binaryDecoder = new TextDecoder();
 
@@ -86,6 +88,12 @@ export class Socket {
       this.fail(new TypeError(`trpcws: url resolved to ${typeof url}, not a string`));
       return;
     }
+    const reason = urlProblem(url);
+    if (reason) {
+      // It would fail the same way every time: Go gives up (a URLError).
+      this.ended_(CLOSED_BAD_URL, keepCause(urlError('url', url, reason)));
+      return;
+    }
     if (this.closeCode) {
       // close() ran while the URL was being resolved.
       this.fail(new TRPCWebSocketClosedError({ message: 'Closed before connection was established' }));
@@ -98,7 +106,7 @@ export class Socket {
       const full = this.owner.fullURL(url);
       if (createWebSocket) made = createWebSocket(full);
       else {
-        if (typeof WS !== 'function') throw new Error(NO_WEBSOCKET);
+        if (typeof WS !== 'function') throw new Error(noWebSocketMessage());
         made = new WS(full);
       }
     } catch (err) {

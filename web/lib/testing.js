@@ -3,7 +3,7 @@
 import { init, wasm } from './load.js';
 
 /**
- * Panics inside the Go instance on purpose (kind 0: nil map write, 1:
+ * Panics inside the Go instance on purpose (kind 0: nil pointer write, 1:
  * panic(string), 2: index out of range). Rejects with the Error the panic
  * became; the instance keeps working.
  */

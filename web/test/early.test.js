@@ -96,6 +96,18 @@ describe(`early start, before the module runs (${wsMode})`, () => {
     assert.deepEqual(r.trpcws, r.reference);
   });
 
+  test('context.resubscribe false survives the hand-off: its socket lost before Go runs, it ends with NOT_RESUBSCRIBED', async () => {
+    const r = await run('subscriptionLostNoResubscribe');
+    assert.equal(r.goReadyAtDrop, false);
+    assert.deepEqual(r.ids, ['1', '2', '3', '4', '5', '6', '7', '8'], 'the other subscription resumed');
+    assert.equal(r.once.complete, false);
+    assert.deepEqual(
+      { name: r.once.error.name, causeName: r.once.error.causeName, code: r.once.error.code },
+      { name: 'TRPCClientError', causeName: 'TRPCWebSocketNotResubscribedError', code: 'NOT_RESUBSCRIBED' },
+    );
+    assert.equal(r.counterStarts, 1, 'not sent again');
+  });
+
   test('unsubscribing before Go runs stops the subscription on the server', async () => {
     const r = await run('unsubscribe');
     assert.equal(r.goReady, false);

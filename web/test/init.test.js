@@ -27,6 +27,7 @@ describe('init()', () => {
   test('a missing file rejects init() and fails waiting calls', async () => {
     const r = await run('missing');
     assert.match(r.init, /ENOENT/);
+    assert.match(r.init, /from the file system: on a server whose bundler rewrote the module's URL, create the client in the browser only/);
     assert.match(r.query, /TRPCClientError: trpcws: the WebAssembly module failed to load/);
   });
   // Every failure names its cause and what to do; calls made before and

@@ -277,7 +277,7 @@ describe('host seams (fake WebSocket)', () => {
 describe('Go panics', () => {
   test('a panic inside an exported call becomes an Error; the instance keeps working', async () => {
     for (const [kind, re] of [
-      [0, /assignment to entry in nil map/],
+      [0, /nil pointer dereference/],
       [1, /trpcws_panic test/],
       [2, /index out of range/],
     ]) {

@@ -9,7 +9,9 @@ import {
   exponentialBackoff,
   init,
   TRPCWebSocketFrameError,
+  TRPCWebSocketNotResubscribedError,
   wsLink,
+  type TRPCWebSocketContext,
   type TRPCWebSocket,
   type TRPCWebSocketConnectionState,
 } from '../../index.js';
@@ -40,6 +42,15 @@ export async function main(module: WebAssembly.Module) {
     onError: (err) => void (err instanceof TRPCClientError),
   });
   sub.unsubscribe();
+  const context: TRPCWebSocketContext = { resubscribe: false, timeoutMs: 1000 };
+  const once = trpc.events.subscribe(undefined, {
+    context,
+    onError: (err) => void (err.cause instanceof TRPCWebSocketNotResubscribedError && (err.cause.code satisfies 'NOT_RESUBSCRIBED')),
+  });
+  once.unsubscribe();
+  // @ts-expect-error resubscribe is a boolean
+  const badContext: TRPCWebSocketContext = { resubscribe: 'no' };
+  void badContext;
 
   const state: TRPCWebSocketConnectionState = client.connectionState.get();
   const s = client.connectionState.subscribe({ next: (v) => void v.error?.message });
@@ -54,6 +65,7 @@ export async function main(module: WebAssembly.Module) {
     connectTimeoutMs: 5000,
     requestTimeoutMs: 10000,
     maxQueued: 100,
+    maxConnectionAgeMs: 300_000,
     networkAware: true,
     onEvent: (e) => void (e.type === 'attempt' ? e.delayMs : e.code),
     debug: false,
