@@ -5,8 +5,10 @@
 // through safejs under GOOS=js (socket_js.go). It is the WebSocket twin of
 // package httpdriver, and the root package's Client uses it for ws(s)://
 // URLs: calls with Call, subscriptions with Subscribe delivering to a Sink,
-// Close; the root package's hooks (Options) receive what concerns the user,
-// and the driver never calls user code itself.
+// Close. What concerns the user goes to the root package's hooks
+// (Options) and Sinks, which only queue: the driver runs no user callback
+// but the functions it is given for dialling (URL, connection params,
+// headers), and never one under its lock.
 //
 // One effect loop (client.go) serves every input: run the input on the
 // core under the lock, drain the core's outputs into effects, then carry
