@@ -20,8 +20,8 @@ type AuthReason struct {
 
 // AuthRefreshError is why a call that waited for Options.RefreshAuth failed
 // (and the connection state's error) when RefreshAuth returned an error:
-// errors.Is and errors.As see both that error and the refusal that started
-// the refresh.
+// errors.Is and errors.As see that error (Err); Reason is the refusal that
+// started the refresh.
 type AuthRefreshError = core.AuthRefreshError
 
 // DefaultAuthCloseCodes are the close codes that start an auth refresh when

@@ -200,7 +200,7 @@ func TestRefreshAuthFails(t *testing.T) {
 	srv.SetToken(t, "t2")
 	_, err := secret(t, ctx, c)
 	var are *trpcws.AuthRefreshError
-	if !errors.As(err, &are) || !errors.Is(err, errDown) || !isUnauthorized(err) {
+	if !errors.As(err, &are) || !errors.Is(err, errDown) || !isUnauthorized(are.Reason) {
 		t.Fatalf("err = %v, want an AuthRefreshError with the refresh error and UNAUTHORIZED", err)
 	}
 	// OnError runs on the callbacks' goroutine: it may come after the call's error.

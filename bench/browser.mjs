@@ -17,13 +17,17 @@
 // HTTP cache and V8's code cache) is measured too.
 //
 // Environment: BENCH_QUICK=1, BENCH_BROWSER_ROUNDS, BENCH_BROWSER_KINDS, BENCH_OUT, CHROMIUM.
-import { spawn } from 'node:child_process';
+// BENCH_BEFORE=dir (a second, built web package, as in run.mjs): the pages `ours` and `ours-wait`
+// are also built against it, as `ours-before` and `ours-wait-before`, loaded in the same
+// interleaved rounds; the output adds a before/after table (medians and spread).
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { startStatic } from '../e2e/lib/static-server.mjs';
+import { beforeAfterMarkdown, spread } from './beforeafter.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(benchDir);
@@ -43,10 +47,29 @@ const KINDS = [
   { id: 'ours-preload', label: 'trpcws, .wasm preloaded from <head>', entry: 'ours.js', preload: true },
   { id: 'ours-early', label: 'trpcws, compile started by an inline <head> script', entry: 'ours-early.js', early: true },
 ];
+const webDir = path.join(root, 'web');
+const BEFORE = '-before';
+const before = process.env.BENCH_BEFORE ? { dir: path.resolve(process.env.BENCH_BEFORE), label: process.env.BENCH_BEFORE_LABEL } : null;
+if (before) {
+  for (const f of ['index.js', 'trpcws.wasm', 'trpcws.wasm.br', 'trpcws.wasm.gz', 'wasm_exec.js']) {
+    if (!fs.existsSync(path.join(before.dir, f))) throw new Error(`BENCH_BEFORE=${before.dir}: no ${f} (build it there first)`);
+  }
+  if (!before.label) {
+    try {
+      before.label = execFileSync('git', ['-C', before.dir, 'rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    } catch {
+      before.label = before.dir;
+    }
+  }
+  for (const id of ['ours-wait', 'ours']) {
+    const i = KINDS.findIndex((k) => k.id === id);
+    KINDS.splice(i + 1, 0, { ...KINDS[i], id: id + BEFORE, label: `${KINDS[i].label}, before (${before.label})`, web: before.dir });
+  }
+}
 let kinds = KINDS;
 if (process.env.BENCH_BROWSER_KINDS) {
   const want = new Set(process.env.BENCH_BROWSER_KINDS.split(','));
-  kinds = KINDS.filter((k) => want.has(k.id));
+  kinds = KINDS.filter((k) => want.has(k.id) || (k.web && want.has(k.id.slice(0, -BEFORE.length))));
 }
 
 // ------------------------------------------------------------ build
@@ -61,11 +84,20 @@ const oneTrpc = {
   },
 };
 
+// A `-before` page: its imports of the web package (../../web/...) come from BENCH_BEFORE instead.
+const otherWeb = (web) => ({
+  name: 'other-web',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/\.\.\/web\// }, (args) => ({ path: path.join(web, args.path.slice('../../web/'.length)) }));
+  },
+});
+
 async function buildPages(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   const pages = {};
   for (const k of kinds) {
     const out = path.join(dir, k.id);
+    const web = k.web ?? webDir;
     const r = await esbuild.build({
       entryPoints: [path.join(benchDir, 'browser', k.entry)],
       bundle: true,
@@ -76,7 +108,7 @@ async function buildPages(dir) {
       entryNames: '[name]-[hash]',
       assetNames: '[name]-[hash]',
       loader: { '.wasm': 'file' },
-      plugins: [oneTrpc],
+      plugins: k.web ? [otherWeb(k.web), oneTrpc] : [oneTrpc],
       metafile: true,
       logLevel: 'warning',
     });
@@ -89,8 +121,8 @@ async function buildPages(dir) {
       `<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n${head}<title>${k.id}</title>\n<script type="module" src="${js}"></script>\n`);
     if (wasm) {
       // the package's precompressed copies (same bytes), as README's "Serving the wasm" says
-      fs.copyFileSync(path.join(root, 'web/trpcws.wasm.br'), path.join(out, `${wasm}.br`));
-      fs.copyFileSync(path.join(root, 'web/trpcws.wasm.gz'), path.join(out, `${wasm}.gz`));
+      fs.copyFileSync(path.join(web, 'trpcws.wasm.br'), path.join(out, `${wasm}.br`));
+      fs.copyFileSync(path.join(web, 'trpcws.wasm.gz'), path.join(out, `${wasm}.gz`));
     }
     pages[k.id] = { js, wasm, jsBytes: fs.statSync(path.join(out, js)).size };
   }
@@ -230,7 +262,9 @@ async function main() {
       log(`bench (browser): round ${r + 1}/${ROUNDS}`);
       for (const k of order) {
         try {
-          raw[k.id].push(await load(browser, statics, server, k, r < Math.ceil(ROUNDS / 2)));
+          const loads = await load(browser, statics, server, k, r < Math.ceil(ROUNDS / 2));
+          loads[0].round = r; // pairs a page with its -before page of the same round
+          raw[k.id].push(loads);
         } catch (err) {
           failures.push(`${k.id}: ${err.message}`);
           log(`  ${k.id}: FAILED ${err.message}`);
@@ -295,6 +329,8 @@ async function main() {
     ratios.push({ name: `${k.id} warm seq latency / minimal link`, value: ratio(M[k.id].seq_us, lim?.seq_us) });
   }
 
+  const beforeRows = before ? compareBefore(raw, M, pages) : null;
+
   const L = [];
   L.push(`### Browser (Chromium ${version} headless, fresh context per load; medians of ${ROUNDS}${quick ? ', quick run' : ''})`);
   L.push('');
@@ -323,6 +359,12 @@ async function main() {
     }
     L.push('');
   }
+  if (beforeRows?.length) {
+    L.push(`Before / after in this run: \`-before\` pages are built from ${before.dir} (${before.label}); spread over the ${ROUNDS} loads (repeat visits: ${Math.ceil(ROUNDS / 2)}).`);
+    L.push('');
+    L.push(...beforeAfterMarkdown(beforeRows, before.label, (v) => fmt(v, Math.abs(v) < 100 ? 1 : 0)));
+    L.push('');
+  }
   L.push('Ratios:');
   L.push('');
   for (const x of ratios) if (x.value != null) L.push(`- ${x.name}: ${x.value.toFixed(2)}×`);
@@ -332,13 +374,56 @@ async function main() {
   for (const t of targets) L.push(`| ${t.name} | ${t.value == null ? '–' : `${t.value.toFixed(2)}×`} | ${t.status} |`);
   for (const f of failures) L.push(`\nFailed: ${f}`);
   const md = L.join('\n') + '\n';
-  const result = { date: new Date().toISOString(), quick, chromium: version, rounds: ROUNDS, warm: WARM, n: N, pages, medians: M, ratios, targets, failures, raw, seconds: Math.round((Date.now() - t0) / 1000) };
+  const result = { date: new Date().toISOString(), quick, chromium: version, rounds: ROUNDS, warm: WARM, n: N, pages, medians: M, ratios, targets, before: before && { ...before, rows: beforeRows }, failures, raw, seconds: Math.round((Date.now() - t0) / 1000) };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'bench-browser.json'), JSON.stringify(result, null, 2) + '\n');
   fs.writeFileSync(path.join(outDir, 'bench-browser.md'), md);
   process.stdout.write(md);
   process.stdout.write(`\nwrote ${path.relative(root, path.join(outDir, 'bench-browser.md'))} and .json (${result.seconds} s)\n`);
   if (kinds.some((k) => !M[k.id].runs)) process.exitCode = 1;
+}
+
+/**
+ * BENCH_BEFORE's rows: each `-before` page beside its counterpart, per-load
+ * values (medians, min–max), against the reference and the minimal link
+ * where the measure has one.
+ */
+function compareBefore(raw, M, pages) {
+  const rows = [];
+  const first = (id) => (raw[id] ?? []).map((v) => v[0]);
+  const again = (id) => (raw[id] ?? []).filter((v) => v.length > 1).map((v) => v[1]);
+  const dur = (x, a, b) => x.steps[b] - x.steps[a];
+  const compile = (x) => (x.steps.compileStreamingEnd ?? x.steps.compileEnd) - (x.steps.compileStreamingStart ?? x.steps.compileStart);
+  const measures = [
+    ['navigation → first query answered ms', (x) => x.firstMs, first, true],
+    ['repeat visit: first query answered ms', (x) => x.firstMs, again, true],
+    ['warm sequential µs/query', (x) => x.seqUs, first, true],
+    ['bytes on the wire by the first answer KB', (x) => x.bytes.wire / 1000, first, true],
+    ['bytes on the wire in all KB', (x) => x.bytesAll?.wire / 1000, first, true],
+    ['.wasm fetch start → end ms', (x) => (x.wasmFetch ? x.wasmFetch.end - x.wasmFetch.start : null), first],
+    ['compile ms', compile, first],
+    ['instantiate ms', (x) => dur(x, 'instantiateStart', 'instantiateEnd'), first],
+    ['Go runtime start (go.run) ms', (x) => dur(x, 'goRunStart', 'goRunEnd'), first],
+    ['Go running at (go.run returned), ms since navigation', (x) => x.steps.goRunEnd, first],
+    ['repeat visit: compile ms', compile, again],
+  ];
+  for (const id of ['ours', 'ours-wait']) {
+    if (!M[id] || !M[id + BEFORE]) continue;
+    for (const [name, f, runs, vs] of measures) {
+      const after = spread(runs(id).map(f));
+      const was = spread(runs(id + BEFORE).map(f));
+      if (!after || !was) continue;
+      const other = (k) => (vs ? median(runs(k).map(f)) : null);
+      // the loads of the same round (first visits are tagged; a repeat visit is v[1] of the same v)
+      const byRound = (k) => new Map((raw[k] ?? []).map((v) => [v[0].round, runs === first ? v[0] : v[1]]));
+      const b = byRound(id + BEFORE);
+      const ratios = [...byRound(id)].map(([r, x]) => (x && b.get(r) ? f(x) / f(b.get(r)) : null));
+      rows.push({ group: id, name, after, before: was, ref: other('reference'), lim: other('minimal-link'), paired: spread(ratios) });
+    }
+    const js = (k) => (pages[k] ? pages[k].jsBytes / 1000 : null);
+    rows.push({ group: id, name: 'JS bundle KB (minified)', after: spread([js(id)]), before: spread([js(id + BEFORE)]), ref: js('reference'), lim: js('minimal-link') });
+  }
+  return rows;
 }
 
 main().catch((err) => {

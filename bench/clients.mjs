@@ -9,18 +9,20 @@
 //                global, undici; the one the wasm client and the reference use)
 //   js-floor-ws  the same loop on the npm `ws` package
 //   reference    @trpc/client 11.25.2: createWSClient + wsLink + createTRPCClient
-//   wasm-link    ../web/index.js: createTRPCWebSocket + its wsLink + createTRPCClient
-//   wasm-direct  ../web/index.js: createTRPCWebSocket().request(...) without links
+//   wasm-link    web/index.js: createTRPCWebSocket + its wsLink + createTRPCClient
+//   wasm-direct  web/index.js: createTRPCWebSocket().request(...) without links
 //   minimal-link createTRPCClient over the smallest terminating link (minimal-link.mjs):
 //                one frame per operation on a bare host WebSocket, the limit for any link
 //   hello        (startup only) a bare Go wasm hello built like web/trpcws.wasm
-//   wasm         (startup only) import ../web/index.js, then init()
+//   wasm         (startup only) import web/index.js, then init()
 //   wasm-bare    (startup only) web/trpcws.wasm loaded by hand like hello
 //   peer         (startup only) import('@trpc/client'), which init() awaits
 // MODE: main (sequential, in flight, floods) | mem (live subscriptions) | startup
+// web/ is this checkout's web package, or the one in BENCH_WEB (webdir.mjs).
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { webDir } from './webdir.mjs';
 
 const T0 = performance.now();
 const [kind, mode, cfgJSON] = process.argv.slice(2);
@@ -38,7 +40,7 @@ const cfg = {
   clkTck: 100,
   ...JSON.parse(cfgJSON || '{}'),
 };
-const webIndex = new URL('../web/index.js', import.meta.url).href;
+const webIndex = new URL('index.js', webDir).href;
 
 const cpu = () => {
   const u = process.cpuUsage();
@@ -384,10 +386,10 @@ async function startup() {
     Object.assign(out, await loadGo(fileURLToPath(new URL(cfg.helloWasm, import.meta.url)), ['hello'], () => readyP));
   } else if (kind === 'wasm-bare') {
     // web/trpcws.wasm loaded by hand like hello: the Go part of init()
-    await import('../web/wasm_exec.js');
+    await import(new URL('wasm_exec.js', webDir).href);
     out.import_ms = performance.now() - t;
     // main has run jsbridge.Start and blocks in select{} when go.run returns
-    Object.assign(out, await loadGo(fileURLToPath(new URL('../web/trpcws.wasm', import.meta.url)), ['trpcws'], async () => {}));
+    Object.assign(out, await loadGo(fileURLToPath(new URL('trpcws.wasm', webDir)), ['trpcws'], async () => {}));
   } else if (kind === 'wasm') {
     // what a user pays: import web/index.js, then init()
     const m = await import(webIndex);
@@ -397,7 +399,7 @@ async function startup() {
     out.init_ms = performance.now() - ti;
   } else if (kind === 'peer') {
     // the import('@trpc/client') that init() also waits for (from web/)
-    await import(new URL('../web/node_modules/@trpc/client/dist/index.mjs', import.meta.url).href);
+    await import(new URL('node_modules/@trpc/client/dist/index.mjs', webDir).href);
     out.init_ms = performance.now() - t;
   } else {
     throw new Error(`startup: unknown kind ${kind}`);

@@ -11,9 +11,11 @@
 // KIND: js-floor, reference, reference-direct (createWSClient().request()
 // without createTRPCClient), minimal-link, wasm-link, wasm-direct. --wasm loads another
 // build of web/trpcws.wasm, e.g. an unstripped one whose Go function names
-// show up in `node --cpu-prof`.
+// show up in `node --cpu-prof`. BENCH_WEB=dir loads another web package (webdir.mjs).
+import { webDir } from './webdir.mjs';
+
 const MessageEventCtor = globalThis.MessageEvent;
-const webIndex = new URL('../web/index.js', import.meta.url).href;
+const webIndex = new URL('index.js', webDir).href;
 
 /** A WebSocket-shaped object whose "server" lives in this process. */
 class FakeWebSocket extends EventTarget {

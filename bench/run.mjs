@@ -26,10 +26,19 @@
 // BENCH_OVERHEAD_ROUNDS, BENCH_KINDS (comma list), BENCH_OUT (directory,
 // default artifacts), BENCH_CLEAN (0.15), BENCH_GATE_BUSY (0.3),
 // BENCH_GATE_BUDGET_MS, BENCH_RETRY_BUDGET_MS, BENCH_VERBOSE=1.
+//
+// Before and after in one run: BENCH_BEFORE=dir names a second, built web
+// package (index.js, trpcws.wasm, wasm_exec.js, node_modules), e.g. web/ of a
+// git worktree at an older commit. Its wasm kinds run as `wasm-link-before`,
+// `wasm-direct-before` (and `wasm-before`, `wasm-bare-before` at start-up, and
+// on the fake socket) in the same interleaved rounds as this checkout's, and
+// the output adds a before/after table with medians and spread.
+// BENCH_BEFORE_LABEL names it (default: the directory's git commit).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { beforeAfterMarkdown, spread } from './beforeafter.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(benchDir);
@@ -68,6 +77,36 @@ const KINDS = [
 ];
 const wasmKinds = new Set(['wasm-link', 'wasm-direct']);
 
+// BENCH_BEFORE: a second web package, measured as `<kind>-before` (see the header).
+const before = beforePackage();
+function beforePackage() {
+  if (!process.env.BENCH_BEFORE) return null;
+  const dir = path.resolve(process.env.BENCH_BEFORE);
+  for (const f of ['index.js', 'trpcws.wasm', 'wasm_exec.js', 'node_modules/@trpc/client']) {
+    if (!fs.existsSync(path.join(dir, f))) throw new Error(`BENCH_BEFORE=${dir}: no ${f} (build it and npm ci there first)`);
+  }
+  let label = process.env.BENCH_BEFORE_LABEL;
+  if (!label) {
+    try {
+      label = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    } catch {
+      label = dir;
+    }
+  }
+  return { dir, label };
+}
+const BEFORE = '-before';
+/** The client kind a (maybe `-before`) id runs, and the web package it loads. */
+const baseKind = (id) => (id.endsWith(BEFORE) ? id.slice(0, -BEFORE.length) : id);
+const kindEnv = (id) => (id.endsWith(BEFORE) ? { ...process.env, BENCH_WEB: before.dir } : process.env);
+if (before) {
+  for (const id of [...wasmKinds].reverse()) {
+    const i = KINDS.findIndex((k) => k.id === id);
+    KINDS.splice(i + 1, 0, { ...KINDS[i], id: id + BEFORE, label: `${KINDS[i].label}, before (${before.label})` });
+    wasmKinds.add(id + BEFORE);
+  }
+}
+
 const wasmPath = path.join(root, 'web/trpcws.wasm');
 const helloPath = path.join(benchDir, '.build/hello.wasm');
 const gobench = path.join(benchDir, '.build/gobench');
@@ -76,7 +115,7 @@ const wasmUsable = fs.existsSync(wasmPath) && fs.existsSync(path.join(root, 'web
 let kinds = KINDS.filter((k) => wasmUsable || !wasmKinds.has(k.id));
 if (process.env.BENCH_KINDS) {
   const want = new Set(process.env.BENCH_KINDS.split(','));
-  kinds = kinds.filter((k) => want.has(k.id));
+  kinds = kinds.filter((k) => want.has(k.id) || want.has(baseKind(k.id))); // wasm-link also brings wasm-link-before
 }
 const notes = [];
 if (!wasmUsable) notes.push('web/trpcws.wasm, web/index.js or web/wasm_exec.js missing: wasm client not measured');
@@ -210,9 +249,9 @@ async function quietGate() {
 
 // ------------------------------------------------------------ one client process
 
-function runProcess(cmd, args, timeoutMs) {
+function runProcess(cmd, args, timeoutMs, env = process.env) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -234,7 +273,8 @@ function runProcess(cmd, args, timeoutMs) {
   });
 }
 
-function clientCommand(kind, mode, server, over = {}) {
+function clientCommand(id, mode, server, over = {}) {
+  const kind = baseKind(id);
   if (mode === 'overhead') {
     return [node, ['--no-warnings', path.join(benchDir, 'overhead.mjs'), kind, '--n', String(P.overheadN), '--warm', String(P.overheadWarmMs)]];
   }
@@ -282,7 +322,7 @@ async function measure(server, kind, mode, over) {
   const t = Date.now();
   const t0 = ticks();
   const s0 = pidTicks(server.pid);
-  const r = await runProcess(cmd, args, 120000);
+  const r = await runProcess(cmd, args, 120000, kindEnv(kind));
   const foreign = foreignShare(t0, ticks(), s0, pidTicks(server.pid));
   if (r.ok) {
     r.result.background_busy = busy;
@@ -320,8 +360,8 @@ async function main() {
   const server = await startServer();
   const log = (s) => process.stderr.write(`${s}\n`);
   log(`bench: server pid ${server.pid} at ${server.url}; kinds ${kinds.map((k) => k.id).join(', ')}; ${P.rounds} rounds${quick ? ' (quick)' : ''}`);
-  const START_KINDS = ['hello', 'wasm', 'wasm-bare', 'peer'];
-  const OVERHEAD_KINDS = ['js-floor', 'reference', 'reference-direct', 'minimal-link', 'wasm-link', 'wasm-direct'].filter(
+  const START_KINDS = ['hello', 'wasm', 'wasm-bare', 'peer', ...(before ? ['wasm' + BEFORE, 'wasm-bare' + BEFORE] : [])];
+  const OVERHEAD_KINDS = ['js-floor', 'reference', 'reference-direct', 'minimal-link', ...wasmKinds].filter(
     (id) => (wasmUsable || !wasmKinds.has(id)) && (!process.env.BENCH_KINDS || kinds.some((k) => k.id === id || `${k.id}-direct` === id)),
   );
   const raw = { main: {}, mem: {}, overhead: Object.fromEntries(OVERHEAD_KINDS.map((k) => [k, []])), startup: Object.fromEntries(START_KINDS.map((k) => [k, []])) };
@@ -344,13 +384,13 @@ async function main() {
       log(`bench: round ${r + 1}/${P.rounds}: ${order.map((k) => k.id).join(' ')}`);
       for (const k of order) {
         const res = await measure(server, k.id, 'main');
-        if (res) raw.main[k.id].push(res);
+        if (res) raw.main[k.id].push({ ...res, round: r });
       }
       if (wasmUsable) {
         for (let i = 0; i < P.startPerRound; i++) {
           for (const id of rotate(START_KINDS, r + i)) {
             const res = await measure(server, id, 'startup');
-            if (res) raw.startup[id].push(res);
+            if (res) raw.startup[id].push({ ...res, round: r });
           }
         }
       }
@@ -358,7 +398,7 @@ async function main() {
         log(`bench: round ${r + 1}: client-only CPU on a fake socket`);
         for (const id of rotate(OVERHEAD_KINDS, r)) {
           const res = await measure(server, id, 'overhead');
-          if (res) raw.overhead[id].push(res);
+          if (res) raw.overhead[id].push({ ...res, round: r });
         }
       }
       if (r < P.memRounds) {
@@ -366,7 +406,7 @@ async function main() {
         // quick: not the ws loop nor the Go floor (both need next to nothing)
         for (const k of order.filter((k) => !quick || (k.id !== 'js-floor-ws' && k.id !== 'go-floor'))) {
           const res = await measure(server, k.id, 'mem');
-          if (res) raw.mem[k.id].push(res);
+          if (res) raw.mem[k.id].push({ ...res, round: r });
         }
       }
     }
@@ -443,7 +483,7 @@ async function main() {
     for (const f of ['seq_cpu_us', 'inflight_cpu_us', 'flood0_cpu_us', 'flood1024_cpu_us']) overhead[id][f] = median(o.map((x) => x[f]));
   }
   const sizes = {};
-  for (const [name, file] of [['wasm', wasmPath], ['hello', helloPath]]) {
+  for (const [name, file] of [['wasm', wasmPath], ['hello', helloPath], ...(before ? [['wasm' + BEFORE, path.join(before.dir, 'trpcws.wasm')]] : [])]) {
     if (!fs.existsSync(file)) continue;
     const rawSize = fs.statSync(file).size;
     const gz = Number(execFileSync('bash', ['-c', `gzip -9 -c "${file}" | wc -c`]).toString().trim());
@@ -463,7 +503,7 @@ async function main() {
     ratios.push({ name, value, note });
     r[name] = value;
   };
-  for (const id of ['wasm-link', 'wasm-direct']) {
+  for (const id of wasmKinds) {
     const w = M[id];
     if (!w) continue;
     addRatio(`${id} seq latency / JS floor`, ratio(w.seq_us, js?.seq_us));
@@ -478,15 +518,16 @@ async function main() {
   }
   // Against the limit for any link under createTRPCClient.
   const lim = M['minimal-link'];
-  const wl = M['wasm-link'];
-  if (lim && wl) {
-    addRatio('wasm-link seq latency / minimal link', ratio(wl.seq_us, lim.seq_us));
-    addRatio('wasm-link CPU per query (sequential) / minimal link', ratio(wl.seq_cpu_us, lim.seq_cpu_us));
-    addRatio('wasm-link CPU per query (100 in flight) / minimal link', ratio(wl.tput_cpu_us, lim.tput_cpu_us));
-    addRatio('wasm-link throughput / minimal link', ratio(wl.tput_qps, lim.tput_qps));
-    P.floods.forEach((f, i) => addRatio(`wasm-link flood ${f.size} B msgs/s / minimal link`, ratio(wl.floods[i].msgs_per_s, lim.floods[i].msgs_per_s)));
-    addRatio('reference seq latency / minimal link', ratio(ref?.seq_us, lim.seq_us));
+  for (const id of ['wasm-link', ...(before ? ['wasm-link' + BEFORE] : [])]) {
+    const wl = M[id];
+    if (!lim || !wl) continue;
+    addRatio(`${id} seq latency / minimal link`, ratio(wl.seq_us, lim.seq_us));
+    addRatio(`${id} CPU per query (sequential) / minimal link`, ratio(wl.seq_cpu_us, lim.seq_cpu_us));
+    addRatio(`${id} CPU per query (100 in flight) / minimal link`, ratio(wl.tput_cpu_us, lim.tput_cpu_us));
+    addRatio(`${id} throughput / minimal link`, ratio(wl.tput_qps, lim.tput_qps));
+    P.floods.forEach((f, i) => addRatio(`${id} flood ${f.size} B msgs/s / minimal link`, ratio(wl.floods[i].msgs_per_s, lim.floods[i].msgs_per_s)));
   }
+  if (lim) addRatio('reference seq latency / minimal link', ratio(ref?.seq_us, lim.seq_us));
   addRatio('reference seq latency / JS floor', ratio(ref?.seq_us, js?.seq_us));
   addRatio('reference throughput / JS floor', ratio(ref?.tput_qps, js?.tput_qps));
   addRatio('native seq latency / Go floor', ratio(nat?.seq_us, gof?.seq_us));
@@ -495,7 +536,11 @@ async function main() {
   P.floods.forEach((f, i) => addRatio(`native flood ${f.size} B msgs/s / Go floor`, ratio(nat?.floods[i].msgs_per_s, gof?.floods[i].msgs_per_s)));
   addRatio('wasm start-up (init) / bare Go wasm hello', ratio(startup.wasm.init_ms, startup.hello.init_ms));
   addRatio('trpcws.wasm loaded like hello / bare Go wasm hello', ratio(startup['wasm-bare'].init_ms, startup.hello.init_ms));
-  for (const id of ['wasm-link', 'wasm-direct']) addRatio(`${id} cold (first seconds) latency / JS floor cold`, ratio(M[id]?.cold_us, js?.cold_us));
+  if (before) {
+    addRatio('before: wasm start-up (init) / bare Go wasm hello', ratio(startup['wasm' + BEFORE].init_ms, startup.hello.init_ms));
+    addRatio('before: trpcws.wasm loaded like hello / bare Go wasm hello', ratio(startup['wasm-bare' + BEFORE].init_ms, startup.hello.init_ms));
+  }
+  for (const id of wasmKinds) addRatio(`${id} cold (first seconds) latency / JS floor cold`, ratio(M[id]?.cold_us, js?.cold_us));
   addRatio('wasm gzip / hello gzip', ratio(sizes.wasm?.gzip9, sizes.hello?.gzip9));
   const O = overhead;
   addRatio('fake socket: wasm-link CPU per query (100 in flight) / reference', ratio(O['wasm-link']?.inflight_cpu_us, O.reference?.inflight_cpu_us));
@@ -505,6 +550,7 @@ async function main() {
   addRatio('fake socket: wasm-link CPU per 0 B msg / minimal link', ratio(O['wasm-link']?.flood0_cpu_us, O['minimal-link']?.flood0_cpu_us));
   addRatio('fake socket: wasm-link CPU per 0 B msg / reference', ratio(O['wasm-link']?.flood0_cpu_us, O.reference?.flood0_cpu_us));
   addRatio('fake socket: wasm-link CPU per 1 KiB msg / reference', ratio(O['wasm-link']?.flood1024_cpu_us, O.reference?.flood1024_cpu_us));
+  const beforeAfter = before ? compareBefore(raw, M, overhead, sizes) : null;
 
   const targets = [];
   const target = (name, value, op, limit, detail) => {
@@ -545,6 +591,7 @@ async function main() {
     sizes,
     ratios,
     targets,
+    before: before && { ...before, rows: beforeAfter },
     failures,
     notes,
     background_busy: { median: median(backgroundBusy), max: backgroundBusy.length ? Math.max(...backgroundBusy) : null, gate: GATE_BUSY },
@@ -556,6 +603,75 @@ async function main() {
   fs.writeFileSync(path.join(outDir, 'bench.md'), md);
   process.stdout.write(md);
   process.stdout.write(`\nwrote ${path.relative(root, path.join(outDir, 'bench.json'))} and ${path.relative(root, path.join(outDir, 'bench.md'))} (${result.seconds} s)\n`);
+}
+
+// ------------------------------------------------------------ before / after
+
+/**
+ * BENCH_BEFORE's rows: each metric of this checkout's wasm kinds beside the
+ * same of the `-before` kinds, medians with the spread (min–max) of the runs
+ * the medians use, after / before, and both against the reference and the
+ * minimal link where the metric has one.
+ */
+function compareBefore(raw, M, overhead, sizes) {
+  const used = (id) => {
+    const all = raw.main[id] ?? [];
+    const clean = all.filter(isClean);
+    return clean.length >= needClean(P.rounds) ? clean : all;
+  };
+  const rows = [];
+  // higher: whether a larger value is better (so that after/before > 1 is a gain)
+  const row = (group, name, after, was, ref, lim, higher = false, paired = null) => {
+    if (!after || !was) return;
+    rows.push({ group, name, higher, after, before: was, ref: ref ?? null, lim: lim ?? null, paired });
+  };
+  // after / before of the two runs of the same round (run next to each other), for each round
+  const pairs = (runsA, runsB, f) =>
+    spread(runsA.map((a) => [f(a), f(runsB.find((b) => b.round != null && b.round === a.round) ?? {})]).map(([x, y]) => (x != null && y ? x / y : null)));
+  const mainRuns = (id, p) => spread(used(id).map((x) => get(x, p)));
+  const ref = (p) => median(used('reference').map((x) => get(x, p)));
+  const lim = (p) => median(used('minimal-link').map((x) => get(x, p)));
+  for (const id of ['wasm-link', 'wasm-direct']) {
+    if (!M[id] || !M[id + BEFORE]) continue;
+    const b = id + BEFORE;
+    const L = id === 'wasm-link'; // the minimal link is the yardstick of a link under createTRPCClient
+    for (const [p, name, higher] of [
+      ['cold.us_per_op', 'cold µs/query (first seconds)'],
+      ['seq.us_per_op', 'sequential latency µs/query'],
+      ['seq.cpu_us_per_op', 'sequential CPU µs/query'],
+      ['tput.qps', `${INFLIGHT} in flight queries/s`, true],
+      ['tput.cpu_us_per_op', `CPU µs/query (${INFLIGHT} in flight)`],
+      ...P.floods.flatMap((f, i) => [
+        [`floods.${i}.msgs_per_s`, `flood ${f.size} B msgs/s`, true],
+        [`floods.${i}.cpu_us_per_msg`, `flood ${f.size} B CPU µs/msg`],
+      ]),
+    ]) {
+      row(id, name, mainRuns(id, p), mainRuns(b, p), ref(p), L ? lim(p) : null, higher, pairs(raw.main[id], raw.main[b], (x) => get(x, p)));
+    }
+    const MB = (k) => (raw.mem[k] ?? []).map((x) => x.mem?.rss_delta / 1048576);
+    row(id, `RSS Δ ${fmt(SUBS)} subs MB`, spread(MB(id)), spread(MB(b)), median(MB('reference')), L ? median(MB('minimal-link')) : null, false,
+      pairs(raw.mem[id] ?? [], raw.mem[b] ?? [], (x) => x.mem?.rss_delta));
+    const O = (k, f) => spread((raw.overhead[k] ?? []).map((x) => x[f]));
+    const oref = id === 'wasm-link' ? 'reference' : 'reference-direct';
+    for (const [f, name] of [
+      ['seq_cpu_us', 'fake socket: sequential CPU µs/query'],
+      ['inflight_cpu_us', 'fake socket: CPU µs/query (100 in flight)'],
+      ['flood0_cpu_us', 'fake socket: CPU µs/msg (0 B)'],
+      ['flood1024_cpu_us', 'fake socket: CPU µs/msg (1 KiB)'],
+    ]) {
+      row(id, name, O(id, f), O(b, f), overhead[oref]?.[f], L ? overhead['minimal-link']?.[f] : null, false, pairs(raw.overhead[id] ?? [], raw.overhead[b] ?? [], (x) => x[f]));
+    }
+  }
+  const S = (k, f) => spread((raw.startup[k] ?? []).map((x) => x[f]));
+  const SP = (k, f) => pairs(raw.startup[k] ?? [], raw.startup[k + BEFORE] ?? [], (x) => x[f]);
+  row('start-up (Node)', 'init() ms', S('wasm', 'init_ms'), S('wasm' + BEFORE, 'init_ms'), null, null, false, SP('wasm', 'init_ms'));
+  for (const f of ['compile_ms', 'instantiate_ms', 'run_ms', 'init_ms']) {
+    row('start-up (Node)', `module loaded by hand: ${f.replace('_ms', '')} ms`, S('wasm-bare', f), S('wasm-bare' + BEFORE, f), null, null, false, SP('wasm-bare', f));
+  }
+  const size = (k, f) => (sizes[k] ? spread([sizes[k][f]]) : null);
+  row('size', 'trpcws.wasm bytes raw', size('wasm', 'raw'), size('wasm' + BEFORE, 'raw'));
+  row('size', 'trpcws.wasm bytes gzip -9', size('wasm', 'gzip9'), size('wasm' + BEFORE, 'gzip9'));
+  return rows;
 }
 
 // ------------------------------------------------------------ output
@@ -652,8 +768,23 @@ function markdown(res) {
     );
     L.push('');
   }
+  if (startup['wasm' + BEFORE]?.runs) {
+    const S = startup;
+    const B = S['wasm-bare' + BEFORE];
+    L.push(
+      `Before (${res.before.label}), same rounds: \`init()\` ${fmt(S['wasm' + BEFORE].init_ms, 1)} ms; its module loaded by hand ${fmt(B.init_ms, 1)} ms ` +
+        `(read ${fmt(B.read_ms, 1)} + compile ${fmt(B.compile_ms, 1)} + instantiate ${fmt(B.instantiate_ms, 1)} + run ${fmt(B.run_ms, 1)}).`,
+    );
+    L.push('');
+  }
   if (sizes.wasm) {
     L.push(`Size: web/trpcws.wasm ${fmt(sizes.wasm.raw)} bytes raw, ${fmt(sizes.wasm.gzip9)} bytes gzip -9; hello ${fmt(sizes.hello?.raw)} raw, ${fmt(sizes.hello?.gzip9)} gzip -9.`);
+    L.push('');
+  }
+  if (res.before?.rows?.length) {
+    L.push(`Before / after in this run: \`-before\` rows load ${res.before.dir} (${res.before.label}); spread over the runs each median uses.`);
+    L.push('');
+    L.push(...beforeAfterMarkdown(res.before.rows, res.before.label, (v) => fmt(v, Math.abs(v) < 100 ? 1 : 0)));
     L.push('');
   }
   L.push('Ratios:');

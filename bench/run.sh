@@ -12,6 +12,10 @@
 #   BENCH_KINDS=js-floor,wasm-link BENCH_ROUNDS=3 bash bench/run.sh
 #   BENCH_BROWSER=0 (Node and Go only) | BENCH_BROWSER=only (the Chromium part only)
 #   BENCH_HTTP=0 (without the HTTP transport's part, bench/httpbench)
+#   BENCH_BEFORE=633626b (a commit: built here in a temporary git worktree, removed at the end)
+#   BENCH_BEFORE=/path/to/web (a built web package) — before and after in the same run:
+#     the wasm kinds and pages are also measured with that package, interleaved, and a
+#     before/after table is added (bench/README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -38,6 +42,23 @@ if [ -x ./build.sh ] || [ -f ./build.sh ]; then
     echo "bench: building the wasm client (./build.sh)" >&2
     bash ./build.sh >&2 || echo "bench: ./build.sh failed; the wasm client will not be measured" >&2
   fi
+fi
+
+# BENCH_BEFORE naming a commit: its web package, built in a temporary worktree with its own
+# build.sh; run.mjs and browser.mjs then take the directory.
+if [ -n "${BENCH_BEFORE:-}" ] && [ ! -d "$BENCH_BEFORE" ]; then
+  rev=$(git rev-parse --short --verify --quiet "$BENCH_BEFORE^{commit}") || {
+    echo "bench: BENCH_BEFORE=$BENCH_BEFORE is neither a directory nor a commit" >&2
+    exit 1
+  }
+  before_tmp=$(mktemp -d)
+  trap 'git worktree remove --force "$before_tmp/src" >/dev/null 2>&1; rm -rf "$before_tmp"' EXIT
+  echo "bench: building $rev's web package in $before_tmp/src (BENCH_BEFORE)" >&2
+  git worktree add --detach --quiet "$before_tmp/src" "$rev" >&2
+  (cd "$before_tmp/src/web" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  (cd "$before_tmp/src" && bash ./build.sh) >&2
+  export BENCH_BEFORE_LABEL=${BENCH_BEFORE_LABEL:-$rev}
+  export BENCH_BEFORE=$before_tmp/src/web
 fi
 
 # The Go client program and the bare Go wasm hello (built like web/trpcws.wasm).

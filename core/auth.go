@@ -43,7 +43,7 @@ type authState struct {
 
 // AuthRefreshError is why a call that waited for an auth refresh failed,
 // and the connection state's error, when the user's refresh function
-// failed. errors.Is and errors.As see both Err and Reason.
+// failed. errors.Is and errors.As see Err.
 type AuthRefreshError struct {
 	// Err is what the refresh function returned.
 	Err error
@@ -53,28 +53,10 @@ type AuthRefreshError struct {
 	Reason error
 }
 
-func (e *AuthRefreshError) Error() string {
-	msg := "trpcws: auth refresh failed"
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	if e.Reason != nil {
-		msg += " (refreshing after: " + e.Reason.Error() + ")"
-	}
-	return msg
-}
+func (e *AuthRefreshError) Error() string { return withCause("trpcws: auth refresh failed", e.Err) }
 
-// Unwrap returns Err and Reason.
-func (e *AuthRefreshError) Unwrap() []error {
-	var errs []error
-	if e.Err != nil {
-		errs = append(errs, e.Err)
-	}
-	if e.Reason != nil {
-		errs = append(errs, e.Reason)
-	}
-	return errs
-}
+// Unwrap returns Err.
+func (e *AuthRefreshError) Unwrap() error { return e.Err }
 
 // authClose reports whether a socket that ended with code and cause had its
 // credentials refused: a close code of Config.AuthCloseCodes, or an
@@ -215,38 +197,31 @@ func (c *Client) AuthRefreshed(now int64, attempt int, err error) {
 	case c.link.phase == linkRefreshing:
 		c.link.phase = linkDialing
 		c.dial()
-	case c.link.phase == linkIdle && c.next == nil && c.usable(c.active):
+	case c.link.phase == linkIdle && c.usable(c.active):
 		c.reconnect(now, nil, 0)
-	case c.link.phase == linkIdle && c.next == nil && len(c.outgoing) > 0:
+	case c.link.phase == linkIdle && len(c.outgoing) > 0:
 		c.open(now)
 	}
-	// Otherwise a socket is being dialled, or the retry loop waits: the
-	// calls wait for the socket it opens.
+	// Otherwise the retry loop waits: the calls wait for the socket it opens.
 }
 
 // refreshFailed fails the calls that waited for the refresh with err and
 // lets the others leave on the active socket; a refresh that stood for a
 // connection attempt counts as a failed one.
 func (c *Client) refreshFailed(now int64, err *AuthRefreshError) {
-	for _, r := range c.sortedAll() {
-		if r.state == reqOutgoing && r.authRetried {
-			c.outgoing = deleteRequest(c.outgoing, r)
+	held := c.outgoing
+	c.outgoing = nil
+	for _, r := range held {
+		if r.authRetried {
 			c.finish(r, Output{Kind: OutError, ID: r.callID, Err: err})
+		} else {
+			c.outgoing = append(c.outgoing, r)
 		}
 	}
 	if c.link.phase == linkRefreshing {
 		c.failed()
-		if c.usable(c.active) {
-			c.link.pendingErr = err
-		} else {
-			c.setState(StateConnecting, err)
-		}
-		attempt := c.link.attempt
-		if !c.link.offline {
-			attempt++
-		}
 		c.link.phase = linkIdle
-		c.scheduleDial(now, attempt, err)
+		c.retryFailed(now, err)
 	}
 	c.releaseHeld()
 }

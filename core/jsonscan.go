@@ -16,6 +16,10 @@ type scanner struct {
 // depthLimit bounds nesting so that hostile input cannot exhaust the stack.
 const depthLimit = 512
 
+// fail records the first error. Not inlined (issue #25): an error path with
+// 31 call sites.
+//
+//go:noinline
 func (s *scanner) fail(msg string) {
 	if s.err == nil {
 		s.err = &FrameError{Offset: s.pos, Reason: msg}

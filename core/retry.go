@@ -197,6 +197,11 @@ func (c *Client) attemptFailed(now int64, cause error) {
 		c.reconnect(now, err, c.nextAttempt(now, false))
 		return
 	}
+	c.retryFailed(now, err)
+}
+
+// retryFailed reports err, why the attempt failed, and plans the next.
+func (c *Client) retryFailed(now int64, err error) {
 	if c.usable(c.active) {
 		c.link.pendingErr = err
 		c.moveAbandoned()

@@ -1,17 +1,19 @@
 // Chromium (Debian's /usr/bin/chromium) driven by playwright-core: the client's network awareness
 // (issue 10) in a real browser, against the real test server: the cases of e2e/lib/network.mjs,
-// with Chromium taken off the network by context.setOffline.
+// with Chromium taken off the network by context.setOffline; then connection max age and
+// resubscribe control (e2e/lib/rotation.mjs).
 // usage: node network-chromium.mjs http://127.0.0.1:PORT
 import fs from 'node:fs';
 import { launchChromium } from './lib/chromium.mjs';
 import { control } from './lib/check.mjs';
 import { watchPage } from './lib/demo-page.mjs';
 import { networkChecks, resumeSilentSocket } from './lib/network.mjs';
+import { rotationChecks } from './lib/rotation.mjs';
 
 const base = process.argv[2];
 const t0 = Date.now();
 const log = (s) => console.log(`[network +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
-setTimeout(() => { console.error('[network] overall timeout (80 s)'); process.exit(1); }, 80000).unref();
+setTimeout(() => { console.error('[network] overall timeout (110 s)'); process.exit(1); }, 110000).unref();
 
 const { context, profile } = await launchChromium('trpcws-chromium-net-');
 
@@ -22,6 +24,7 @@ try {
   const noPageErrors = watchPage(page, log);
   await networkChecks(page, base, (offline) => context.setOffline(offline), log);
   await resumeSilentSocket(page, base, log);
+  await rotationChecks(page, base, log);
   noPageErrors();
   log('ok');
   code = 0;

@@ -208,7 +208,7 @@ run_test() { # name version-label timeout-seconds command...
 }
 
 run_test chromium "chromium ${V_CHROMIUM:-?}" 90 node e2e/chromium.mjs "$BASE"
-run_test network "chromium ${V_CHROMIUM:-?}, network events" 90 node e2e/network-chromium.mjs "$BASE"
+run_test network "chromium ${V_CHROMIUM:-?}, network events, max age" 120 node e2e/network-chromium.mjs "$BASE"
 run_test csp "chromium ${V_CHROMIUM:-?}, CSP and load failures" 60 node e2e/csp-chromium.mjs "$BASE"
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -15,11 +16,31 @@ import (
 	"github.com/trpcws/trpcws/internal/testserver"
 )
 
-// The real @trpc/server 11.25.2 standalone HTTP adapter, under /trpc/.
-func start(t *testing.T, opts httpdriver.Options) (*testserver.Server, *httpdriver.Client) {
+// The real @trpc/server 11.25.2's two HTTP adapters serving the same
+// router: the standalone (node:http) adapter under /trpc/ and the fetch
+// adapter (fetchRequestHandler behind a node:http bridge) under /fetch/.
+var adapters = []struct{ name, path string }{
+	{"standalone", "/trpc"},
+	{"fetch", "/fetch"},
+}
+
+// eachAdapter runs f as a parallel subtest once per adapter, with the
+// client's URL path of that adapter.
+func eachAdapter(t *testing.T, f func(t *testing.T, path string)) {
+	t.Helper()
+	for _, a := range adapters {
+		t.Run(a.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, a.path)
+		})
+	}
+}
+
+// start starts a test server and a client of its adapter at path.
+func start(t *testing.T, path string, opts httpdriver.Options) (*testserver.Server, *httpdriver.Client) {
 	t.Helper()
 	srv := testserver.Start(t, testserver.Options{})
-	opts.URL = srv.HTTP + "/trpc"
+	opts.URL = srv.HTTP + path
 	c, err := httpdriver.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -29,163 +50,176 @@ func start(t *testing.T, opts httpdriver.Options) (*testserver.Server, *httpdriv
 
 func TestQueriesMutationsErrors(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var auth []string
-	_, c := start(t, httpdriver.Options{Header: func(ctx context.Context) (http.Header, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		auth = append(auth, "x")
-		return http.Header{"Authorization": {"Bearer t"}}, nil
-	}})
-	ctx := context.Background()
-	// Calls started together go in one batch: fewer requests than calls.
-	var wg sync.WaitGroup
-	errs := make([]error, 20)
-	for i := range 20 {
-		wg.Go(func() {
-			in, _ := json.Marshal(map[string]int{"i": i})
-			out, err := c.Call(ctx, true, "echo", in)
-			if err == nil && string(out) != string(in) {
-				err = errors.New("echo " + string(out) + " for " + string(in))
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	eachAdapter(t, func(t *testing.T, path string) {
+		var mu sync.Mutex
+		var auth []string
+		_, c := start(t, path, httpdriver.Options{Header: func(ctx context.Context) (http.Header, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			auth = append(auth, "x")
+			return http.Header{"Authorization": {"Bearer t"}}, nil
+		}})
+		ctx := context.Background()
+		// Calls started together go in one batch: fewer requests than calls.
+		var wg sync.WaitGroup
+		errs := make([]error, 20)
+		for i := range 20 {
+			wg.Go(func() {
+				in, _ := json.Marshal(map[string]int{"i": i})
+				out, err := c.Call(ctx, true, "echo", in)
+				if err == nil && string(out) != string(in) {
+					err = errors.New("echo " + string(out) + " for " + string(in))
+				}
+				errs[i] = err
+			})
 		}
-	}
-	if len(auth) == 0 || len(auth) > 20 {
-		t.Fatalf("%d requests for 20 calls", len(auth))
-	}
-	out, err := c.Call(ctx, false, "add", []byte(`{"a":2,"b":3}`))
-	if err != nil || string(out) != "5" {
-		t.Fatalf("add: %s %v", out, err)
-	}
-	if out, err := c.Call(ctx, false, "voidMutation", nil); err != nil || out != nil {
-		t.Fatalf("voidMutation: %s %v", out, err)
-	}
-	_, err = c.Call(ctx, true, "fail", []byte(`{"code":"NOT_FOUND","message":"nope"}`))
-	var te *core.TRPCError
-	if !errors.As(err, &te) || te.Code != "NOT_FOUND" || te.Message != "nope" || te.HTTPStatus != 404 || te.Path != "fail" {
-		t.Fatalf("fail: %v", err)
-	}
-	if _, err := c.Call(ctx, true, "nosuch", nil); !errors.As(err, &te) || te.Code != "NOT_FOUND" {
-		t.Fatalf("nosuch: %v", err)
-	}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(auth) == 0 || len(auth) > 20 {
+			t.Fatalf("%d requests for 20 calls", len(auth))
+		}
+		out, err := c.Call(ctx, false, "add", []byte(`{"a":2,"b":3}`))
+		if err != nil || string(out) != "5" {
+			t.Fatalf("add: %s %v", out, err)
+		}
+		if out, err := c.Call(ctx, false, "voidMutation", nil); err != nil || out != nil {
+			t.Fatalf("voidMutation: %s %v", out, err)
+		}
+		_, err = c.Call(ctx, true, "fail", []byte(`{"code":"NOT_FOUND","message":"nope"}`))
+		var te *core.TRPCError
+		if !errors.As(err, &te) || te.Code != "NOT_FOUND" || te.Message != "nope" || te.HTTPStatus != 404 || te.Path != "fail" {
+			t.Fatalf("fail: %v", err)
+		}
+		if _, err := c.Call(ctx, true, "nosuch", nil); !errors.As(err, &te) || te.Code != "NOT_FOUND" {
+			t.Fatalf("nosuch: %v", err)
+		}
+	})
 }
 
 func TestBatchLimits(t *testing.T) {
 	t.Parallel()
-	_, c := start(t, httpdriver.Options{Limits: httpwire.Limits{MaxURLLength: 300}})
-	big := make([]byte, 400)
-	for i := range big {
-		big[i] = 'a'
-	}
-	in, _ := json.Marshal(string(big))
-	if _, err := c.Call(context.Background(), true, "echo", in); !errors.Is(err, httpwire.ErrTooBig) {
-		t.Fatalf("too big: %v", err)
-	}
+	eachAdapter(t, func(t *testing.T, path string) {
+		_, c := start(t, path, httpdriver.Options{Limits: httpwire.Limits{MaxURLLength: 300}})
+		big := make([]byte, 400)
+		for i := range big {
+			big[i] = 'a'
+		}
+		in, _ := json.Marshal(string(big))
+		if _, err := c.Call(context.Background(), true, "echo", in); !errors.Is(err, httpwire.ErrTooBig) {
+			t.Fatalf("too big: %v", err)
+		}
+	})
 }
 
 func TestSubscriptionResumesAfterDrop(t *testing.T) {
 	t.Parallel()
-	srv, c := start(t, httpdriver.Options{})
-	var got []string
-	reconnects, resumeFrom := 0, ""
-	err := c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":20,"max":8}`), httpdriver.SubscribeOptions{
-		OnData: func(e httpdriver.Event) {
-			got = append(got, e.ID)
-			if e.ID == "3" {
-				srv.Drop(t) // cut the stream mid-way
-			}
-		},
-		OnReconnect: func(int, error) {
-			// Events sent before the drop took effect may still arrive
-			// (4, 5 under load): the resume is from the last one seen.
-			if reconnects == 0 {
-				resumeFrom = got[len(got)-1]
-			}
-			reconnects++
-		},
-		RetryDelay: func(int) time.Duration { return 0 },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reconnects == 0 {
-		t.Fatal("the drop was not noticed")
-	}
-	want := []string{"1", "2", "3", "4", "5", "6", "7", "8"}
-	if len(got) != len(want) {
-		t.Fatalf("events %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
+	eachAdapter(t, func(t *testing.T, path string) {
+		srv, c := start(t, path, httpdriver.Options{})
+		var got []string
+		reconnects, resumeFrom := 0, ""
+		err := c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":20,"max":8}`), httpdriver.SubscribeOptions{
+			OnData: func(e httpdriver.Event) {
+				got = append(got, e.ID)
+				if e.ID == "3" {
+					srv.Drop(t) // cut the stream mid-way
+				}
+			},
+			OnReconnect: func(int, error) {
+				// Events sent before the drop took effect may still arrive
+				// (4, 5 under load): the resume is from the last one seen.
+				if reconnects == 0 {
+					resumeFrom = got[len(got)-1]
+				}
+				reconnects++
+			},
+			RetryDelay: func(int) time.Duration { return 0 },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reconnects == 0 {
+			t.Fatal("the drop was not noticed")
+		}
+		want := []string{"1", "2", "3", "4", "5", "6", "7", "8"}
+		if len(got) != len(want) {
 			t.Fatalf("events %v, want %v", got, want)
 		}
-	}
-	resumed := false
-	for _, s := range srv.Stats(t).SubscriptionStarts {
-		if s.Path == "events" && s.LastEventID == resumeFrom {
-			resumed = true
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("events %v, want %v", got, want)
+			}
 		}
-	}
-	if !resumed {
-		t.Fatalf("no start with lastEventId %q: %+v", resumeFrom, srv.Stats(t).SubscriptionStarts)
-	}
+		resumed := false
+		for _, s := range srv.Stats(t).SubscriptionStarts {
+			if s.Path == "events" && s.LastEventID == resumeFrom {
+				resumed = true
+			}
+		}
+		if !resumed {
+			t.Fatalf("no start with lastEventId %q: %+v", resumeFrom, srv.Stats(t).SubscriptionStarts)
+		}
+	})
 }
 
 func TestSubscriptionSurvivesRestart(t *testing.T) {
 	t.Parallel()
-	srv, c := start(t, httpdriver.Options{})
-	n := 0
-	err := c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":20,"max":5}`), httpdriver.SubscribeOptions{
-		OnData: func(e httpdriver.Event) {
-			n++
-			if e.ID == "2" {
-				srv.Restart(t, 300*time.Millisecond)
-			}
-		},
-		RetryDelay: func(int) time.Duration { return 100 * time.Millisecond },
+	eachAdapter(t, func(t *testing.T, path string) {
+		srv, c := start(t, path, httpdriver.Options{})
+		var got []string
+		err := c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":20,"max":5}`), httpdriver.SubscribeOptions{
+			OnData: func(e httpdriver.Event) {
+				got = append(got, e.ID)
+				if e.ID == "2" {
+					srv.Restart(t, 300*time.Millisecond)
+				}
+			},
+			RetryDelay: func(int) time.Duration { return 100 * time.Millisecond },
+		})
+		// Resumed after the restart by lastEventId: nothing lost, nothing twice.
+		if err != nil || fmt.Sprint(got) != "[1 2 3 4 5]" {
+			t.Fatalf("events %v, %v", got, err)
+		}
 	})
-	if err != nil || n != 5 {
-		t.Fatalf("%d events, %v", n, err)
-	}
 }
 
 func TestSubscriptionError(t *testing.T) {
 	t.Parallel()
-	_, c := start(t, httpdriver.Options{})
-	var data []string
-	err := c.Subscribe(context.Background(), "failingSub", []byte(`{"after":2}`), httpdriver.SubscribeOptions{
-		OnData: func(e httpdriver.Event) { data = append(data, string(e.Data)) },
+	eachAdapter(t, func(t *testing.T, path string) {
+		_, c := start(t, path, httpdriver.Options{})
+		var data []string
+		err := c.Subscribe(context.Background(), "failingSub", []byte(`{"after":2}`), httpdriver.SubscribeOptions{
+			OnData: func(e httpdriver.Event) { data = append(data, string(e.Data)) },
+		})
+		var te *core.TRPCError
+		if !errors.As(err, &te) || te.Code != "BAD_REQUEST" || te.Message != "sub failed" {
+			t.Fatalf("err %v", err)
+		}
+		if len(data) != 2 || data[0] != "0" || data[1] != "1" {
+			t.Fatalf("data %v", data)
+		}
 	})
-	var te *core.TRPCError
-	if !errors.As(err, &te) || te.Code != "BAD_REQUEST" || te.Message != "sub failed" {
-		t.Fatalf("err %v", err)
-	}
-	if len(data) != 2 || data[0] != "0" || data[1] != "1" {
-		t.Fatalf("data %v", data)
-	}
 }
 
 func TestSubscriptionCancel(t *testing.T) {
 	t.Parallel()
-	_, c := start(t, httpdriver.Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	err := c.Subscribe(ctx, "events", []byte(`{"intervalMs":5}`), httpdriver.SubscribeOptions{
-		OnData: func(e httpdriver.Event) {
-			if e.ID == "3" {
-				cancel()
-			}
-		},
+	eachAdapter(t, func(t *testing.T, path string) {
+		_, c := start(t, path, httpdriver.Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		err := c.Subscribe(ctx, "events", []byte(`{"intervalMs":5}`), httpdriver.SubscribeOptions{
+			OnData: func(e httpdriver.Event) {
+				if e.ID == "3" {
+					cancel()
+				}
+			},
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatal(err)
+		}
 	})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatal(err)
-	}
 }
 
 // httpBatchStreamLink's streamed response from the real server: a batch's
@@ -193,82 +227,84 @@ func TestSubscriptionCancel(t *testing.T) {
 // results and errors as without streaming.
 func TestBatchStream(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	requests := 0
-	_, c := start(t, httpdriver.Options{Stream: true, Header: func(context.Context) (http.Header, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		requests++
-		return nil, nil
-	}})
-	ctx := context.Background()
-	batched := false
-	for try := 0; try < 20 && !batched; try++ {
-		mu.Lock()
-		requests = 0
-		mu.Unlock()
-		sctx, cancel := context.WithCancel(ctx)
-		slow := make(chan error, 1)
-		fast := make(chan error, 1)
-		go func() {
-			_, err := c.Call(sctx, true, "slow", []byte(`{"ms":600000,"value":1}`))
-			slow <- err
-		}()
-		go func() {
-			// Bounded only so that a failure does not hang the suite.
-			fctx, fcancel := context.WithTimeout(ctx, 60*time.Second)
-			defer fcancel()
-			out, err := c.Call(fctx, true, "echo", []byte(`{"x":1}`))
-			if err == nil && string(out) != `{"x":1}` {
-				err = errors.New("echo " + string(out))
+	eachAdapter(t, func(t *testing.T, path string) {
+		var mu sync.Mutex
+		requests := 0
+		_, c := start(t, path, httpdriver.Options{Stream: true, Header: func(context.Context) (http.Header, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			requests++
+			return nil, nil
+		}})
+		ctx := context.Background()
+		batched := false
+		for try := 0; try < 20 && !batched; try++ {
+			mu.Lock()
+			requests = 0
+			mu.Unlock()
+			sctx, cancel := context.WithCancel(ctx)
+			slow := make(chan error, 1)
+			fast := make(chan error, 1)
+			go func() {
+				_, err := c.Call(sctx, true, "slow", []byte(`{"ms":600000,"value":1}`))
+				slow <- err
+			}()
+			go func() {
+				// Bounded only so that a failure does not hang the suite.
+				fctx, fcancel := context.WithTimeout(ctx, 60*time.Second)
+				defer fcancel()
+				out, err := c.Call(fctx, true, "echo", []byte(`{"x":1}`))
+				if err == nil && string(out) != `{"x":1}` {
+					err = errors.New("echo " + string(out))
+				}
+				fast <- err
+			}()
+			if err := <-fast; err != nil {
+				t.Fatalf("the fast call of a streamed batch: %v", err)
 			}
-			fast <- err
-		}()
-		if err := <-fast; err != nil {
-			t.Fatalf("the fast call of a streamed batch: %v", err)
+			select {
+			case err := <-slow:
+				t.Fatalf("the slow call ended first: %v", err)
+			default:
+			}
+			mu.Lock()
+			batched = requests == 1
+			mu.Unlock()
+			cancel()
+			<-slow
 		}
-		select {
-		case err := <-slow:
-			t.Fatalf("the slow call ended first: %v", err)
-		default:
+		if !batched {
+			t.Fatal("the two calls never went in one batch")
 		}
-		mu.Lock()
-		batched = requests == 1
-		mu.Unlock()
-		cancel()
-		<-slow
-	}
-	if !batched {
-		t.Fatal("the two calls never went in one batch")
-	}
 
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	wg.Go(func() {
-		_, err := c.Call(ctx, true, "fail", []byte(`{"code":"NOT_FOUND"}`))
-		var te *core.TRPCError
-		if !errors.As(err, &te) || te.Code != "NOT_FOUND" {
-			errs[0] = errors.New("fail: " + errString(err))
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		wg.Go(func() {
+			_, err := c.Call(ctx, true, "fail", []byte(`{"code":"NOT_FOUND"}`))
+			var te *core.TRPCError
+			if !errors.As(err, &te) || te.Code != "NOT_FOUND" {
+				errs[0] = errors.New("fail: " + errString(err))
+			}
+		})
+		wg.Go(func() {
+			out, err := c.Call(ctx, false, "voidMutation", nil)
+			if err != nil || out != nil {
+				errs[1] = errors.New("voidMutation: " + string(out) + " " + errString(err))
+			}
+		})
+		wg.Go(func() {
+			out, err := c.Call(ctx, false, "add", []byte(`{"a":1,"b":2}`))
+			if err != nil || string(out) != "3" {
+				errs[2] = errors.New("add: " + string(out) + " " + errString(err))
+			}
+		})
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
-	wg.Go(func() {
-		out, err := c.Call(ctx, false, "voidMutation", nil)
-		if err != nil || out != nil {
-			errs[1] = errors.New("voidMutation: " + string(out) + " " + errString(err))
-		}
-	})
-	wg.Go(func() {
-		out, err := c.Call(ctx, false, "add", []byte(`{"a":1,"b":2}`))
-		if err != nil || string(out) != "3" {
-			errs[2] = errors.New("add: " + string(out) + " " + errString(err))
-		}
-	})
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func errString(err error) string {

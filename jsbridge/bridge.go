@@ -345,6 +345,19 @@ func (b *Bridge) Retry(cid int32, now int64, attempt int32, delayMs float64, giv
 	b.drain(c)
 }
 
+// AuthRefreshed answers recAuth number attempt: cause 0 when the user's
+// refreshAuth resolved, else the handle of what it threw or rejected with
+// (see core.Client.AuthRefreshed).
+func (b *Bridge) AuthRefreshed(cid int32, now int64, attempt int32, cause int64) {
+	c := b.client(cid)
+	var err error
+	if cause != 0 {
+		err = &jsCause{handle: cause}
+	}
+	c.core.AuthRefreshed(now, int(attempt), err)
+	b.drain(c)
+}
+
 // Reconnect asks for a new connection now (see core.Client.Reconnect).
 func (b *Bridge) Reconnect(cid int32, now int64) {
 	c := b.client(cid)
@@ -484,6 +497,9 @@ func (b *Bridge) drain(c *client) {
 			o.rec(recClosed)
 		case core.OutRetry:
 			o.rec(recRetry, float64(out.Attempt))
+			o.errRef(out.Err)
+		case core.OutRefreshAuth:
+			o.rec(recAuth, float64(out.Attempt), float64(out.Code))
 			o.errRef(out.Err)
 		case core.OutNote:
 			o.rec(recNote, float64(out.Note), float64(out.Sock), float64(out.ID), float64(out.Attempt), float64(out.DelayMs), float64(out.Code))

@@ -86,6 +86,11 @@ func appendError(dst []byte, err error, depth int) []byte {
 		dst = append(dst, `,"cause":`...)
 		dst = appendError(dst, e.Cause, depth+1)
 		return append(dst, '}')
+	case *core.AuthRefreshError:
+		// Err is the handle of the TRPCWebSocketAuthRefreshError JavaScript
+		// made when refreshAuth failed (see Bridge.AuthRefreshed): it holds
+		// both what refreshAuth threw and the reason already.
+		return appendError(dst, e.Err, depth)
 	}
 	switch {
 	case errors.Is(err, core.ErrQueueFull):

@@ -84,6 +84,11 @@ func wasmRetry(cid int32, now float64, attempt int32, delayMs float64, giveUp in
 	return std.Call(func() { std.Retry(cid, int64(now), attempt, delayMs, giveUp != 0) })
 }
 
+//go:wasmexport trpcws_auth
+func wasmAuth(cid int32, now float64, attempt int32, cause float64) int32 {
+	return std.Call(func() { std.AuthRefreshed(cid, int64(now), attempt, int64(cause)) })
+}
+
 //go:wasmexport trpcws_reconnect
 func wasmReconnect(cid int32, now float64) int32 {
 	return std.Call(func() { std.Reconnect(cid, int64(now)) })

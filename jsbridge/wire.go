@@ -36,6 +36,7 @@ const (
 	recURL       = 15 // [15, a, b]: answer of trpcws_url
 	recRetry     = 16 // [16, attempt, errRef]: call retryDelayMs/shouldRetry, answer with trpcws_retry
 	recNote      = 17 // [17, note, sock, id, attempt, delayMs, code, errRef]: an event for onEvent (see core.Note)
+	recAuth      = 18 // [18, attempt, code, errRef]: call refreshAuth(reason), answer with trpcws_auth
 )
 
 // closedBadURL, given as trpcws_closed's code, says the socket never got a
@@ -55,7 +56,7 @@ var recSizes = [...]int{
 	recClient: 2, recDial: 2, recWrite: 2, recCloseSock: 4, recResult: 5,
 	recStarted: 2, recEvent: 8, recComplete: 3, recError: 5, recState: 5,
 	recFrameErr: 5, recClosed: 1, recFrame: 4, recDeadline: 2, recURL: 3,
-	recRetry: 5, recNote: 10,
+	recRetry: 5, recNote: 10, recAuth: 6,
 }
 
 // Ref kinds.
@@ -86,6 +87,7 @@ type options struct {
 // validated option of that name (booleans as 0 or 1, a function or value
 // given as 1, absent as 0; 0 milliseconds takes the core's default where it
 // has one). A new option is one entry here and one value in web/lib/options.js.
+// refreshAuth packs its options in one number (see options.refreshAuth).
 var optionFields = [...]struct {
 	name string
 	set  func(o *options, v float64)
@@ -106,6 +108,7 @@ var optionFields = [...]struct {
 	{"onEvent", func(o *options, v float64) { o.cfg.Events = v != 0 }},
 	{"maxConnectionAgeMs", func(o *options, v float64) { o.cfg.MaxConnectionAgeMs = clampMs(v) }},
 	{"jitterSeed", func(o *options, v float64) { o.seed = uint64(max(v, 0) * (1 << 53)) }},
+	{"refreshAuth", func(o *options, v float64) { o.refreshAuth(v) }},
 }
 
 // decodeOptions reads the options record from b (len(optionFields) float64s).
@@ -130,6 +133,32 @@ func jitter(seed uint64) func(n int64) int64 {
 		z = (z ^ z>>27) * 0x94d049bb133111eb
 		z ^= z >> 31
 		return int64(z % uint64(n))
+	}
+}
+
+// refreshAuth sets the auth refresh options from their one number: 0 when
+// refreshAuth is absent, else 1 + u where u's bit 0 is
+// refreshAuthRetryMutations, bit 1 tells that refreshAuthCloseCodes was
+// given (else nil: core.DefaultAuthCloseCodes), bits 2-4 are how many
+// codes (at most 4) and each code, minus 1000, takes the next 12 bits
+// (each 1000–4999, checked by web/lib/options.js): at most 53 bits, exact
+// in a float64.
+func (o *options) refreshAuth(v float64) {
+	if !(v >= 1) || v > 1<<53 {
+		return
+	}
+	u := uint64(v) - 1
+	o.cfg.RefreshAuth = true
+	o.cfg.RefreshRetryMutations = u&1 != 0
+	n := int(u >> 2 & 7)
+	if u&2 == 0 || n > 4 {
+		return
+	}
+	o.cfg.AuthCloseCodes = make([]int, n)
+	u >>= 5
+	for i := range o.cfg.AuthCloseCodes {
+		o.cfg.AuthCloseCodes[i] = 1000 + int(u&4095)
+		u >>= 12
 	}
 }
 
@@ -177,7 +206,7 @@ func Layout() WireLayout {
 			{"REC_EVENT", recEvent}, {"REC_COMPLETE", recComplete}, {"REC_ERROR", recError},
 			{"REC_STATE", recState}, {"REC_FRAME_ERR", recFrameErr}, {"REC_CLOSED", recClosed},
 			{"REC_FRAME", recFrame}, {"REC_DEADLINE", recDeadline}, {"REC_URL", recURL},
-			{"REC_RETRY", recRetry}, {"REC_NOTE", recNote},
+			{"REC_RETRY", recRetry}, {"REC_NOTE", recNote}, {"REC_AUTH", recAuth},
 		},
 		RecordSizes:  recSizes[:],
 		Refs:         []Named{{"REF_NONE", refNone}, {"REF_FRAME", refFrame}, {"REF_BYTES", refBytes}},

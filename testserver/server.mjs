@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The project's REAL tRPC test server: @trpc/server 11.25.2 + ws 8 through
-// applyWSSHandler, plus plain-HTTP control endpoints for tests.
+// applyWSSHandler, plus plain-HTTP control endpoints for tests, and the same
+// router over HTTP (httpBatchLink, httpBatchStreamLink, SSE subscriptions)
+// through the standalone adapter under /trpc/ and the fetch adapter under
+// /fetch/.
 //
 //   node testserver/server.mjs [--port N] [--host 127.0.0.1]
 //        [--transformer superjson] [--encoder json|msgpack] [--static DIR]
@@ -18,9 +21,11 @@ import { EventEmitter, on } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { initTRPC, TRPCError, tracked } from '@trpc/server';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { WebSocketServer } from 'ws';
 import { jsonEncoder } from '@trpc/server/adapters/ws';
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
@@ -518,7 +523,9 @@ function createContext({ req, res, info }) {
   if (settings.rejectParams && connectionParams?.token !== settings.token) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'bad token' });
   }
-  return { connectionParams, conn, url: req?.url ?? null, headers: req?.headers ?? null };
+  // The fetch adapter's req is a Request (Headers, not a plain object).
+  const headers = req?.headers instanceof Headers ? Object.fromEntries(req.headers) : (req?.headers ?? null);
+  return { connectionParams, conn, url: req?.url ?? null, headers };
 }
 
 // ---------------------------------------------------------------- servers
@@ -921,7 +928,55 @@ const trpcHTTP = createHTTPHandler({
   },
 });
 
-// The open /trpc/ responses (SSE streams among them), which /control/drop cuts.
+// The same router under /fetch/ through @trpc/server's fetch adapter
+// (fetchRequestHandler, as edge runtimes and Next.js route handlers use it),
+// bridged from node:http: the IncomingMessage becomes a Request (its body a
+// web stream, aborted when the response closes) and the Response's status,
+// headers and body stream are written back chunk by chunk as they come.
+async function trpcFetch(req, res) {
+  const ac = new AbortController();
+  res.on('close', () => ac.abort());
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) headers.append(k, one);
+  }
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}${req.url}`, {
+    method: req.method,
+    headers,
+    signal: ac.signal,
+    ...(hasBody ? { body: Readable.toWeb(req), duplex: 'half' } : {}),
+  });
+  const response = await fetchRequestHandler({
+    endpoint: '/fetch',
+    req: request,
+    router,
+    createContext,
+    onError({ error, path, type }) {
+      log(`trpc fetch error ${type} ${path ?? '-'} ${error.code}: ${error.message}`);
+    },
+  });
+  const out = {};
+  for (const [k, v] of response.headers) out[k] = v;
+  res.writeHead(response.status, out);
+  if (!response.body) return res.end();
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) break;
+      if (!res.write(value)) await new Promise((r) => res.once('drain', r).once('close', r));
+    }
+  } catch (err) {
+    log(`trpc fetch body ${err?.message ?? err}`);
+  } finally {
+    reader.cancel().catch(() => {});
+    res.end();
+  }
+}
+
+// The open /trpc/ and /fetch/ responses (SSE streams among them), which /control/drop cuts.
 const trpcOpen = new Set();
 
 function handleHTTP(req, res) {
@@ -941,6 +996,16 @@ function handleHTTP(req, res) {
     trpcOpen.add(res);
     res.on('close', () => trpcOpen.delete(res));
     trpcHTTP(req, res);
+    return;
+  }
+  if (url.pathname.startsWith('/fetch/')) {
+    trpcOpen.add(res);
+    res.on('close', () => trpcOpen.delete(res));
+    trpcFetch(req, res).catch((err) => {
+      log(`trpc fetch ${err?.stack ?? err}`);
+      if (!res.headersSent) sendJSON(res, 500, { ok: false, error: String(err?.message ?? err) });
+      else res.destroy();
+    });
     return;
   }
   if (opts.static && (req.method === 'GET' || req.method === 'HEAD')) {

@@ -76,13 +76,27 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
    * closes instead. For platforms that end connections on a schedule (default: none).
    */
   maxConnectionAgeMs?: number;
+  /**
+   * Renews credentials the server refused: called (outside the core, never twice at once) when a
+   * call fails with UNAUTHORIZED or the server closes with a code of refreshAuthCloseCodes. Once it
+   * resolves, the client moves make-before-break to a socket opened with fresh connectionParams
+   * and retries there, once, the queries and subscriptions that failed. A throw or rejection fails
+   * the calls that waited with a TRPCClientError whose cause is a TRPCWebSocketAuthRefreshError;
+   * standing for a connection attempt, it counts as a failed one (retry.maxAttempts). Default: none.
+   * Turns earlyStart off.
+   */
+  refreshAuth?: (reason: TRPCWebSocketAuthReason) => unknown;
+  /** Also retries a mutation that failed with UNAUTHORIZED after refreshAuth (default false). */
+  refreshAuthRetryMutations?: boolean;
+  /** The close codes (up to 4, 1000-4999) that start refreshAuth (default [4401, 4403, 1008]; [] none). */
+  refreshAuthCloseCodes?: number[];
   /** Browsers: react to online/offline and a page shown again (default true where window exists). */
   networkAware?: boolean;
   /**
    * While the WebAssembly module loads, open the socket and run queries, mutations and
    * subscriptions from JavaScript; Go takes the socket and the live calls over once it runs.
    * The module's download and compile wait (at most 1 s) until the first calls are answered
-   * (default true; not with experimental_encoder, requestTimeoutMs or maxQueued).
+   * (default true; not with experimental_encoder, requestTimeoutMs, maxQueued or refreshAuth).
    */
   earlyStart?: boolean;
   /** What happened: attempts, opens, closes, give-up, timeouts, refused calls. */
@@ -90,6 +104,12 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
   /** Logs every event through console.debug. */
   debug?: boolean;
 };
+
+/** What refreshAuth is told: the refusal (the UNAUTHORIZED TRPCClientError, or the closed socket's error) and, for a close, its code. */
+export interface TRPCWebSocketAuthReason {
+  error?: unknown;
+  closeCode?: number;
+}
 
 /** What shouldRetry is told: the attempt about to run and what ended the last one. */
 export interface TRPCWebSocketRetryInfo {
@@ -239,6 +259,14 @@ export declare class TRPCWebSocketNotResubscribedError extends Error {
 /** The cause of the errors a lost or unusable socket gives (as @trpc/client's). */
 export declare class TRPCWebSocketClosedError extends Error {
   constructor(opts: { message: string; cause?: unknown });
+}
+
+/** The cause of the calls that waited for refreshAuth when it threw or rejected. */
+export declare class TRPCWebSocketAuthRefreshError extends Error {
+  constructor(cause: unknown, reason: TRPCWebSocketAuthReason);
+  readonly code: 'AUTH_REFRESH_FAILED';
+  /** What started the refresh. */
+  readonly reason: TRPCWebSocketAuthReason;
 }
 
 export type { Observer, Unsubscribable };

@@ -23,7 +23,12 @@
 //   lib/observable.js  the observables @trpc/client consumes
 //   lib/link.js        wsLink
 export { createTRPCWebSocket } from './lib/client.js';
-export { TRPCWebSocketClosedError, TRPCWebSocketFrameError, TRPCWebSocketNotResubscribedError } from './lib/errors.js';
+export {
+  TRPCWebSocketAuthRefreshError,
+  TRPCWebSocketClosedError,
+  TRPCWebSocketFrameError,
+  TRPCWebSocketNotResubscribedError,
+} from './lib/errors.js';
 export { init } from './lib/load.js';
 export { wsLink } from './lib/link.js';
 export { backoff, exponentialBackoff } from './lib/options.js';

@@ -1,7 +1,7 @@
-// The user's callbacks Go asks for: retry.shouldRetry and retryDelayMs
-// (answered back to Go), and the notes onEvent (and debug) hear.
+// The user's callbacks Go asks for: retry.shouldRetry, retryDelayMs and
+// refreshAuth (answered back to Go), and the notes onEvent (and debug) hear.
 import { NOTES } from './constants.js';
-import { valueFromDesc } from './errors.js';
+import { keepCause, TRPCWebSocketAuthRefreshError, valueFromDesc } from './errors.js';
 import { callUserCallback, now } from './host.js';
 import { schedule, wasm } from './load.js';
 import { exponentialBackoff } from './options.js';
@@ -55,6 +55,31 @@ export function retry(s, attempt, errText) {
   // lets the event loop run.
   if (giveUp || ms > 0) schedule(answer);
   else setTimeout(() => schedule(answer), 0);
+}
+
+/**
+ * The server refused the credentials (refresh number attempt): the user's
+ * refreshAuth runs here, outside any Go call, with the reason ({error,
+ * closeCode} when the server closed the socket); once it settles Go hears
+ * how (0: resolved, else the handle of the TRPCWebSocketAuthRefreshError
+ * holding what it threw or rejected with, which Go's AuthRefreshError
+ * stands for).
+ */
+export function refreshAuth(s, attempt, closeCode, errText) {
+  const reason = { error: errText === undefined ? undefined : valueFromDesc(JSON.parse(errText)) };
+  if (closeCode) reason.closeCode = closeCode;
+  let done;
+  try {
+    done = Promise.resolve(s.opts.refreshAuth(reason));
+  } catch (err) {
+    done = Promise.reject(err);
+  }
+  done
+    .then(
+      () => 0,
+      (err) => keepCause(new TRPCWebSocketAuthRefreshError(err, reason)),
+    )
+    .then((cause) => schedule(() => call(s, wasm.x.trpcws_auth(s.cid, now(), attempt, cause))));
 }
 
 /** An OutNote at record number i: what happened, for onEvent (and console.debug with debug). */

@@ -19,8 +19,9 @@ export const REC_DEADLINE = 14;
 export const REC_URL = 15;
 export const REC_RETRY = 16;
 export const REC_NOTE = 17;
+export const REC_AUTH = 18;
 // Numbers per record, its kind included, by kind.
-export const REC_SIZE = [0, 2, 2, 2, 4, 5, 2, 8, 3, 5, 5, 5, 1, 4, 2, 3, 5, 10];
+export const REC_SIZE = [0, 2, 2, 2, 4, 5, 2, 8, 3, 5, 5, 5, 1, 4, 2, 3, 5, 10, 6];
 // Where a ref points.
 export const REF_NONE = 0;
 export const REF_FRAME = 1;
@@ -37,7 +38,7 @@ export const STATES = ["idle", "connecting", "pending"];
 // Note names by number (core.Note), for onEvent.
 export const NOTES = ["", "attempt", "open", "close", "giveUp", "timeout", "queueFull"];
 // The options record of trpcws_new, field by field.
-export const OPTION_FIELDS = ["lazy.enabled", "lazy.closeMs", "keepAlive.enabled", "keepAlive.intervalMs", "keepAlive.pongTimeoutMs", "retryDelayMs", "connectionParams", "retry.shouldRetry", "retry.maxAttempts", "retry.minUptimeMs", "connectTimeoutMs", "requestTimeoutMs", "maxQueued", "onEvent", "maxConnectionAgeMs", "jitterSeed"];
+export const OPTION_FIELDS = ["lazy.enabled", "lazy.closeMs", "keepAlive.enabled", "keepAlive.intervalMs", "keepAlive.pongTimeoutMs", "retryDelayMs", "connectionParams", "retry.shouldRetry", "retry.maxAttempts", "retry.minUptimeMs", "connectTimeoutMs", "requestTimeoutMs", "maxQueued", "onEvent", "maxConnectionAgeMs", "jitterSeed", "refreshAuth"];
 // trpcws_closed's code for a socket whose URL can never be dialled (jsbridge closedBadURL).
 export const CLOSED_BAD_URL = -1;
 // core.URLReason: the schemes a WebSocket URL may have, and the reasons given for one that is bad.

@@ -1,6 +1,7 @@
 // Calls into Go and the records that come back: each record kind goes to
 // the file that does its job.
 import {
+  REC_AUTH,
   REC_CLIENT,
   REC_CLOSE_SOCK,
   REC_CLOSED,
@@ -23,7 +24,7 @@ import {
 import { errorFromDesc } from './errors.js';
 import { callComplete, callNext, reportInternal } from './host.js';
 import { wasm } from './load.js';
-import { note, retry } from './callbacks.js';
+import { note, refreshAuth, retry } from './callbacks.js';
 import { arm, closeSocket, dial } from './connection.js';
 import { deliverError, deliverEvent, deliverFrameError, deliverResult } from './delivery.js';
 import { final, live } from './requests.js';
@@ -118,6 +119,9 @@ export function apply(s, n, frame) {
         break;
       case REC_NOTE:
         note(s, i, frame);
+        break;
+      case REC_AUTH:
+        refreshAuth(s, wasm.num(i + 1), wasm.num(i + 2), wasm.ref(i + 3, frame));
         break;
     }
   }

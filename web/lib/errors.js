@@ -92,6 +92,23 @@ export function loadClosedError(err) {
   return new TRPCWebSocketClosedError({ message: `trpcws: the WebAssembly module failed to load: ${why}`, cause: err });
 }
 
+/**
+ * Why the calls that waited for refreshAuth failed, when it threw or
+ * rejected (the cause of their TRPCClientError, and of connectionState's
+ * error when the refresh stood for a connection attempt): cause is what it
+ * threw, reason what started the refresh ({error, closeCode}, as refreshAuth
+ * got it).
+ */
+export class TRPCWebSocketAuthRefreshError extends Error {
+  constructor(cause, reason) {
+    const text = typeof cause?.message === 'string' ? cause.message : cause === undefined ? '' : String(cause);
+    super(text ? `trpcws: auth refresh failed: ${text}` : 'trpcws: auth refresh failed', { cause });
+    this.name = 'TRPCWebSocketAuthRefreshError';
+    this.code = 'AUTH_REFRESH_FAILED';
+    this.reason = reason;
+  }
+}
+
 /** The error calls get when the WebAssembly module could not be loaded. */
 export function loadFailure(err) {
   return clientError(loadClosedError(err));

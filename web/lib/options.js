@@ -123,7 +123,15 @@ export function checkOptions(opts) {
   if (encoder !== undefined && !isEncoder(encoder)) {
     throw typeError('experimental_encoder', 'an object with encode and decode functions', encoder);
   }
-  for (const name of ['retryDelayMs', 'onOpen', 'onError', 'onClose', 'onEvent']) optFunction(opts, name);
+  for (const name of ['retryDelayMs', 'onOpen', 'onError', 'onClose', 'onEvent', 'refreshAuth']) optFunction(opts, name);
+  const closeCodes = opts.refreshAuthCloseCodes;
+  if (
+    closeCodes !== undefined &&
+    !(Array.isArray(closeCodes) && closeCodes.length <= 4 && closeCodes.every((c) => Number.isInteger(c) && c >= 1000 && c <= 4999))
+  ) {
+    throw typeError('refreshAuthCloseCodes', 'an array of up to 4 WebSocket close codes (integers 1000-4999)', closeCodes);
+  }
+  const retryMutations = optBool(opts, 'refreshAuthRetryMutations', 'refreshAuthRetryMutations');
   const lazy = optObject(opts, 'lazy');
   const keepAlive = optObject(opts, 'keepAlive');
   const retry = optObject(opts, 'retry');
@@ -153,6 +161,14 @@ export function checkOptions(opts) {
     maxQueued: maxQueued ?? 0,
     onEvent: opts.onEvent !== undefined || debug,
     maxConnectionAgeMs: optMs(opts, 'maxConnectionAgeMs', 'maxConnectionAgeMs', 1) ?? 0,
+    // Packed in one number (see options.refreshAuth in jsbridge/wire.go).
+    refreshAuth:
+      opts.refreshAuth === undefined
+        ? 0
+        : (closeCodes ?? []).reduce(
+            (v, c, i) => v + 32 * (c - 1000) * 4096 ** i,
+            1 + (retryMutations ? 1 : 0) + (closeCodes ? 2 + 4 * closeCodes.length : 0),
+          ),
   };
   // Where the max-age jitter starts (jsbridge's jitter): one per client.
   if (values.maxConnectionAgeMs) values.jitterSeed = Math.random();
@@ -166,7 +182,7 @@ export function checkOptions(opts) {
     // Answering the first calls from JavaScript while the module loads
     // (early.js) covers plain calls: not with an encoder, a request
     // timeout or a bounded queue, which only Go enforces.
-    earlyStart: (earlyStart ?? true) && !encoder && !values.requestTimeoutMs && !values.maxQueued,
+    earlyStart: (earlyStart ?? true) && !encoder && !values.requestTimeoutMs && !values.maxQueued && !values.refreshAuth,
     hasParams: values.connectionParams,
   };
 }

@@ -8,6 +8,7 @@ import {
   createWSClient,
   exponentialBackoff,
   init,
+  TRPCWebSocketAuthRefreshError,
   TRPCWebSocketFrameError,
   TRPCWebSocketNotResubscribedError,
   wsLink,
@@ -72,6 +73,18 @@ export async function main(module: WebAssembly.Module) {
   });
   void policed;
   void st;
+  const authed = createTRPCWebSocket({
+    url: 'ws://x',
+    connectionParams: async () => ({ token: 't' }),
+    refreshAuth: async (reason) => void (reason.closeCode ?? reason.error),
+    refreshAuthRetryMutations: true,
+    refreshAuthCloseCodes: [4401, 4001],
+  });
+  void authed;
+  const authErr = (e: unknown) => e instanceof TRPCClientError && e.cause instanceof TRPCWebSocketAuthRefreshError && e.cause.reason.closeCode;
+  void authErr;
+  // @ts-expect-error refreshAuthCloseCodes holds numbers
+  createTRPCWebSocket({ url: 'ws://x', refreshAuthCloseCodes: ['4401'] });
   await client.close();
 
   const other = createWSClient({
