@@ -32,15 +32,7 @@ package trpcws
 // goroutine and from inside any callback, and does nothing once Close has
 // begun.
 func (c *Client) SetOnline(online bool) {
-	c.do(func(now int64) {
-		switch {
-		case c.closed:
-		case online:
-			c.core.Online(now)
-		default:
-			c.core.Offline(now)
-		}
-	})
+	c.ws.SetOnline(online)
 }
 
 // Wake tells the client that the program has just come back from a pause
@@ -65,11 +57,7 @@ func (c *Client) SetOnline(online bool) {
 // any goroutine and from inside any callback, and does nothing once Close
 // has begun.
 func (c *Client) Wake() {
-	c.do(func(now int64) {
-		if !c.closed {
-			c.core.Wake(now)
-		}
-	})
+	c.ws.Wake()
 }
 
 // Suspend closes the client's sockets at once, cleanly (close code 1000),
