@@ -80,11 +80,7 @@ func (c *Client) Wake() {
 // any goroutine and from inside any callback, and do nothing once Close has
 // begun.
 func (c *Client) Suspend() {
-	c.do(func(now int64) {
-		if !c.closed {
-			c.core.Suspend(now)
-		}
-	})
+	c.ws.Suspend()
 }
 
 // Resume ends a Suspend: the client dials at once (unless it is lazy and
@@ -93,9 +89,5 @@ func (c *Client) Suspend() {
 // reached (while SetOnline(false) holds, it waits for SetOnline(true)).
 // It is Wake, which also ends a suspension, as SetOnline(true) does.
 func (c *Client) Resume() {
-	c.do(func(now int64) {
-		if !c.closed {
-			c.core.Wake(now) // Wake ends a suspension
-		}
-	})
+	c.ws.Wake() // Wake ends a suspension
 }

@@ -382,6 +382,16 @@ func (c *Client) Wake() {
 	})
 }
 
+// Suspend closes the sockets and holds the client off the network until
+// Wake or SetOnline(true) (core.Client.Suspend).
+func (c *Client) Suspend() {
+	c.do(func(now int64) {
+		if !c.closed {
+			c.core.Suspend(now)
+		}
+	})
+}
+
 // AuthRefreshed reports the outcome of the refresh a RefreshAuth hook was
 // asked for (core.Client.AuthRefreshed).
 func (c *Client) AuthRefreshed(attempt int, err error) {
