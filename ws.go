@@ -34,9 +34,9 @@ func (c *Client) wsOptions(cfg core.Config) wsdriver.Options {
 			}
 		},
 		OnError:     c.report,
-		Note:        c.wsNote,
-		Retry:       c.askRetry,
-		RefreshAuth: c.refreshAuth,
+		Note:        func(o core.Output) { c.wsNote(&o) },
+		Retry:       func(o core.Output, reason string) core.RetryAnswer { return c.askRetry(&o, reason) },
+		RefreshAuth: func(o core.Output) { c.refreshAuth(&o) },
 	}
 	if f := o.URLFunc; f != nil {
 		w.URLFunc = func(ctx context.Context) (string, error) { return callURL(ctx, f) }

@@ -227,16 +227,16 @@ func (c *Client) apply(e *effect) {
 		for _, s := range e.subs {
 			s.State(o.State, o.Err)
 		}
-		c.opts.Note(o)
+		c.opts.Note(*o)
 	case core.OutFrameError:
 		c.opts.OnError(o.Err)
 	case core.OutRetry:
-		a := c.opts.Retry(o, closeReason(o.Err))
+		a := c.opts.Retry(*o, closeReason(o.Err))
 		c.do(func(now int64) { c.core.Retry(now, a) })
 	case core.OutRefreshAuth:
-		c.opts.RefreshAuth(o)
+		c.opts.RefreshAuth(*o)
 	case core.OutNote:
-		c.opts.Note(o)
+		c.opts.Note(*o)
 	}
 }
 

@@ -48,14 +48,17 @@ type Options struct {
 	OnError func(err error)
 	// Note receives every core.OutState and core.OutNote output, after the
 	// subscriptions were given the state.
-	Note func(o *core.Output)
+	Note func(o core.Output)
 	// Retry answers a core.OutRetry (Config.AskRetry); reason is the close
 	// reason of the socket that ended, when one was received.
-	Retry func(o *core.Output, reason string) core.RetryAnswer
+	Retry func(o core.Output, reason string) core.RetryAnswer
 	// RefreshAuth is asked for a core.OutRefreshAuth (Config.RefreshAuth);
 	// it reports the outcome later with Client.AuthRefreshed.
-	RefreshAuth func(o *core.Output)
+	RefreshAuth func(o core.Output)
 }
+
+// The hooks take core.Output by value: a pointer into the driver's
+// effects would make them escape to the heap on every input.
 
 // Sink receives one subscription's outputs, in order, without the driver's
 // lock held (but State at Subscribe). Its methods must not block: they
