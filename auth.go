@@ -30,7 +30,7 @@ var DefaultAuthCloseCodes = core.DefaultAuthCloseCodes
 
 // refreshAuth runs Options.RefreshAuth for the core's OutRefreshAuth on
 // its own goroutine (it may take long and may call the client), then
-// reports its result; c.mu is not held. A panic is a failed refresh.
+// reports its result; no lock is held. A panic is a failed refresh.
 func (c *Client) refreshAuth(o *core.Output) {
 	reason := AuthReason{Err: o.Err, CloseCode: o.Code}
 	attempt := o.Attempt
@@ -39,7 +39,7 @@ func (c *Client) refreshAuth(o *core.Output) {
 		if err != nil {
 			c.report(&AuthRefreshError{Err: err, Reason: reason.Err})
 		}
-		c.do(func(now int64) { c.core.AuthRefreshed(now, attempt, err) })
+		c.ws.AuthRefreshed(attempt, err)
 	})
 }
 

@@ -9,29 +9,19 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
+
 	"unicode/utf8"
 
 	"github.com/trpcws/trpcws/core"
 	"github.com/trpcws/trpcws/httpdriver"
+	"github.com/trpcws/trpcws/wsdriver"
 )
 
 // Client is a tRPC WebSocket client. Create it with NewClient; it is safe
 // for concurrent use.
 type Client struct {
-	opts  Options
-	epoch time.Time
-
-	mu      sync.Mutex
-	core    *core.Client
-	state   ConnectionState
-	calls   map[int64]chan callResult
-	subs    map[int64]*Subscription
-	sockets map[core.SocketID]*socket
-	timer   *time.Timer
-	timerAt int64
-	closed  bool          // Close began: every later call fails with ErrClientClosed
-	closeCh chan struct{} // closed at core.OutClosed, under c.mu
+	opts Options
+	ws   *wsdriver.Client // the WebSocket transport (package wsdriver)
 
 	// gone is set when Close gave up waiting: no further user callback starts.
 	gone atomic.Bool
@@ -57,25 +47,13 @@ type Client struct {
 	subscription SubscriptionFunc
 }
 
-type callResult struct {
-	data json.RawMessage
-	err  error
-}
-
 // NewClient returns a client for opts. Unless opts.Lazy.Enabled is set it
 // starts connecting at once, in the background.
 func NewClient(opts Options) (*Client, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	c := &Client{
-		opts:    opts,
-		epoch:   time.Now(),
-		calls:   make(map[int64]chan callResult),
-		subs:    make(map[int64]*Subscription),
-		sockets: make(map[core.SocketID]*socket),
-		idle:    make(chan struct{}),
-	}
+	c := &Client{opts: opts, idle: make(chan struct{})}
 	close(c.idle)
 	c.notes.c = c
 	cfg := core.Config{
@@ -84,7 +62,7 @@ func NewClient(opts Options) (*Client, error) {
 		KeepAlive:           opts.KeepAlive.Enabled,
 		KeepAliveIntervalMs: opts.KeepAlive.Interval.Milliseconds(),
 		PongTimeoutMs:       opts.KeepAlive.PongTimeout.Milliseconds(),
-		// Answered in apply, outside c.mu.
+		// Answered by askRetry, outside the driver's lock.
 		AskRetry:         opts.RetryDelay != nil || opts.Retry.ShouldRetry != nil,
 		MaxAttempts:      opts.Retry.MaxAttempts,
 		MinUptimeMs:      ms(opts.Retry.MinUptime),
@@ -108,17 +86,12 @@ func NewClient(opts Options) (*Client, error) {
 		c.hctx, c.hcancel = context.WithCancel(context.Background())
 	}
 	c.chains()
-	c.timer = time.AfterFunc(time.Hour, c.onTimer)
-	c.timer.Stop()
-	c.do(func(now int64) {
-		c.core = core.New(cfg, now)
-		c.state = ConnectionState{State: c.core.State()}
-	})
+	c.ws = wsdriver.New(c.wsOptions(cfg))
 	return c, nil
 }
 
 // retryDelay calls Options.RetryDelay, treating a panic as the default
-// backoff. c.mu is not held.
+// backoff. No lock is held.
 func (c *Client) retryDelay(attempt int) (ms int64) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -134,181 +107,11 @@ func (c *Client) retryDelay(attempt int) (ms int64) {
 // State returns the current connection state. It never blocks on the
 // network and may be called from any callback.
 func (c *Client) State() ConnectionState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.state
+	st, err := c.ws.State()
+	return ConnectionState{State: st, Err: err}
 }
 
-// now is the core's clock: milliseconds since the client was created, from
-// Go's monotonic clock.
-func (c *Client) now() int64 { return time.Since(c.epoch).Milliseconds() }
-
-// effect is work that follows from the core's outputs and must run without
-// holding c.mu: writing, closing, delivering, calling user callbacks.
-type effect struct {
-	out  core.Output
-	sock *socket
-	call chan callResult
-	sub  *Subscription
-	subs []*Subscription
-}
-
-// do runs fn on the core under the lock, then carries out what the core
-// asked for.
-func (c *Client) do(fn func(now int64)) {
-	var buf [8]effect
-	effects := c.locked(fn, buf[:0])
-	for i := range effects {
-		c.apply(&effects[i])
-	}
-}
-
-// locked runs fn and drains the core under c.mu, which a panic releases
-// too: nothing that panics under the lock can leave the client wedged.
-func (c *Client) locked(fn func(now int64), buf []effect) []effect {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fn(c.now())
-	return c.drain(buf)
-}
-
-// drain turns the core's outputs into effects; c.mu is held.
-func (c *Client) drain(effects []effect) []effect {
-	for {
-		o, ok := c.core.Poll()
-		if !ok {
-			break
-		}
-		e := effect{out: o}
-		switch o.Kind {
-		case core.OutDial:
-			s := c.newSocket(o.Sock)
-			e.sock = s
-		case core.OutWrite, core.OutCloseSocket:
-			e.sock = c.sockets[o.Sock]
-			if e.sock == nil {
-				continue
-			}
-			if o.Kind == core.OutCloseSocket {
-				e.sock.markClosing(o.Abort)
-			}
-		case core.OutResult, core.OutError:
-			if o.Kind == core.OutError && c.closed && errors.Is(o.Err, ErrConnectionClosed) {
-				e.out.Err = &closedByClose{err: o.Err}
-			}
-			if ch, ok := c.calls[o.ID]; ok {
-				delete(c.calls, o.ID)
-				e.call = ch
-			} else if sub, ok := c.subs[o.ID]; ok {
-				delete(c.subs, o.ID)
-				e.sub = sub
-			} else {
-				continue
-			}
-		case core.OutStarted, core.OutEvent, core.OutComplete:
-			e.sub = c.subs[o.ID]
-			if e.sub == nil {
-				continue
-			}
-			if o.Kind == core.OutComplete {
-				delete(c.subs, o.ID)
-			}
-		case core.OutState:
-			c.state = ConnectionState{State: o.State, Err: o.Err}
-			for _, s := range c.subs {
-				e.subs = append(e.subs, s)
-			}
-		case core.OutClosed:
-			if c.closeCh != nil {
-				close(c.closeCh)
-				c.closeCh = nil
-			}
-			c.timer.Stop()
-			c.timerAt = 0
-			continue
-		}
-		effects = append(effects, e)
-	}
-	c.armTimer()
-	return effects
-}
-
-// armTimer points the timer at the core's next deadline; c.mu is held.
-func (c *Client) armTimer() {
-	at, ok := c.core.Deadline()
-	if !ok {
-		if c.timerAt != 0 {
-			c.timer.Stop()
-			c.timerAt = 0
-		}
-		return
-	}
-	if at == c.timerAt {
-		return
-	}
-	c.timerAt = at
-	c.timer.Reset(time.Duration(at-c.now()) * time.Millisecond)
-}
-
-func (c *Client) onTimer() {
-	c.do(func(now int64) {
-		c.timerAt = 0
-		c.core.Tick(now)
-	})
-}
-
-// apply carries out one effect; c.mu is not held.
-func (c *Client) apply(e *effect) {
-	o := &e.out
-	switch o.Kind {
-	case core.OutDial:
-		c.goLive(e.sock.run)
-	case core.OutWrite:
-		e.sock.kick()
-	case core.OutCloseSocket:
-		e.sock.close(o.Code, o.Abort)
-	case core.OutResult:
-		if e.call != nil {
-			e.call <- callResult{data: o.Data}
-		}
-	case core.OutError:
-		if e.call != nil {
-			e.call <- callResult{err: callError(o.Err)}
-		} else {
-			e.sub.push(subItem{kind: itemError, err: o.Err})
-		}
-	case core.OutStarted:
-		e.sub.push(subItem{kind: itemStarted})
-	case core.OutEvent:
-		e.sub.push(subItem{kind: itemData, ev: Event{Data: o.Data, ID: o.EventID, Tracked: o.HasEventID}})
-	case core.OutComplete:
-		// Completed by Close: what is still queued is not delivered.
-		e.sub.push(subItem{kind: itemComplete, final: c.isClosed()})
-	case core.OutState:
-		st := ConnectionState{State: o.State, Err: o.Err}
-		c.logNote(o)
-		for _, s := range e.subs {
-			s.push(subItem{kind: itemState, state: st})
-		}
-		if c.opts.OnStateChange != nil {
-			c.notes.add(note{kind: noteState, state: st})
-		}
-	case core.OutFrameError:
-		c.report(o.Err)
-	case core.OutRetry:
-		c.askRetry(o)
-	case core.OutRefreshAuth:
-		c.refreshAuth(o)
-	case core.OutNote:
-		c.logNote(o)
-	}
-}
-
-func (c *Client) isClosed() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closed
-}
+func (c *Client) isClosed() bool { return c.ws.Closed() }
 
 // goLive runs fn on a goroutine that Close waits for.
 func (c *Client) goLive(fn func()) {
@@ -409,36 +212,11 @@ func (c *Client) send(ctx context.Context, m core.Method, path string, raw []byt
 	if c.hc != nil {
 		return c.httpCall(ctx, m, path, raw, header)
 	}
-	ch := make(chan callResult, 1)
-	var err error
-	var id int64
-	c.do(func(now int64) {
-		if err = c.refuse(ctx); err != nil {
-			return
-		}
-		id = c.core.Start(now, m, path, raw, nil)
-		c.calls[id] = ch
-	})
+	data, err := c.ws.Call(ctx, m, path, raw)
 	if err != nil {
-		return nil, err
+		return nil, callError(err)
 	}
-	select {
-	case r := <-ch:
-		return r.data, r.err
-	case <-ctx.Done():
-		c.do(func(now int64) {
-			if _, ok := c.calls[id]; ok {
-				delete(c.calls, id)
-				c.core.Cancel(now, id)
-			}
-		})
-		select {
-		case r := <-ch: // answered before the cancel took effect
-			return r.data, r.err
-		default:
-			return nil, ctx.Err()
-		}
-	}
+	return data, nil
 }
 
 func marshalInput(input any) ([]byte, error) {
@@ -462,15 +240,6 @@ func marshalInput(input any) ([]byte, error) {
 		return nil, errors.Join(errors.New("trpcws: cannot encode input"), err)
 	}
 	return b, nil
-}
-
-// refuse returns why a call cannot start: the client is closed, or ctx
-// has ended; c.mu is held.
-func (c *Client) refuse(ctx context.Context) error {
-	if c.closed {
-		return ErrClientClosed
-	}
-	return ctx.Err()
 }
 
 // mustContext panics when ctx is nil, with a message naming the method, as
@@ -507,27 +276,11 @@ func checkPath(path string) error {
 // panics, as for Query, before the client is touched.
 func (c *Client) Close(ctx context.Context) error {
 	mustContext(ctx, "Close")
-	done := make(chan struct{})
-	first := false
 	if c.hcancel != nil {
 		c.hcancel()
 	}
-	c.do(func(now int64) {
-		if c.closed {
-			return
-		}
-		c.closed, first = true, true
-		c.closeCh = done
-		c.core.Close(now)
-	})
-	if !first {
+	if !c.ws.Close(ctx) {
 		return ErrClientClosed
-	}
-	select {
-	case <-done:
-	case <-ctx.Done():
-		// Fails the calls in flight; the close then finishes at once.
-		c.do(func(now int64) { c.core.Abort(now) })
 	}
 	c.lmu.Lock()
 	idle := c.idle
@@ -538,14 +291,6 @@ func (c *Client) Close(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	c.gone.Store(true)
-	c.mu.Lock()
-	sockets := make([]*socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		sockets = append(sockets, s)
-	}
-	c.mu.Unlock()
-	for _, s := range sockets { // dropped without c.mu: closing may wait on the socket
-		s.close(0, true)
-	}
+	c.ws.Drop()
 	return ctx.Err()
 }

@@ -59,15 +59,17 @@
 // client started, and returns by its context's deadline in every case.
 //
 // The core state machine lives in package [github.com/trpcws/trpcws/core];
-// this package drives it with goroutines and Go's clock. On every platform
+// package [github.com/trpcws/trpcws/wsdriver] drives it with goroutines and
+// Go's clock for ws(s):// URLs, and package
+// [github.com/trpcws/trpcws/httpdriver] carries http(s):// URLs; this
+// package is the API over both (docs/architecture.md). On every platform
 // but js/wasm the socket is github.com/coder/websocket. In a Go program
 // compiled with GOOS=js GOARCH=wasm (a browser front end, or Node 22 and
 // later) the same API drives the host's WebSocket through
 // github.com/hack-pad/safejs; calls block the calling goroutine, never the
 // JavaScript event loop, so make them from a goroutine, not directly inside
 // a js.FuncOf callback. There Options has no HTTPHeader or HTTPClient (a
-// host WebSocket sets its own handshake headers) and net/http is not
-// linked in.
+// host WebSocket sets its own handshake headers).
 //
 // The WebAssembly build for JavaScript users (web/, built from ./wasm) does
 // not use this package: it drives the same core through package jsbridge,

@@ -72,14 +72,6 @@ func (clientClosed) Error() string { return "trpcws: client closed" }
 // Is makes errors.Is(ErrClientClosed, ErrConnectionClosed) true.
 func (clientClosed) Is(target error) bool { return target == ErrConnectionClosed }
 
-// closedByClose wraps the error that ended a call because Close ran, so that
-// it matches ErrClientClosed and still unwraps to the core's *ClosedError.
-type closedByClose struct{ err error }
-
-func (e *closedByClose) Error() string        { return e.err.Error() }
-func (e *closedByClose) Unwrap() error        { return e.err }
-func (e *closedByClose) Is(target error) bool { return target == ErrClientClosed }
-
 // ErrSlowConsumer ends a subscription whose callbacks (or Events loop) fell
 // SubscribeOptions.BufferSize events behind the server. The events received
 // before it are delivered first; resubscribe with the last tracked event's

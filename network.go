@@ -32,15 +32,7 @@ package trpcws
 // goroutine and from inside any callback, and does nothing once Close has
 // begun.
 func (c *Client) SetOnline(online bool) {
-	c.do(func(now int64) {
-		switch {
-		case c.closed:
-		case online:
-			c.core.Online(now)
-		default:
-			c.core.Offline(now)
-		}
-	})
+	c.ws.SetOnline(online)
 }
 
 // Wake tells the client that the program has just come back from a pause
@@ -65,9 +57,37 @@ func (c *Client) SetOnline(online bool) {
 // any goroutine and from inside any callback, and does nothing once Close
 // has begun.
 func (c *Client) Wake() {
-	c.do(func(now int64) {
-		if !c.closed {
-			c.core.Wake(now)
-		}
-	})
+	c.ws.Wake()
+}
+
+// Suspend closes the client's sockets at once, cleanly (close code 1000),
+// and keeps it off the network until Resume (or Wake, or SetOnline(true)): the host is about to freeze
+// the program. In a Go program compiled to WebAssembly for a browser, call
+// it from the window's "pagehide" event (an open WebSocket keeps a page out
+// of the back/forward cache) and Resume from "pageshow" when its persisted
+// is true.
+//
+// While suspended: calls in flight fail with an error matching
+// ErrConnectionClosed (they may have run on the server and are never sent
+// twice); subscriptions stay live and are sent again by Resume, tracked
+// ones after their last event id, so nothing is lost or delivered twice
+// (one started with SubscribeOptions.NoResubscribe ends, as on a lost
+// socket); new calls wait, still bounded by their ctx, RequestTimeout and
+// MaxQueued; nothing is dialled (Reconnect does nothing), no retry delay
+// runs and no attempt is counted. The state is StateIdle.
+//
+// Suspend and Resume never wait for the network. They may be called from
+// any goroutine and from inside any callback, and do nothing once Close has
+// begun.
+func (c *Client) Suspend() {
+	c.ws.Suspend()
+}
+
+// Resume ends a Suspend: the client dials at once (unless it is lazy and
+// has nothing to do) and sends its subscriptions again once the socket is
+// open; a retry loop that was running goes on at the attempt it had
+// reached (while SetOnline(false) holds, it waits for SetOnline(true)).
+// It is Wake, which also ends a suspension, as SetOnline(true) does.
+func (c *Client) Resume() {
+	c.ws.Wake() // Wake ends a suspension
 }

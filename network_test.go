@@ -258,10 +258,67 @@ func TestNetworkHintsAfterClose(t *testing.T) {
 	c.SetOnline(true)
 	c.Wake()
 	c.Reconnect()
+	c.Suspend()
+	c.Resume()
 	if es := j.since(m); len(es) != 0 {
 		t.Errorf("the hints did something after Close: %v", es)
 	}
 	if st := c.State(); st.State != trpcws.StateIdle {
 		t.Errorf("state after Close and the hints: %v", st.State)
 	}
+}
+
+// Suspend closes the socket with 1000 at once and holds the client off the
+// network: a call made meanwhile waits; Resume opens a new socket, the call
+// is answered and the tracked subscription resumes after its last event,
+// gapless.
+func TestSuspendResume(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	c := newClient(t, trpcws.Options{URL: srv.URL, OnError: func(error) {}})
+	ctx := ctxT(t)
+	r := liveEvents(t, ctx, c, 5)
+
+	c.Suspend()
+	if st := c.State(); st.State != trpcws.StateIdle {
+		t.Fatalf("state after Suspend: %v", st.State)
+	}
+	srv.WaitFor(t, "the socket closed with 1000", 20*time.Second, func(st testserver.Stats) bool {
+		return st.Connections == 0 && len(st.ConnectionLog) == 1 && st.ConnectionLog[0].CloseCode == 1000
+	})
+	r.mu.Lock()
+	n := len(r.data)
+	last := r.data[n-1].ID
+	r.mu.Unlock()
+	answered := make(chan error, 1)
+	go func() {
+		_, err := c.Query(ctx, "echo", "while suspended")
+		answered <- err
+	}()
+	// An absence, not a speed: nothing is dialled while suspended.
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case err := <-answered:
+		t.Fatalf("a call made while suspended ended: %v", err)
+	default:
+	}
+	if st := srv.Stats(t); st.TotalConnections != 1 {
+		t.Fatalf("%d sockets while suspended, want 1", st.TotalConnections)
+	}
+
+	c.Resume()
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, "events after Resume", func(r *recorder) bool { return len(r.data) >= n+10 })
+	st := srv.Stats(t)
+	if st.TotalConnections != 2 {
+		t.Errorf("%d sockets, want 2", st.TotalConnections)
+	}
+	if s := st.SubscriptionStarts; len(s) != 2 || s[1].LastEventID != last {
+		t.Errorf("subscription starts %+v, want the second after %s", s, last)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	checkGapless(t, r.trackedIDs())
 }

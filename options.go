@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/trpcws/trpcws/wsdriver"
 )
 
 // Options configures a Client. They mirror the reference client's options.
@@ -145,4 +147,11 @@ type Options struct {
 	// ReadLimit bounds the size of one inbound message in bytes; 0 means
 	// 32 MiB, -1 means no limit.
 	ReadLimit int64
+}
+
+// dialOptions sets what the WebSocket handshake takes from opts: the
+// headers (HTTPHeader, HTTPHeaderFunc) and HTTPClient.
+func (o *Options) dialOptions(w *wsdriver.Options) {
+	w.Header = o.headers
+	w.HTTPClient = o.HTTPClient
 }

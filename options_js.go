@@ -6,6 +6,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/trpcws/trpcws/wsdriver"
 )
 
 // Options configures a Client. They mirror the reference client's options.
@@ -140,3 +142,7 @@ type Options struct {
 	// code 1009) and the client reconnects.
 	ReadLimit int64
 }
+
+// dialOptions sets what the WebSocket takes from opts: nothing more on
+// js/wasm, where the host's WebSocket makes its own handshake.
+func (o *Options) dialOptions(*wsdriver.Options) {}

@@ -2,11 +2,10 @@ package trpcws
 
 import (
 	"errors"
-	"net/url"
 	"strconv"
 	"time"
 
-	"github.com/trpcws/trpcws/core"
+	"github.com/trpcws/trpcws/wsdriver"
 )
 
 // What the options of both platforms (options.go natively, options_js.go
@@ -40,7 +39,7 @@ type KeepAliveOptions struct {
 // validate checks the options NewClient cannot fix.
 func (o *Options) validate() error {
 	if o.URL != "" && o.URLFunc == nil && !isHTTP(o.URL) {
-		if err := checkURL("Options.URL", o.URL); err != nil {
+		if err := wsdriver.CheckURL("Options.URL", o.URL); err != nil {
 			return err
 		}
 	}
@@ -81,26 +80,4 @@ func ms(d time.Duration) int64 {
 		return 0
 	}
 	return int64((d + time.Millisecond - 1) / time.Millisecond)
-}
-
-// checkURL returns a *URLError when raw can never be dialled as a
-// WebSocket: it does not parse, or core.URLReason rejects its scheme (ws,
-// wss, or http, https, which a WebSocket dial takes as ws, wss) or its
-// missing host. option names where raw came from. The core does not retry
-// such a URL.
-func checkURL(option, raw string) error {
-	bad := func(reason string) error { return &core.URLError{Option: option, URL: raw, Reason: reason} }
-	u, err := url.Parse(raw)
-	var ue *url.Error
-	switch {
-	case errors.As(err, &ue):
-		return bad(ue.Err.Error())
-	case err != nil:
-		return bad(err.Error())
-	}
-	// net/url lower-cases the scheme.
-	if reason := core.URLReason(u.Scheme, u.Host); reason != "" {
-		return bad(reason)
-	}
-	return nil
 }

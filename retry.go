@@ -79,12 +79,13 @@ func Backoff(base, max time.Duration, jitter Jitter) func(attempt int) time.Dura
 // make-before-break, as when the server asks it to (no subscription event
 // lost or delivered twice). Otherwise it does nothing. It does not wait.
 func (c *Client) Reconnect() {
-	c.do(func(now int64) { c.core.Reconnect(now) })
+	c.ws.Reconnect()
 }
 
 // askRetry answers the core's OutRetry with the user's ShouldRetry and
-// RetryDelay; c.mu is not held.
-func (c *Client) askRetry(o *core.Output) {
+// RetryDelay; reason is the close reason of the socket that ended. No lock
+// is held.
+func (c *Client) askRetry(o *core.Output, reason string) core.RetryAnswer {
 	a := core.RetryAnswer{Attempt: o.Attempt, DelayMs: core.ExponentialBackoff(o.Attempt)}
 	if f := c.opts.Retry.ShouldRetry; f != nil {
 		info := RetryInfo{Attempt: o.Attempt, Err: o.Err}
@@ -92,7 +93,7 @@ func (c *Client) askRetry(o *core.Output) {
 		if errors.As(o.Err, &ce) && ce.Code != 0 {
 			info.Code = ce.Code
 		}
-		info.Reason = closeReason(o.Err)
+		info.Reason = reason
 		ok := true
 		c.guard("ShouldRetry", func() { ok = f(info) })
 		a.GiveUp = !ok
@@ -100,5 +101,5 @@ func (c *Client) askRetry(o *core.Output) {
 	if !a.GiveUp && c.opts.RetryDelay != nil {
 		a.DelayMs = c.retryDelay(o.Attempt)
 	}
-	c.do(func(now int64) { c.core.Retry(now, a) })
+	return a
 }

@@ -24,9 +24,7 @@ type Stats struct {
 
 // Stats returns a snapshot of the client's connection and traffic.
 func (c *Client) Stats() Stats {
-	c.mu.Lock()
-	s := c.core.Stats()
-	c.mu.Unlock()
+	s := c.ws.Stats()
 	st := Stats{
 		State: s.State, SocketsOpened: s.SocketsOpened, Reconnects: s.Reconnects, Attempt: s.Attempt,
 		Queued: s.Queued, InFlight: s.InFlight, Subscriptions: s.Subscriptions,
@@ -36,7 +34,7 @@ func (c *Client) Stats() Stats {
 		st.LastPingRTT = time.Duration(s.LastPingRttMs) * time.Millisecond
 	}
 	if s.ConnectedAt >= 0 {
-		st.ConnectedAt = c.epoch.Add(time.Duration(s.ConnectedAt) * time.Millisecond)
+		st.ConnectedAt = c.ws.At(s.ConnectedAt)
 	}
 	return st
 }

@@ -190,23 +190,15 @@ func (c *Client) start(ctx context.Context, s *Subscription, path string, raw []
 	if lastEventID != "" {
 		last = &lastEventID
 	}
-	var err error
-	opts := s.opts
-	c.do(func(now int64) {
-		if err = c.refuse(ctx); err != nil {
-			return
-		}
-		s.items = append(s.items, subItem{kind: itemState, state: c.state})
-		call := core.Call{Method: core.Subscription, Path: path, Input: raw, NoResubscribe: opts.NoResubscribe}
-		if last != nil {
-			call.LastEventID, call.HasLastEventID = *last, true
-		}
-		s.id = c.core.StartCall(now, call)
-		c.subs[s.id] = s
-	})
+	call := core.Call{Method: core.Subscription, Path: path, Input: raw, NoResubscribe: s.opts.NoResubscribe}
+	if last != nil {
+		call.LastEventID, call.HasLastEventID = *last, true
+	}
+	id, err := c.ws.Subscribe(ctx, call, (*wsSink)(s))
 	if err != nil {
 		return err
 	}
+	s.id = id
 	s.stop = context.AfterFunc(ctx, s.Unsubscribe)
 	return nil
 }
@@ -226,12 +218,7 @@ func (s *Subscription) cancel() {
 		s.hend()
 		return
 	}
-	c.do(func(now int64) {
-		if c.subs[s.id] == s {
-			delete(c.subs, s.id)
-			c.core.Cancel(now, s.id)
-		}
-	})
+	c.ws.Cancel(s.id, (*wsSink)(s))
 }
 
 // Done is closed once the subscription has ended and its last callback

@@ -86,7 +86,7 @@ func (c *Client) role(p connPhase) **conn {
 // open starts connecting when no socket serves requests or is being opened.
 func (c *Client) open(now int64) {
 	c.link.wanted = true
-	if c.link.phase != linkIdle || c.next != nil || c.usable(c.active) {
+	if c.link.suspended || c.link.phase != linkIdle || c.next != nil || c.usable(c.active) {
 		return
 	}
 	c.link.opened = 0

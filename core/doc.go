@@ -31,6 +31,10 @@
 //   - [Client.Retry] to answer an OutRetry (only with Config.AskRetry).
 //   - [Client.Online], [Client.Offline], [Client.Wake]: what the host knows
 //     of the network and of sleeping (browser events); optional.
+//   - [Client.Suspend]: the host is about to freeze the client (a page
+//     entering the back/forward cache): every socket closed cleanly,
+//     subscriptions kept, no dial until Wake or Online, which resume them
+//     after their last event ids (suspend.go); optional.
 //
 // [Client.State] and [Client.Stats] read the client without changing it.
 //

@@ -298,7 +298,7 @@ func runProgram(h *harness, prog []byte) {
 	}
 	opened := map[SocketID]bool{}
 	for i := 0; i+1 < len(prog); i += 2 {
-		op, arg := prog[i]%20, prog[i+1]
+		op, arg := prog[i]%22, prog[i+1]
 		switch op {
 		case 0:
 			ids = append(ids, h.query("q"))
@@ -383,6 +383,10 @@ func runProgram(h *harness, prog []byte) {
 		case 19:
 			h.c.Wake(h.now)
 			h.drain()
+		case 20:
+			h.suspend()
+		case 21:
+			h.resume()
 		}
 	}
 }
@@ -392,7 +396,7 @@ func TestRunProgramSmoke(t *testing.T) {
 	// A fixed program through every op, so that the fuzz helpers are
 	// exercised by go test too.
 	prog := []byte{}
-	for op := range 20 {
+	for op := range 22 {
 		for _, arg := range []byte{0, 1, 2, 17, 130} {
 			prog = append(prog, byte(op), arg)
 		}

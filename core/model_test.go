@@ -259,7 +259,7 @@ func runModel(t testing.TB, prog []byte) {
 	f := newFakeServer(h)
 	var keys []int64
 	for i := 1; i+1 < len(prog); i += 2 {
-		op, arg := prog[i]%15, prog[i+1]
+		op, arg := prog[i]%17, prog[i+1]
 		switch op {
 		case 0:
 			keys = append(keys, h.query("q"))
@@ -323,7 +323,15 @@ func runModel(t testing.TB, prog []byte) {
 			} else {
 				h.advance(int64(arg))
 			}
+		case 15: // the page goes into the back/forward cache
+			h.suspend()
+		case 16: // and comes back
+			h.resume()
 		}
+		f.sync()
+	}
+	if h.c.link.suspended {
+		h.resume()
 		f.sync()
 	}
 	f.quiesce()
@@ -393,6 +401,14 @@ var modelSeeds = [][]byte{
 	{0, 0, 0, 1, 0, 4, 1, 11, 0, 7, 0, 10, 0, 6, 0, 5, 0, 14, 10, 4, 0, 8, 0, 9, 0, 3, 0, 14, 0},
 	// Lazy: a move, then the subscription ends and the socket idles out.
 	{2, 1, 0, 4, 0, 7, 0, 9, 0, 11, 0, 12, 0, 9, 0, 4, 0, 7, 1, 9, 1, 3, 0, 14, 100},
+	// Suspend (the back/forward cache) with events the client has not
+	// read yet, the close completing, then Resume: it resumes after the
+	// last event delivered.
+	{0, 1, 0, 4, 0, 7, 0, 9, 0, 11, 0, 9, 0, 11, 0, 15, 0, 11, 0, 13, 0, 16, 0, 4, 0, 7, 0, 9, 0, 11, 0, 9, 0},
+	// Suspend in the middle of a move, the old socket still delivering.
+	{0, 1, 0, 4, 0, 7, 0, 9, 0, 11, 0, 9, 0, 12, 0, 9, 0, 4, 0, 11, 0, 9, 0, 7, 1, 15, 0, 13, 0, 13, 0, 16, 0, 4, 0, 7, 0, 9, 0, 9, 0},
+	// Lazy: a call made while suspended dials on Resume.
+	{2, 15, 0, 0, 0, 14, 100, 16, 0, 4, 0, 7, 0, 9, 0, 14, 100},
 }
 
 // FuzzServerModel runs random interleavings against fakeServer: sockets

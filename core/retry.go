@@ -27,9 +27,12 @@ type link struct {
 	// connection and no answer since, so the next attempt index keeps
 	// growing instead of starting at 0.
 	rejected bool
-	failures int   // attempts in a row that failed (Config.MaxAttempts)
-	offline  bool  // the network is down (Offline): no attempt is spent
-	cause    error // what the pending OutRetry asked about
+	failures int  // attempts in a row that failed (Config.MaxAttempts)
+	offline  bool // the network is down (Offline): no attempt is spent
+	// suspended: Suspend was called, and no Wake or Online since: no
+	// socket is dialled (see suspend.go).
+	suspended bool
+	cause     error // what the pending OutRetry asked about
 	// pendingErr is why the client reconnects while an older socket still
 	// serves (restored after its replacement was lost): reported once no
 	// socket is left.
@@ -260,6 +263,7 @@ func (c *Client) Reconnect(now int64) {
 	c.enter(now)
 	defer c.settle()
 	switch {
+	case c.link.suspended:
 	case c.link.phase == linkBackoff || c.link.phase == linkAsking:
 		c.dialNow()
 	case c.link.phase == linkIdle && c.next == nil && c.usable(c.active):
@@ -334,6 +338,9 @@ func (c *Client) Wake(now int64) {
 }
 
 func (c *Client) wake(now int64) {
+	if c.link.suspended {
+		c.resume(now)
+	}
 	if c.link.phase == linkBackoff && !c.link.offline {
 		c.dialNow()
 		return

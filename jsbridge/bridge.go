@@ -366,7 +366,9 @@ func (b *Bridge) Reconnect(cid int32, now int64) {
 }
 
 // Network reports what the host knows: 0 offline, 1 online, 2 woke up (a
-// page shown again); see core.Client.Offline, Online and Wake.
+// page shown again, from the back/forward cache too: it ends a suspension),
+// 3 suspend (the page is hidden: pagehide); see core.Client.Offline, Online,
+// Wake and Suspend.
 func (b *Bridge) Network(cid int32, now int64, what int32) {
 	c := b.client(cid)
 	switch what {
@@ -374,6 +376,8 @@ func (b *Bridge) Network(cid int32, now int64, what int32) {
 		c.core.Offline(now)
 	case 1:
 		c.core.Online(now)
+	case 3:
+		c.core.Suspend(now)
 	default:
 		c.core.Wake(now)
 	}

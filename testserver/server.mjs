@@ -909,7 +909,9 @@ function serveStatic(req, res, url) {
     res.writeHead(200, {
       'Content-Type': contentType(file),
       'Content-Length': st.size,
-      'Cache-Control': 'no-store',
+      // Revalidated on every use, but not no-store: Chromium keeps no page
+      // served with no-store in the back/forward cache (e2e/bfcache-chromium.mjs).
+      'Cache-Control': 'no-cache',
       ...CORS,
     });
     if (req.method === 'HEAD') return res.end();

@@ -90,7 +90,11 @@ export type TRPCWebSocketOptions = Omit<WebSocketClientOptions, 'onError'> & {
   refreshAuthRetryMutations?: boolean;
   /** The close codes (up to 4, 1000-4999) that start refreshAuth (default [4401, 4403, 1008]; [] none). */
   refreshAuthCloseCodes?: number[];
-  /** Browsers: react to online/offline and a page shown again (default true where window exists). */
+  /**
+   * Browsers: react to online/offline and a page shown again, and close the socket on pagehide
+   * (so the page can enter the back/forward cache), resuming subscriptions after their last
+   * event id on pageshow from the cache (default true where window exists).
+   */
   networkAware?: boolean;
   /**
    * While the WebAssembly module loads, open the socket and run queries, mutations and

@@ -10,16 +10,17 @@ export const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Launches Chromium with a new profile directory named after prefix.
- * options go to playwright-core's launchPersistentContext (e.g. viewport).
+ * options go to playwright-core's launchPersistentContext (e.g. viewport),
+ * except extraArgs: flags added after the usual ones.
  * The caller closes the context and removes the profile.
  */
-export async function launchChromium(prefix, options = {}) {
+export async function launchChromium(prefix, { extraArgs = [], ...options } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--no-first-run'],
+           '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
     ...options,
   });
   return { context, profile };

@@ -117,11 +117,15 @@ export function arm(s, at) {
 const weak = (v) => (typeof WeakRef === 'function' ? new WeakRef(v) : { deref: () => v });
 
 /**
- * Browsers: online/offline, a page shown again (visibilitychange to
- * visible, pageshow from the back/forward cache) reach the core, which
- * retries at once or checks the socket with a PING. Weakly held: the
- * listeners keep neither the client (whose collection frees the Go
- * client) nor its session alive.
+ * Browsers: online/offline and a page made visible again reach the core,
+ * which retries at once or checks the socket with a PING. pagehide
+ * suspends the client (its sockets are closed at once, cleanly, so that an
+ * open WebSocket does not keep the page out of the back/forward cache) and
+ * pageshow from that cache resumes it (a new socket, subscriptions sent
+ * again after their last event id). Both run synchronously in the event:
+ * the page is frozen right after pagehide. Weakly held: the listeners keep
+ * neither the client (whose collection frees the Go client) nor its
+ * session alive.
  */
 export function watchNetwork(s, client) {
   const win = globalThis.window;
@@ -136,6 +140,7 @@ export function watchNetwork(s, client) {
   };
   win.addEventListener('online', tell(1));
   win.addEventListener('offline', tell(0));
+  win.addEventListener('pagehide', tell(3));
   win.addEventListener('pageshow', (e) => e.persisted && tell(2)());
   doc.addEventListener('visibilitychange', () => doc.visibilityState === 'visible' && tell(2)());
   if (globalThis.navigator?.onLine === false) network(s, 0);

@@ -221,6 +221,54 @@ describe(`connection policies (${wsMode})`, () => {
     });
   }
 
+  test('network awareness: pagehide closes the socket with 1000 at once; pageshow from the cache resumes after the last event', async () => {
+    const win = new EventTarget();
+    const doc = new EventTarget();
+    doc.visibilityState = 'visible';
+    globalThis.window = win;
+    globalThis.document = doc;
+    let client;
+    try {
+      await server.reset();
+      const states = [];
+      const c = connect(server.url, {});
+      client = c.client;
+      client.connectionState.subscribe({ next: (s) => states.push(s.state) });
+      const ids = [];
+      let started = 0;
+      const sub = c.trpc.events.subscribe({ intervalMs: 5 }, { onStarted: () => started++, onData: (d) => ids.push(Number(d.id)) });
+      await waitFor(() => ids.length >= 5, 5000, 'events');
+      await init(); // the listeners are Go's: wait until it has taken over from the early start
+      const hide = new Event('pagehide');
+      hide.persisted = true;
+      win.dispatchEvent(hide);
+      // Closed in the event itself: the page is frozen right after it.
+      assert.equal(client.stats().state, 'idle', 'state right after pagehide');
+      const upTo = ids.length;
+      await waitFor(async () => (await server.stats()).connectionLog[0]?.closeCode === 1000, 5000, 'the server to see a clean close');
+      const waiting = c.trpc.echo.query('while hidden');
+      waiting.catch(() => {}); // awaited below; an earlier failure is the one to report
+      await sleep(300);
+      assert.equal(ids.length, upTo, 'no event while suspended');
+      assert.equal((await server.stats()).totalConnections, 1, 'no socket while suspended');
+      const show = new Event('pageshow');
+      show.persisted = true;
+      win.dispatchEvent(show);
+      assert.equal(await waiting, 'while hidden');
+      await waitFor(() => ids.length >= upTo + 10, 5000, 'events after pageshow');
+      sub.unsubscribe();
+      ids.forEach((id, i) => assert.equal(id, ids[0] + i, `event ${i}: ${ids.join(',')}`));
+      const st = await server.stats();
+      assert.equal(st.totalConnections, 2);
+      assert.equal(st.subscriptionStarts.at(-1)?.lastEventId, String(ids[upTo - 1]), 'resubscribed after the last event delivered');
+      assert.equal(started, 2, 'onStarted again, as after a reconnect');
+    } finally {
+      delete globalThis.window;
+      delete globalThis.document;
+      await client?.close();
+    }
+  });
+
   test('reconnect(): make-before-break, no gap, no duplicate, one onStarted; stats() and onEvent follow', async () => {
     await server.reset();
     const events = [];

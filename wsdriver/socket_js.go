@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package trpcws
+package wsdriver
 
 import (
 	"context"
@@ -85,11 +85,11 @@ func (s *socket) run() {
 	url := c.opts.URL
 	if c.opts.URLFunc != nil {
 		var err error
-		if url, err = callURL(s.ctx, c.opts.URLFunc); err == nil {
-			err = checkURL("Options.URLFunc", url)
+		if url, err = c.opts.URLFunc(s.ctx); err == nil {
+			err = CheckURL("Options.URLFunc", url)
 		}
 		if err != nil {
-			c.report(err)
+			c.opts.OnError(err)
 			s.finish(0, err)
 			return
 		}
@@ -99,7 +99,7 @@ func (s *socket) run() {
 		url = core.URLWithConnectionParams(url)
 	}
 	if err := s.create(url); err != nil {
-		c.report(err)
+		c.opts.OnError(err)
 		s.finish(0, err)
 		return
 	}
@@ -123,7 +123,7 @@ func (s *socket) run() {
 				if params, err = s.params(); err != nil {
 					// Open, but its connection params failed: the core
 					// closes it and counts a failed attempt.
-					c.report(err)
+					c.opts.OnError(err)
 					c.do(func(now int64) { c.core.SetupFailed(now, s.id, err) })
 					s.finish(0, err)
 					return
@@ -132,15 +132,13 @@ func (s *socket) run() {
 			s.mu.Lock()
 			s.open = true
 			s.mu.Unlock()
-			if c.opts.OnOpen != nil {
-				c.notes.add(note{kind: noteOpen})
-			}
+			c.opts.OnOpen()
 			c.do(func(now int64) { c.core.Opened(now, s.id, params) })
 		case hostMessage:
 			c.do(func(now int64) { c.core.Message(now, s.id, ev.data) })
 		case hostError:
 			if !s.wasClosing() {
-				c.report(ev.err)
+				c.opts.OnError(ev.err)
 			}
 			s.mu.Lock()
 			open := s.open
@@ -302,7 +300,7 @@ func (s *socket) params() ([]byte, error) {
 	params := o.ConnectionParams
 	if o.ConnectionParamsFunc != nil {
 		var err error
-		if params, err = callParams(s.ctx, o.ConnectionParamsFunc); err != nil {
+		if params, err = o.ConnectionParamsFunc(s.ctx); err != nil {
 			return nil, err
 		}
 	}

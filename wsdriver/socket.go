@@ -1,12 +1,13 @@
 //go:build !js
 
-package trpcws
+package wsdriver
 
 import (
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,13 +57,13 @@ func (s *socket) run() {
 		if errors.As(err, &se) {
 			// Open, but its connection params failed: the core closes it.
 			err = se.err
-			c.report(err)
+			c.opts.OnError(err)
 			s.mu.Lock()
 			s.conn = conn
 			s.mu.Unlock()
 			c.do(func(now int64) { c.core.SetupFailed(now, s.id, err) })
 		} else {
-			c.report(err)
+			c.opts.OnError(err)
 		}
 		s.finish(0, err)
 		return
@@ -75,9 +76,7 @@ func (s *socket) run() {
 		// Given up while dialling (e.g. the client was closed).
 		s.close(code, abort)
 	}
-	if c.opts.OnOpen != nil {
-		c.notes.add(note{kind: noteOpen})
-	}
+	c.opts.OnOpen()
 	c.do(func(now int64) { c.core.Opened(now, s.id, params) })
 	for {
 		typ, data, err := conn.Read(s.ctx)
@@ -89,7 +88,7 @@ func (s *socket) run() {
 			if code < 0 {
 				code = core.CloseAbnormal
 				if !s.wasClosing() {
-					c.report(err)
+					c.opts.OnError(err)
 				}
 			}
 			conn.CloseNow()
@@ -99,7 +98,7 @@ func (s *socket) run() {
 		if typ == websocket.MessageText && !utf8.Valid(data) {
 			// A browser would fail the connection (1007); the frame is
 			// dropped and reported, as any malformed frame.
-			c.report(&FrameError{Offset: invalidUTF8At(data), Reason: "text frame is not valid UTF-8"})
+			c.opts.OnError(&core.FrameError{Offset: invalidUTF8At(data), Reason: "text frame is not valid UTF-8"})
 			continue
 		}
 		c.do(func(now int64) { c.core.Message(now, s.id, data) })
@@ -127,10 +126,10 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 	url := o.URL
 	if o.URLFunc != nil {
 		var err error
-		if url, err = callURL(s.ctx, o.URLFunc); err != nil {
+		if url, err = o.URLFunc(s.ctx); err != nil {
 			return nil, nil, err
 		}
-		if err := checkURL("Options.URLFunc", url); err != nil {
+		if err := CheckURL("Options.URLFunc", url); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -139,19 +138,22 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 		url = core.URLWithConnectionParams(url)
 	}
 	dialCtx := s.ctx
-	if ka := o.KeepAlive; ka.Enabled {
+	if cfg := &o.Config; cfg.KeepAlive {
 		// A handshake that stalls (a half-open network) is given up after
 		// the patience keep-alive has for a silent open socket, and never
 		// before handshakeFloor (a busy server may be slow to answer).
-		patience := cmp.Or(ka.Interval, core.DefaultKeepAliveIntervalMs*time.Millisecond) +
-			cmp.Or(ka.PongTimeout, core.DefaultPongTimeoutMs*time.Millisecond)
+		patience := time.Duration(cmp.Or(cfg.KeepAliveIntervalMs, core.DefaultKeepAliveIntervalMs)+
+			cmp.Or(cfg.PongTimeoutMs, core.DefaultPongTimeoutMs)) * time.Millisecond
 		var cancel context.CancelFunc
 		dialCtx, cancel = context.WithTimeout(s.ctx, max(patience, handshakeFloor))
 		defer cancel()
 	}
-	header, err := o.headers(s.ctx)
-	if err != nil {
-		return nil, nil, err
+	var header http.Header
+	if o.Header != nil {
+		var err error
+		if header, err = o.Header(s.ctx); err != nil {
+			return nil, nil, err
+		}
 	}
 	conn, _, err := websocket.Dial(dialCtx, url, &websocket.DialOptions{
 		HTTPHeader: header,
@@ -171,7 +173,7 @@ func (s *socket) dial() (*websocket.Conn, []byte, error) {
 	}
 	params := o.ConnectionParams
 	if o.ConnectionParamsFunc != nil {
-		if params, err = callParams(s.ctx, o.ConnectionParamsFunc); err != nil {
+		if params, err = o.ConnectionParamsFunc(s.ctx); err != nil {
 			return conn, nil, &setupError{err}
 		}
 	}
@@ -214,7 +216,7 @@ func (s *socket) close(code int, abort bool) {
 	}
 	// Reading goes on in run until the closing handshake ends.
 	s.handshake.Do(func() {
-		s.c.goLive(func() {
+		s.c.opts.Go(func() {
 			// The frames the core queued before the close (e.g. the
 			// subscription.stop frames of Cancel or Close) leave first.
 			s.writeAll()
@@ -265,7 +267,7 @@ func (s *socket) closedBy(err error) (int, error) {
 func (s *socket) kick() {
 	s.dirty.Store(true)
 	if s.writing.CompareAndSwap(false, true) {
-		s.c.goLive(s.writeLoop)
+		s.c.opts.Go(s.writeLoop)
 	}
 }
 
