@@ -37,6 +37,10 @@ type request struct {
 	// seenWhileMoving holds the tracked event ids delivered while it was
 	// moving; the new socket's repeats of them are dropped once.
 	seenWhileMoving []string
+	// repeatsDue holds, when a new move starts before the socket it lives
+	// on has repeated all of seenWhileMoving from the move onto it, the ids
+	// that socket may still repeat: each is dropped once (see handOff).
+	repeatsDue []string
 	// stoppedOn holds the old sockets it was stopped on: each may still
 	// send frames under its wire id until its "stopped" or the PONG that
 	// follows the stop arrives (releaseStoppedOn).
@@ -119,7 +123,7 @@ func (c *Client) newRequest() *request {
 // progress or sockets it was moved from (whose PONG waiters may hold it),
 // no timeout. Every caller holds r no longer.
 func (c *Client) recycle(r *request) {
-	if len(c.spare) >= maxSpare || r.movingTo != nil || r.seenWhileMoving != nil || len(r.stoppedOn) > 0 ||
+	if len(c.spare) >= maxSpare || r.movingTo != nil || r.seenWhileMoving != nil || r.repeatsDue != nil || len(r.stoppedOn) > 0 ||
 		len(r.earlier) > 0 || r.heapAt != 0 || r.state != reqPending || c.reqs.get(r.callID) == r {
 		return
 	}

@@ -301,6 +301,7 @@ func (c *Client) failRequestsOn(k *conn, closedErr error) []*request {
 		if r.sock != k {
 			continue
 		}
+		r.repeatsDue = nil // k will repeat nothing more
 		if r.Method != Subscription {
 			c.finish(r, Output{Kind: OutError, ID: r.callID, Err: closedErr})
 			continue

@@ -33,7 +33,9 @@ import "slices"
 //     its tracked ones dropped (B sends every event after the last event
 //     id).
 //  3. B's repeats of the events in S.seenWhileMoving are dropped, each
-//     once, and so is B's "started" (acceptDuringMove).
+//     once, and so is B's "started" (acceptDuringMove). If S moves on to C
+//     before B has repeated them all, what is left moves to S.repeatsDue
+//     and is still dropped once each from B, until C confirms.
 //
 // A subscription whose socket was lost while another one still serves is
 // sent again on the active socket under a new wire id (resend): that
@@ -81,8 +83,15 @@ func (c *Client) handOff(previous *conn) {
 				c.sendStop(r.WireID, r.movingTo)
 			}
 			if c.usable(r.sock) {
+				if r.movingTo == nil {
+					// r.sock may still repeat what its predecessor
+					// delivered while r moved onto it. (With a move not
+					// yet confirmed, nobody repeats seenWhileMoving: the
+					// socket it went to is stopped, k resumes after it.)
+					r.repeatsDue = append(r.repeatsDue, r.seenWhileMoving...)
+				}
 				r.movingTo = k
-				r.seenWhileMoving = make([]string, 0, 4) // not nil: moving
+				r.seenWhileMoving = make([]string, 0, 4)
 			} else {
 				// Its socket is gone: B just carries it on.
 				r.started = false
@@ -115,6 +124,10 @@ func (c *Client) acceptDuringMove(r *request, resp *Response, k *conn) bool {
 		return false
 	}
 	if resp.Type == ResultData && resp.HasEventID && r.Method == Subscription {
+		if i := slices.Index(r.repeatsDue, resp.EventID); i >= 0 {
+			r.repeatsDue = slices.Delete(r.repeatsDue, i, i+1)
+			return false
+		}
 		if r.movingTo != nil {
 			if !slices.Contains(r.seenWhileMoving, resp.EventID) {
 				r.seenWhileMoving = append(r.seenWhileMoving, resp.EventID)
@@ -133,6 +146,7 @@ func (c *Client) acceptDuringMove(r *request, resp *Response, k *conn) bool {
 func (c *Client) confirmMove(r *request) {
 	prev := r.sock
 	r.sock, r.movingTo = r.movingTo, nil
+	r.repeatsDue = nil // prev's: it is stopped, its tracked events dropped
 	if prev != nil && c.sendStop(r.WireID, prev) {
 		r.stoppedOn = append(r.stoppedOn, prev)
 		prev.pongWaiters = append(prev.pongWaiters, r)

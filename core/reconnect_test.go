@@ -557,3 +557,30 @@ func TestRetryAskedAndAnswered(t *testing.T) {
 		t.Error("dialled after close")
 	}
 }
+
+func TestServerReconnectSecondMoveBeforeRepeatsArrive(t *testing.T) {
+	t.Parallel()
+	// 1 → 2 confirmed, but 2's repeats of what 1 delivered meanwhile (43,
+	// 44) have not come when 2 asks to move to 3: they must still be
+	// dropped once each when they do, during the move to 3.
+	h, a, q1 := moving(t)
+	h.recv(1, data(q1, `1`))
+	h.open(2)
+	h.recv(1, tracked(a, "43", `43`))
+	h.recv(1, tracked(a, "44", `44`))
+	h.recv(2, started(a)) // confirms: a lives on 2, resumed after 42
+	h.recv(2, reconnectFrame)
+	h.open(3)
+	eq(t, "3", h.frames(3), []string{subAfter(a, "a", "44")})
+	h.recv(2, tracked(a, "43", `43`)) // 2's repeats, late
+	h.recv(2, tracked(a, "44", `44`))
+	h.recv(2, tracked(a, "45", `45`))
+	h.recv(3, started(a))
+	h.recv(3, tracked(a, "45", `45`)) // 3's repeat of what 2 delivered
+	h.recv(3, tracked(a, "46", `46`))
+	eq(t, "events", h.events(a), []string{
+		`{"id":"42","data":42}`, `{"id":"43","data":43}`, `{"id":"44","data":44}`,
+		`{"id":"45","data":45}`, `{"id":"46","data":46}`,
+	})
+	eq(t, "started once", renderAll(h.of(a, OutStarted)), []string{"started 1"})
+}

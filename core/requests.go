@@ -147,7 +147,7 @@ func (c *Client) forget(r *request) {
 // enqueue puts r on the outgoing queue and makes sure a socket will carry it.
 func (c *Client) enqueue(now int64, r *request) {
 	r.state = reqOutgoing
-	r.sock, r.movingTo, r.seenWhileMoving, r.stoppedOn = nil, nil, nil, nil
+	r.sock, r.movingTo, r.seenWhileMoving, r.repeatsDue, r.stoppedOn = nil, nil, nil, nil, nil
 	c.outgoing = append(c.outgoing, r)
 	if c.closing {
 		// Close is waiting for the requests in flight: this one goes out

@@ -8,8 +8,13 @@ import { createTRPCClient } from '@trpc/client';
 import { createTRPCWebSocket, wsLink } from '../index.js';
 import { startServer, waitFor, WebSocketImpl, wsMode } from './helpers.js';
 
+// Every client made, closed in after() too: a failed assertion must not
+// leave one open (its sockets would keep the test process alive).
+const clients = [];
+
 function connect(url, opts = {}) {
   const client = createTRPCWebSocket({ url, WebSocket: WebSocketImpl, ...opts });
+  clients.push(client);
   return { client, trpc: createTRPCClient({ links: [wsLink({ client })] }) };
 }
 
@@ -18,7 +23,10 @@ describe(`maxConnectionAgeMs (${wsMode})`, () => {
   before(async () => {
     server = await startServer();
   });
-  after(() => server.stop());
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await server.stop();
+  });
 
   test('rotating every 200 ms loses and duplicates nothing', async () => {
     await server.reset();

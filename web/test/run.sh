@@ -68,12 +68,14 @@ mapfile -t TESTS < <(cd web && ls test/*.test.js)
 
 run "go test ./jsbridge (wasm, in Node $(node --version))" \
   env GOOS=js GOARCH=wasm go test -count=1 -exec="$GOROOT/lib/wasm/go_js_wasm_exec" ./jsbridge/
+# Each Node run is bounded (a test file whose process does not exit would
+# otherwise hold CI): timeout fails it loudly after 15 minutes.
 run "node $(node --version), global WebSocket" \
-  bash -c 'cd web && exec node --experimental-websocket --test --test-reporter=spec "$@"' _ "${TESTS[@]}"
+  timeout -k 10 900 bash -c 'cd web && exec node --experimental-websocket --test --test-reporter=spec "$@"' _ "${TESTS[@]}"
 run "node $("$NODE22" --version), global WebSocket" \
-  bash -c 'cd web && exec "$0" --test --test-reporter=spec "$@"' "$NODE22" "${TESTS[@]}"
+  timeout -k 10 900 bash -c 'cd web && exec "$0" --test --test-reporter=spec "$@"' "$NODE22" "${TESTS[@]}"
 run "node $(node --version), ws ponyfill" \
-  bash -c 'cd web && TRPCWS_TEST_WS=ws exec node --test --test-reporter=spec "$@"' _ "${TESTS[@]}"
+  timeout -k 10 900 bash -c 'cd web && TRPCWS_TEST_WS=ws exec node --test --test-reporter=spec "$@"' _ "${TESTS[@]}"
 run "npm pack, installed into a scratch app, answering through it" \
   bash web/test/pack.sh
 run "tsc --noEmit -p web/test/types" \
