@@ -439,6 +439,17 @@ func TestPanickingCallbacksAreContained(t *testing.T) {
 	if res, err := c.Query(ctxT(t), "echo", 1); err != nil || string(res) != "1" {
 		t.Fatalf("client broken after panics: %s %v", res, err)
 	}
+	// Options.OnError hears of the panics from its own goroutine: wait for
+	// the second report (or a third, which would be wrong) a little.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		n := len(panics)
+		mu.Unlock()
+		if n >= 2 {
+			break
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
 	// The first panicking OnData ends the subscription (misuse_test.go).
