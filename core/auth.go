@@ -159,6 +159,22 @@ func (c *Client) authRetry(now int64, r *request, err *TRPCError, k *conn) bool 
 	return true
 }
 
+// retryRefused queues query or mutation r again, once, when the socket it
+// was in flight on was lost because the server refused its credentials:
+// the server did not run it (createContext threw) or ended the connection
+// for auth, so it waits for the socket after the refresh. A mutation only
+// with Config.RefreshRetryMutations. It reports whether r was queued.
+func (c *Client) retryRefused(r *request) bool {
+	if r.authRetried || c.closing || (r.Method == Mutation && !c.cfg.RefreshRetryMutations) {
+		return false
+	}
+	r.authRetried = true
+	r.state = reqOutgoing
+	r.sock, r.movingTo, r.seenWhileMoving, r.repeatsDue, r.stoppedOn = nil, nil, nil, nil, nil
+	c.outgoing = append(c.outgoing, r)
+	return true
+}
+
 // AuthRefreshed answers OutRefreshAuth number attempt (its Attempt): err is
 // what the user's refresh function returned, nil when it succeeded. On
 // success the client moves to a new socket, dialled now and opened with

@@ -613,3 +613,40 @@ func TestAuthRefreshAfterMaxAgeMove(t *testing.T) {
 		t.Fatal("the max-age socket stays open")
 	}
 }
+
+// A query and a mutation in flight on a socket whose params the server
+// refused (it ran neither): the query waits for the socket after the
+// refresh, once; the mutation fails, unless RefreshRetryMutations.
+func TestAuthRefusedSocketRetriesItsQueries(t *testing.T) {
+	t.Parallel()
+	for _, mutations := range []bool{false, true} {
+		cfg := authCfg()
+		cfg.RefreshRetryMutations = mutations
+		h, s1 := connected(t, cfg)
+		qa := h.query("a")
+		mb := h.start(Mutation, "b", "")
+		h.drain()
+		h.take()
+		h.recv(s1, `{"id":null,"error":{"message":"bad token","code":-32001,"data":{"code":"UNAUTHORIZED","httpStatus":401}}}`)
+		h.lose(s1, 1005)
+		if !h.pending(qa) {
+			t.Fatalf("mutations %v: the query failed with %s, want it kept for the refresh", mutations, render(h.outcome(qa)))
+		}
+		if !h.pending(mb) == mutations {
+			t.Fatalf("mutations %v: mutation settled = %v", mutations, !h.pending(mb))
+		}
+		h.refreshed(nil)
+		s2 := h.connect()
+		want := []string{q(qa, "a")}
+		if mutations { // one batch frame
+			want = []string{"[" + q(qa, "a") + "," + fmt.Sprintf(`{"id":%d,"method":"mutation","params":{"path":"b"}}`, mb) + "]"}
+		}
+		eq(t, "sent again after the refresh", h.frames(s2), want)
+		// Refused again: now they go to their callers.
+		h.recv(s2, `{"id":null,"error":{"message":"bad token","code":-32001,"data":{"code":"UNAUTHORIZED","httpStatus":401}}}`)
+		h.lose(s2, 1005)
+		if !!h.pending(qa) {
+			t.Fatalf("mutations %v: the query was retried twice", mutations)
+		}
+	}
+}

@@ -244,7 +244,8 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 	}
 	c.note(Output{Note: NoteClose, Sock: k.id, Code: code, Err: cause})
 	closedErr := &ClosedError{Message: "WebSocket closed", Code: code, Cause: cause}
-	if (was == connDialing || was == connActive) && k.authGen == c.auth.done && c.authClose(code, cause) {
+	refused := c.authClose(code, cause)
+	if (was == connDialing || was == connActive) && k.authGen == c.auth.done && refused {
 		c.socketRefused(closedErr)
 	}
 	if was == connDialing {
@@ -254,11 +255,12 @@ func (c *Client) lost(now int64, k *conn, code int, cause error) {
 	}
 	restored := was == connActive && c.restore(closedErr)
 	c.forgetStoppedOn(k)
-	orphans := c.failRequestsOn(k, closedErr)
+	orphans := c.failRequestsOn(k, closedErr, refused)
 	if c.active == nil {
-		// The active socket itself was lost: its subscriptions wait for the
-		// next socket, which handOff re-sends them on.
-		if was != connClosing && (!c.cfg.Lazy || c.hasPendingSubs()) {
+		// The active socket itself was lost: its subscriptions (and calls
+		// queued again after a refusal) wait for the next socket, which
+		// handOff re-sends them on.
+		if was != connClosing && (!c.cfg.Lazy || c.hasPendingSubs() || len(c.outgoing) > 0) {
 			c.reconnect(now, closedErr, c.nextAttempt(now, true))
 		}
 		return
@@ -289,7 +291,10 @@ func (c *Client) restore(closedErr error) bool {
 // mutation in flight on it fails with closedErr; a subscription moving off
 // it stays on the socket it moved to, one moving onto it stays where it
 // was. It returns the subscriptions that lived on k alone.
-func (c *Client) failRequestsOn(k *conn, closedErr error) []*request {
+// With refused (k's credentials were refused: Config.RefreshAuth), a query,
+// or a mutation with Config.RefreshRetryMutations, is queued again once
+// instead, for the socket after the refresh (see authRetry).
+func (c *Client) failRequestsOn(k *conn, closedErr error, refused bool) []*request {
 	var orphans []*request
 	for _, r := range c.sortedPending() {
 		if r.movingTo == k {
@@ -303,6 +308,9 @@ func (c *Client) failRequestsOn(k *conn, closedErr error) []*request {
 		}
 		r.repeatsDue = nil // k will repeat nothing more
 		if r.Method != Subscription {
+			if refused && c.retryRefused(r) {
+				continue
+			}
 			c.finish(r, Output{Kind: OutError, ID: r.callID, Err: closedErr})
 			continue
 		}
