@@ -19,6 +19,9 @@ func (c *Client) close(now int64) {
 	c.link.phase = linkIdle
 	c.link.pendingErr = nil
 	c.link.cause = nil
+	// A Close ends a suspension too: the client starts over, and a call
+	// made after it opens a socket as after any Close.
+	c.link.suspended = false
 	c.authReset()
 	c.connectBy.stop()
 	if c.retired != nil {
