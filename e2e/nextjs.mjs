@@ -20,7 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { launchChromium } from './lib/chromium.mjs';
+import { launchChromium, recordWasmCompiles } from './lib/chromium.mjs';
 import { check, checkContiguous, checkEqual, control, waitFor } from './lib/check.mjs';
 
 const [base, node, flag] = process.argv.slice(2);
@@ -136,18 +136,8 @@ try {
         this.addEventListener('open', () => { window.__sockets++; });
       }
     };
-    window.__wasmCompiles = [];
-    const cs = WebAssembly.compileStreaming;
-    WebAssembly.compileStreaming = function (src) {
-      window.__wasmCompiles.push('compileStreaming');
-      return cs.apply(this, arguments);
-    };
-    const c = WebAssembly.compile;
-    WebAssembly.compile = function () {
-      window.__wasmCompiles.push('compile');
-      return c.apply(this, arguments);
-    };
   });
+  await context.addInitScript(recordWasmCompiles);
   page = await context.newPage();
   const consoleErrors = [];
   const pageErrors = [];

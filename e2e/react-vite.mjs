@@ -6,7 +6,7 @@
 // usage: node e2e/react-vite.mjs http://127.0.0.1:PORT   (the test server)
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from './lib/chromium.mjs';
+import { launchChromium, recordWasmCompiles } from './lib/chromium.mjs';
 import { check, checkContiguous, checkEqual, control, waitFor } from './lib/check.mjs';
 import { watchPage } from './lib/demo-page.mjs';
 import { startStatic } from './lib/static-server.mjs';
@@ -32,19 +32,7 @@ const wsUrl = base.replace(/^http/, 'ws');
 const pageUrl = `${statics.url}/?ws=${encodeURIComponent(wsUrl)}`;
 const { context, profile } = await launchChromium('trpcws-react-', { viewport: { width: 900, height: 760 } });
 // Records how the page compiles WebAssembly, to check that the streaming path is taken.
-await context.addInitScript(() => {
-  window.__wasmCompiles = [];
-  const cs = WebAssembly.compileStreaming;
-  WebAssembly.compileStreaming = function (src) {
-    window.__wasmCompiles.push('compileStreaming');
-    return cs.apply(this, arguments);
-  };
-  const c = WebAssembly.compile;
-  WebAssembly.compile = function () {
-    window.__wasmCompiles.push('compile');
-    return c.apply(this, arguments);
-  };
-});
+await context.addInitScript(recordWasmCompiles);
 
 const app = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.__app ?? null)));
 const text = (page, id) => page.evaluate((s) => document.querySelector(`[data-testid="${s}"]`)?.textContent ?? null, id);

@@ -25,3 +25,22 @@ export async function launchChromium(prefix, { extraArgs = [], ...options } = {}
   });
   return { context, profile };
 }
+
+/**
+ * An init script (context.addInitScript(recordWasmCompiles)) that records,
+ * in window.__wasmCompiles, how the page compiles WebAssembly: to check that
+ * the streaming path is taken. Self-contained: Playwright sends its source.
+ */
+export function recordWasmCompiles() {
+  window.__wasmCompiles = [];
+  const cs = WebAssembly.compileStreaming;
+  WebAssembly.compileStreaming = function (src) {
+    window.__wasmCompiles.push('compileStreaming');
+    return cs.apply(this, arguments);
+  };
+  const c = WebAssembly.compile;
+  WebAssembly.compile = function () {
+    window.__wasmCompiles.push('compile');
+    return c.apply(this, arguments);
+  };
+}
