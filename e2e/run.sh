@@ -3,7 +3,8 @@
 # (testserver/): Chromium (playwright-core), Firefox ESR (puppeteer-core) and WebKit (WebKitGTK's
 # MiniBrowser through WebKitWebDriver under Xvfb: e2e/webkit.mjs) on the demo page,
 # Chromium's network awareness (offline, online, visibilitychange: e2e/network-chromium.mjs),
-# the back/forward cache (pagehide, pageshow: e2e/bfcache-chromium.mjs),
+# the back/forward cache (pagehide, pageshow: e2e/bfcache-chromium.mjs), auth refresh (refreshAuth
+# after a rotated token and a close with 4401: e2e/auth-chromium.mjs),
 # Deno and Bun on a script, workerd on the example worker (examples/workerd), wrangler's bundle of
 # examples/wrangler in workerd (e2e/wrangler.sh), Chromium with a CSP and a missing module
 # (e2e/csp-chromium.mjs); the Go API
@@ -211,6 +212,7 @@ run_test() { # name version-label timeout-seconds command...
 run_test chromium "chromium ${V_CHROMIUM:-?}" 90 node e2e/chromium.mjs "$BASE"
 run_test network "chromium ${V_CHROMIUM:-?}, network events, max age" 120 node e2e/network-chromium.mjs "$BASE"
 run_test bfcache "chromium ${V_CHROMIUM:-?}, back/forward cache" 90 node e2e/bfcache-chromium.mjs "$BASE"
+run_test auth "chromium ${V_CHROMIUM:-?}, auth refresh" 90 node e2e/auth-chromium.mjs "$BASE"
 run_test csp "chromium ${V_CHROMIUM:-?}, CSP and load failures" 60 node e2e/csp-chromium.mjs "$BASE"
 run_test gowasm "chromium ${V_CHROMIUM:-?}, Go API in Go wasm" 90 node e2e/gowasm-chromium.mjs "$BASE"
 run_test firefox "firefox-esr ${V_FIREFOX:-?}" 90 node e2e/firefox.mjs "$BASE"
