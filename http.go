@@ -79,7 +79,7 @@ func mergeDone(ctx, other context.Context) (context.Context, func() bool) {
 }
 
 // httpSubscribe runs s over Server-Sent Events on a goroutine Close waits
-// for, delivering to s as the WebSocket path does.
+// for; httpdriver delivers to s through subSink, as wsdriver does.
 func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string, raw []byte, lastEventID string, header http.Header) error {
 	if c.isClosed() {
 		return ErrClientClosed
@@ -89,42 +89,13 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 	}
 	sctx, cancel := context.WithCancel(c.hctx)
 	s.hend = cancel
-	s.items = append(s.items, subItem{kind: itemState, state: ConnectionState{State: StateConnecting}})
-	var params []byte
+	opts := httpdriver.SubscribeOptions{LastEventID: lastEventID, Header: header, RetryDelay: c.opts.RetryDelay}
 	if c.opts.ConnectionParams != nil {
-		params, _ = json.Marshal(c.opts.ConnectionParams)
-	}
-	opts := httpdriver.SubscribeOptions{
-		LastEventID:      lastEventID,
-		ConnectionParams: params,
-		Header:           header,
-		OnStarted: func() {
-			s.push(subItem{kind: itemState, state: ConnectionState{State: StatePending}})
-			s.push(subItem{kind: itemStarted})
-		},
-		OnReconnect: func(_ int, why error) {
-			err := &ClosedError{Message: "event stream lost", Cause: why}
-			s.push(subItem{kind: itemState, state: ConnectionState{State: StateConnecting, Err: err}})
-		},
-		OnData: func(e httpdriver.Event) {
-			s.push(subItem{kind: itemData, ev: Event{Data: e.Data, ID: e.ID, Tracked: e.Tracked}})
-		},
-		RetryDelay: c.opts.RetryDelay,
+		opts.ConnectionParams, _ = json.Marshal(c.opts.ConnectionParams)
 	}
 	c.goLive(func() {
-		err := c.hc.Subscribe(sctx, path, raw, opts)
-		ended := sctx.Err() != nil // before cancel, which ends sctx
-		cancel()
-		switch {
-		case err == nil:
-			s.push(subItem{kind: itemComplete})
-		case ended:
-			// Unsubscribed or closed: Unsubscribe pushed the completion;
-			// Close completes it here.
-			s.push(subItem{kind: itemComplete, final: true})
-		default:
-			s.push(subItem{kind: itemError, err: err})
-		}
+		defer cancel()
+		c.hc.Subscribe(sctx, path, raw, opts, (*subSink)(s))
 	})
 	return nil
 }

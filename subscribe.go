@@ -207,7 +207,7 @@ func (c *Client) start(ctx context.Context, s *Subscription, path string, raw []
 	if last != nil {
 		call.LastEventID, call.HasLastEventID = *last, true
 	}
-	id, err := c.ws.Subscribe(ctx, call, (*wsSink)(s))
+	id, err := c.ws.Subscribe(ctx, call, (*subSink)(s))
 	if err != nil {
 		return err
 	}
@@ -215,6 +215,32 @@ func (c *Client) start(ctx context.Context, s *Subscription, path string, raw []
 	s.stop = context.AfterFunc(ctx, s.Unsubscribe)
 	return nil
 }
+
+// subSink is a Subscription as both drivers deliver to it (a sink.Sink):
+// a pointer conversion, so handing it over allocates nothing. Its methods
+// only queue; the callbacks run on the delivering goroutine.
+type subSink Subscription
+
+func (k *subSink) sub() *Subscription { return (*Subscription)(k) }
+
+// State queues the connection state. At wsdriver's Subscribe the
+// delivering goroutine has not started, so nothing is started under the
+// driver's lock.
+func (k *subSink) State(st core.State, err error) {
+	k.sub().push(subItem{kind: itemState, state: ConnectionState{State: st, Err: err}})
+}
+
+func (k *subSink) Started() { k.sub().push(subItem{kind: itemStarted}) }
+
+func (k *subSink) Event(data json.RawMessage, id string, tracked bool) {
+	k.sub().push(subItem{kind: itemData, ev: Event{Data: data, ID: id, Tracked: tracked}})
+}
+
+func (k *subSink) Error(err error) { k.sub().push(subItem{kind: itemError, err: err}) }
+
+// Complete: completed by Close (or, over HTTP, unsubscribed), what is
+// still queued is not delivered.
+func (k *subSink) Complete(closed bool) { k.sub().push(subItem{kind: itemComplete, final: closed}) }
 
 // Unsubscribe ends the subscription, telling the server; OnComplete is
 // called if it had not ended already. Once it returns no event is
@@ -231,7 +257,7 @@ func (s *Subscription) cancel() {
 		s.hend()
 		return
 	}
-	c.ws.Cancel(s.id, (*wsSink)(s))
+	c.ws.Cancel(s.id, (*subSink)(s))
 }
 
 // Done is closed once the subscription has ended and its last callback

@@ -2,15 +2,14 @@ package trpcws
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/trpcws/trpcws/core"
 	"github.com/trpcws/trpcws/wsdriver"
 )
 
 // The WebSocket transport is package wsdriver; this file connects it to
-// the client: the options and hooks it is given, and the Sink through which
-// it delivers to a Subscription.
+// the client: the options and hooks it is given. It delivers to a
+// Subscription through subSink (subscribe.go), as httpdriver does.
 
 // wsOptions is the WebSocket driver's configuration: the user's functions
 // guarded against panics, and hooks that queue what concerns the user.
@@ -76,26 +75,3 @@ func callParams(ctx context.Context, f func(context.Context) (map[string]string,
 	}()
 	return f(ctx)
 }
-
-// wsSink is a Subscription as the WebSocket driver delivers to it: a
-// pointer conversion, so handing it over allocates nothing.
-type wsSink Subscription
-
-func (w *wsSink) sub() *Subscription { return (*Subscription)(w) }
-
-// State queues the connection state. At Subscribe the delivering goroutine
-// has not started, so nothing is started under the driver's lock.
-func (w *wsSink) State(st core.State, err error) {
-	w.sub().push(subItem{kind: itemState, state: ConnectionState{State: st, Err: err}})
-}
-
-func (w *wsSink) Started() { w.sub().push(subItem{kind: itemStarted}) }
-
-func (w *wsSink) Event(data json.RawMessage, id string, tracked bool) {
-	w.sub().push(subItem{kind: itemData, ev: Event{Data: data, ID: id, Tracked: tracked}})
-}
-
-func (w *wsSink) Error(err error) { w.sub().push(subItem{kind: itemError, err: err}) }
-
-// Complete: completed by Close, what is still queued is not delivered.
-func (w *wsSink) Complete(closed bool) { w.sub().push(subItem{kind: itemComplete, final: closed}) }

@@ -3,8 +3,8 @@
 # (testserver/): Chromium (playwright-core), Firefox ESR (puppeteer-core) and WebKit (WebKitGTK's
 # MiniBrowser through WebKitWebDriver under Xvfb: e2e/webkit.mjs) on the demo page,
 # Chromium's network awareness (offline, online, visibilitychange: e2e/network-chromium.mjs),
-# the back/forward cache (pagehide, pageshow: e2e/bfcache-chromium.mjs), auth refresh (refreshAuth
-# after a rotated token and a close with 4401: e2e/auth-chromium.mjs),
+# the back/forward cache (pagehide, pageshow: e2e/bfcache-chromium.mjs, and in WebKit),
+# auth refresh (refreshAuth after a rotated token and a close with 4401: e2e/auth-chromium.mjs),
 # Deno and Bun on a script, workerd on the example worker (examples/workerd), wrangler's bundle of
 # examples/wrangler in workerd (e2e/wrangler.sh), Chromium with a CSP and a missing module
 # (e2e/csp-chromium.mjs); the Go API

@@ -1,11 +1,12 @@
 // WebKit (WebKitGTK's MiniBrowser, Debian's webkit2gtk-driver, under its own Xvfb) driven over
 // W3C WebDriver (e2e/lib/webkit.mjs): the demo page end to end as in Chromium (query, mutations,
-// tracked subscription, the stats panel, reconnect(), a server restart), the globals page, and a
-// screenshot in artifacts/webkit-demo.png.
+// tracked subscription, the stats panel, reconnect(), a server restart), the globals page, the CSP
+// and network cases, the back/forward cache, and a screenshot in artifacts/webkit-demo.png.
 // usage: node webkit.mjs http://127.0.0.1:PORT
 import fs from 'node:fs';
 import path from 'node:path';
-import { check, checkEqual, control, waitFor } from './lib/check.mjs';
+import { bfcachePage } from './lib/bfcache.mjs';
+import { check, checkContiguous, checkEqual, control, waitFor } from './lib/check.mjs';
 import { cspChecks, cspOrigin, POLICIES } from './lib/csp.mjs';
 import { DemoPage, watchPage } from './lib/demo-page.mjs';
 import { emulatedOffline, networkChecks, resumeSilentSocket } from './lib/network.mjs';
@@ -59,6 +60,29 @@ async function csp(page) {
   }
 }
 
+// The back/forward cache (e2e/lib/bfcache.mjs, as in e2e/bfcache-chromium.mjs): WebDriver's
+// back to a page the client left with networkAware on restores it from WebKit's page cache
+// (pagehide and pageshow with persisted, the same page); the socket was closed with 1000 on
+// pagehide and the tracked feed goes on after its last event id, 1..N with no gap or duplicate.
+// The control, networkAware off, shows what WebKit does itself: unlike Chromium it caches the
+// page anyway, closing the open socket with 1001 on the way in; the client, no longer suspended,
+// sees that close once the page is back and reconnects (no idle state between), resuming the feed.
+async function bfcache(page) {
+  const { until, awayAndBack, checkRestored } = bfcachePage(page, base);
+  const on = await checkRestored(await awayAndBack(true), 'bfcache, networkAware on', log);
+  log(`bfcache, networkAware on: events 1..${on.back.ids.length}, resumed after ${on.hiddenAt}`);
+
+  const { before, away, back } = await awayAndBack(false, { waitClosed: true });
+  checkEqual([away.connectionLog[0]?.closeCode, back.loadedAt === before.loadedAt, back.hides.map((h) => h.persisted)],
+    [1001, true, [true]], 'bfcache, networkAware off (control): WebKit closed the socket with 1001 and cached the page');
+  const hiddenAt = back.hides[0].idsSeen;
+  const b = await until('the feed to resume after the reconnect', (b) => b.ids.length >= hiddenAt + 20 && b.stats.state === 'pending', 20000);
+  checkContiguous(b.ids, 1, b.ids.length, 'bfcache, networkAware off: event ids across the reconnect');
+  check(!b.states.includes('idle'), `bfcache, networkAware off: no suspension (states ${b.states.join(' → ')})`);
+  log(`bfcache, networkAware off (control): WebKit cached the page anyway, closing the socket itself with 1001; ` +
+    `the client reconnected on its return (states ${b.states.join(' → ')}), events 1..${b.ids.length}`);
+}
+
 fs.rmSync(shot.replace(/\.png$/, '-failed.png'), { force: true });
 const wk = await launchWebKit();
 let code = 1;
@@ -87,6 +111,7 @@ try {
   await control(base, 'reset');
   await networkChecks(page, base, emulatedOffline(page), log);
   await resumeSilentSocket(page, base, log);
+  await bfcache(page);
   noPageErrors();
   code = 0;
 } catch (err) {

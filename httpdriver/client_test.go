@@ -121,14 +121,14 @@ func TestSubscriptionResumesAfterDrop(t *testing.T) {
 		srv, c := start(t, path, httpdriver.Options{})
 		var got []string
 		reconnects, resumeFrom := 0, ""
-		err := c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":20,"max":8}`), httpdriver.SubscribeOptions{
-			OnData: func(e httpdriver.Event) {
+		r := &recorder{
+			onData: func(e event) {
 				got = append(got, e.ID)
 				if e.ID == "3" {
 					srv.Drop(t) // cut the stream mid-way
 				}
 			},
-			OnReconnect: func(int, error) {
+			onReconnect: func(error) {
 				// Events sent before the drop took effect may still arrive
 				// (4, 5 under load): the resume is from the last one seen.
 				if reconnects == 0 {
@@ -136,9 +136,11 @@ func TestSubscriptionResumesAfterDrop(t *testing.T) {
 				}
 				reconnects++
 			},
+		}
+		c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":20,"max":8}`), httpdriver.SubscribeOptions{
 			RetryDelay: func(int) time.Duration { return 0 },
-		})
-		if err != nil {
+		}, r)
+		if err := r.end(); err != nil {
 			t.Fatal(err)
 		}
 		if reconnects == 0 {
@@ -170,15 +172,16 @@ func TestSubscriptionSurvivesRestart(t *testing.T) {
 	eachAdapter(t, func(t *testing.T, path string) {
 		srv, c := start(t, path, httpdriver.Options{})
 		var got []string
-		err := c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":20,"max":5}`), httpdriver.SubscribeOptions{
-			OnData: func(e httpdriver.Event) {
-				got = append(got, e.ID)
-				if e.ID == "2" {
-					srv.Restart(t, 300*time.Millisecond)
-				}
-			},
+		r := &recorder{onData: func(e event) {
+			got = append(got, e.ID)
+			if e.ID == "2" {
+				srv.Restart(t, 300*time.Millisecond)
+			}
+		}}
+		c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":20,"max":5}`), httpdriver.SubscribeOptions{
 			RetryDelay: func(int) time.Duration { return 100 * time.Millisecond },
-		})
+		}, r)
+		err := r.end()
 		// Resumed after the restart by lastEventId: nothing lost, nothing twice.
 		if err != nil || fmt.Sprint(got) != "[1 2 3 4 5]" {
 			t.Fatalf("events %v, %v", got, err)
@@ -191,9 +194,9 @@ func TestSubscriptionError(t *testing.T) {
 	eachAdapter(t, func(t *testing.T, path string) {
 		_, c := start(t, path, httpdriver.Options{})
 		var data []string
-		err := c.Subscribe(context.Background(), "failingSub", []byte(`{"after":2}`), httpdriver.SubscribeOptions{
-			OnData: func(e httpdriver.Event) { data = append(data, string(e.Data)) },
-		})
+		r := &recorder{onData: func(e event) { data = append(data, string(e.Data)) }}
+		c.Subscribe(context.Background(), "failingSub", []byte(`{"after":2}`), httpdriver.SubscribeOptions{}, r)
+		err := r.end()
 		var te *core.TRPCError
 		if !errors.As(err, &te) || te.Code != "BAD_REQUEST" || te.Message != "sub failed" {
 			t.Fatalf("err %v", err)
@@ -209,14 +212,14 @@ func TestSubscriptionCancel(t *testing.T) {
 	eachAdapter(t, func(t *testing.T, path string) {
 		_, c := start(t, path, httpdriver.Options{})
 		ctx, cancel := context.WithCancel(context.Background())
-		err := c.Subscribe(ctx, "events", []byte(`{"intervalMs":5}`), httpdriver.SubscribeOptions{
-			OnData: func(e httpdriver.Event) {
-				if e.ID == "3" {
-					cancel()
-				}
-			},
-		})
-		if !errors.Is(err, context.Canceled) {
+		r := &recorder{onData: func(e event) {
+			if e.ID == "3" {
+				cancel()
+			}
+		}}
+		c.Subscribe(ctx, "events", []byte(`{"intervalMs":5}`), httpdriver.SubscribeOptions{}, r)
+		// Ended by its context: completed, closed=true.
+		if err := r.end(); !errors.Is(err, errCompletedClosed) {
 			t.Fatal(err)
 		}
 	})

@@ -217,12 +217,14 @@ func TestHostileServer(t *testing.T) {
 			var whys []error
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			err := c.Subscribe(ctx, tc.path, nil, httpdriver.SubscribeOptions{
-				OnData:      func(e httpdriver.Event) { got = append(got, e.ID) },
-				OnReconnect: func(_ int, why error) { whys = append(whys, why) },
-				RetryDelay:  func(int) time.Duration { return 0 },
-			})
-			if err != nil {
+			r := &recorder{
+				onData:      func(e event) { got = append(got, e.ID) },
+				onReconnect: func(why error) { whys = append(whys, why) },
+			}
+			c.Subscribe(ctx, tc.path, nil, httpdriver.SubscribeOptions{
+				RetryDelay: func(int) time.Duration { return 0 },
+			}, r)
+			if err := r.end(); err != nil {
 				t.Fatal(err)
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {

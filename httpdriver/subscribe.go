@@ -2,7 +2,6 @@ package httpdriver
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -10,18 +9,14 @@ import (
 
 	"github.com/trpcws/trpcws/core"
 	"github.com/trpcws/trpcws/httpwire"
+	"github.com/trpcws/trpcws/sink"
 )
 
-// Event is one value of a subscription: Data as the subscriber gets it
-// ({"id":…,"data":…} for a tracked event), with its tracked id.
-type Event struct {
-	Data    json.RawMessage
-	ID      string
-	Tracked bool
-}
+// Sink receives one subscription's outputs: sink.Sink, the type wsdriver
+// takes too. Subscribe calls it on its own goroutine, holding no lock.
+type Sink = sink.Sink
 
-// SubscribeOptions holds a subscription's callbacks, called in order on
-// the goroutine that runs Subscribe.
+// SubscribeOptions configures one subscription.
 type SubscribeOptions struct {
 	// LastEventID resumes after that event.
 	LastEventID string
@@ -29,15 +24,9 @@ type SubscribeOptions struct {
 	ConnectionParams []byte
 	// Header is added to every request of the stream, after Options.Header.
 	Header http.Header
-	// OnStarted is called on every "connected" event (again after a resume).
-	OnStarted func()
-	// OnData is called for every event.
-	OnData func(Event)
-	// OnReconnect is called before the stream is reopened after a drop, with
-	// the attempt (1 for the first) and why.
-	OnReconnect func(attempt int, why error)
-	// RetryDelay returns the wait before reconnect attempt n; nil means
-	// core.ExponentialBackoff, the WebSocket client's default.
+	// RetryDelay returns the wait before reconnect attempt n (1 for the
+	// first); nil means core.ExponentialBackoff, the WebSocket client's
+	// default.
 	RetryDelay func(attempt int) time.Duration
 }
 
@@ -45,16 +34,42 @@ type SubscribeOptions struct {
 // (not even a ping) for its reconnectAfterInactivityMs.
 var ErrInactive = errors.New("httpdriver: event stream inactive")
 
-// Subscribe runs a subscription to path with input (JSON, nil for none)
-// until the server completes it (nil), fails it with a code the reference
-// does not retry (the *core.TRPCError), or ctx ends (ctx's error). A lost
-// stream, a retryable error and an inactive stream are reconnected after
-// the backoff, resuming after the last tracked event.
-func (c *Client) Subscribe(ctx context.Context, path string, input []byte, opts SubscribeOptions) error {
+// Subscribe runs a subscription to path with input (JSON, nil for none),
+// delivering to sink, and returns once it has ended: the owner runs it on
+// a goroutine of its own, and ends it with ctx. sink gets, in order:
+//   - State(core.StateConnecting, nil) first;
+//   - on every "connected" event, State(core.StatePending, nil) and
+//     Started (again after a resume);
+//   - Event for every event;
+//   - before the stream is reopened after a drop, a retryable error or an
+//     inactive stream (ErrInactive), State(core.StateConnecting, err) with
+//     a *core.ClosedError whose Cause is why; the stream is then resumed
+//     after the last tracked event, following the backoff;
+//   - last, Complete(false) when the server completed the subscription,
+//     Complete(true) when ctx ended (the owner unsubscribed or closed), or
+//     Error with the *core.TRPCError of a code the reference does not
+//     retry.
+func (c *Client) Subscribe(ctx context.Context, path string, input []byte, opts SubscribeOptions, sink Sink) {
+	sink.State(core.StateConnecting, nil)
+	err := c.run(ctx, path, input, opts, sink)
+	switch {
+	case err == nil:
+		sink.Complete(false)
+	case ctx.Err() != nil:
+		sink.Complete(true)
+	default:
+		sink.Error(err)
+	}
+}
+
+// run reconnects the event stream until the subscription ends, and returns
+// why: nil when the server completed it, a non-retryable *core.TRPCError,
+// or ctx's error.
+func (c *Client) run(ctx context.Context, path string, input []byte, opts SubscribeOptions, sink Sink) error {
 	last := opts.LastEventID
 	attempt := 0
 	for {
-		started, err := c.stream(ctx, path, input, &last, opts)
+		started, err := c.stream(ctx, path, input, &last, opts, sink)
 		switch {
 		case err == nil:
 			return nil
@@ -69,9 +84,7 @@ func (c *Client) Subscribe(ctx context.Context, path string, input []byte, opts 
 			attempt = 0
 		}
 		attempt++
-		if opts.OnReconnect != nil {
-			opts.OnReconnect(attempt, err)
-		}
+		sink.State(core.StateConnecting, &core.ClosedError{Message: "event stream lost", Cause: err})
 		d := time.Duration(core.ExponentialBackoff(attempt)) * time.Millisecond
 		if opts.RetryDelay != nil {
 			d = opts.RetryDelay(attempt)
@@ -98,7 +111,7 @@ func retryableErr(err error) bool {
 
 // stream runs one event stream. It returns nil when the server completed
 // the subscription; started tells whether the server started it.
-func (c *Client) stream(ctx context.Context, path string, input []byte, last *string, opts SubscribeOptions) (started bool, err error) {
+func (c *Client) stream(ctx context.Context, path string, input []byte, last *string, opts SubscribeOptions, sink Sink) (started bool, err error) {
 	u, err := httpwire.SubscriptionURL(c.opts.URL, path, input, *last, opts.ConnectionParams)
 	if err != nil {
 		return false, &core.TRPCError{Code: "BAD_REQUEST", Message: err.Error()}
@@ -154,16 +167,13 @@ func (c *Client) stream(ctx context.Context, path string, input []byte, last *st
 					idleFor = time.Duration(m.InactivityMs) * time.Millisecond
 					idle = time.AfterFunc(idleFor, func() { cancel(ErrInactive) })
 				}
-				if opts.OnStarted != nil {
-					opts.OnStarted()
-				}
+				sink.State(core.StatePending, nil)
+				sink.Started()
 			case httpwire.KindData:
 				if m.Tracked {
 					*last = m.ID
 				}
-				if opts.OnData != nil {
-					opts.OnData(Event{Data: m.Data, ID: m.ID, Tracked: m.Tracked})
-				}
+				sink.Event(m.Data, m.ID, m.Tracked)
 			case httpwire.KindDone:
 				return started, nil
 			case httpwire.KindError:

@@ -4,8 +4,8 @@
 // github.com/coder/websocket natively (socket.go) and the host's WebSocket
 // through safejs under GOOS=js (socket_js.go). It is the WebSocket twin of
 // package httpdriver, and the root package's Client uses it for ws(s)://
-// URLs: calls with Call, subscriptions with Subscribe delivering to a Sink,
-// Close. What concerns the user goes to the root package's hooks
+// URLs: calls with Call, subscriptions with Subscribe delivering to a Sink
+// (package sink's, the type httpdriver takes too), Close. What concerns the user goes to the root package's hooks
 // (Options) and Sinks, which only queue: the driver runs no user callback
 // but the functions it is given for dialling (URL, connection params,
 // headers), and never one under its lock.

@@ -2,10 +2,10 @@ package wsdriver
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/trpcws/trpcws/core"
+	"github.com/trpcws/trpcws/sink"
 )
 
 // Options configures a Client. The functions are the owner's (the root
@@ -60,20 +60,7 @@ type Options struct {
 // The hooks take core.Output by value: a pointer into the driver's
 // effects would make them escape to the heap on every input.
 
-// Sink receives one subscription's outputs, in order, without the driver's
-// lock held (but State at Subscribe). Its methods must not block: they
-// queue for delivery.
-type Sink interface {
-	// State is the connection state: at Subscribe, then on every change.
-	State(st core.State, err error)
-	// Started: the server started the subscription (again after a new
-	// socket).
-	Started()
-	// Event is one event; id is its tracked id, when tracked.
-	Event(data json.RawMessage, id string, tracked bool)
-	// Error ends the subscription with err (the core's).
-	Error(err error)
-	// Complete ends it without error; closed tells it was completed by
-	// Close.
-	Complete(closed bool)
-}
+// Sink receives one subscription's outputs (sink.Sink, the type
+// httpdriver takes too). Complete(true) means completed by Close; after
+// Cancel nothing more is delivered.
+type Sink = sink.Sink

@@ -3,10 +3,10 @@
 // WebDriver (HTTP + JSON, Node's fetch). WebKitGTK has no WebDriver BiDi (a session asking for
 // webSocketUrl is refused), so there are no console or page-error events: the page object below
 // installs listeners in the page after each navigation and collects what they saw on every
-// evaluate(). It offers the subset of a Playwright/Puppeteer page that e2e/lib/demo-page.mjs
-// uses: goto, evaluate (one argument), locator(css).fill()/click(), on('pageerror'|'console'),
-// screenshot. Errors thrown while a page loads, before the listeners are in, are not seen
-// (the test pages report their own start-up failures in window state).
+// evaluate(). It offers the subset of a Playwright/Puppeteer page that e2e/lib/demo-page.mjs and
+// e2e/lib/bfcache.mjs use: goto, goBack, evaluate (one argument), locator(css).fill()/click(),
+// on('pageerror'|'console'), screenshot. Errors thrown while a page loads, before the listeners
+// are in, are not seen (the test pages report their own start-up failures in window state).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -104,6 +104,11 @@ export class WebDriverPage {
   async goto(url, { watch = true } = {}) {
     await this.session.cmd('POST', '/url', { url });
     if (watch) await this.evaluate(installWatch);
+  }
+
+  /** Back in the session's history (options as Playwright's goBack, ignored). */
+  async goBack() {
+    await this.session.cmd('POST', '/back', {});
   }
 
   /** Runs fn(arg) in the page (sync or async) and returns its JSON result. */
