@@ -305,13 +305,13 @@ func TestTransformerFailures(t *testing.T) {
 	}
 }
 
-// TestTransformerResume: a subscription whose socket drops resumes after
-// its last tracked event with a transformer too: on the WebSocket
-// lastEventId goes beside the serialized input.
+// TestTransformerResume: a subscription whose connection drops resumes
+// after its last tracked event with a transformer too: on the WebSocket
+// lastEventId goes beside the serialized input, over SSE inside it.
 func TestTransformerResume(t *testing.T) {
 	t.Parallel()
 	srv := testserver.Start(t, testserver.Options{Transformer: "superjson"})
-	for _, name := range []string{"ws"} {
+	for _, name := range []string{"ws", "http"} {
 		opts := transports(srv)[name]
 		opts.Transformer = superjson.Transformer{}
 		opts.RetryDelay = func(int) time.Duration { return 10 * time.Millisecond }
@@ -340,5 +340,45 @@ func TestTransformerResume(t *testing.T) {
 			t.Fatalf("%s: %d resumes after 2 reached the procedure: %+v", name, starts, srv.Stats(t).SubscriptionStarts)
 		}
 		srv.Reset(t)
+	}
+}
+
+// refuseResume is superjson, failing for an input that resumes after 2.
+type refuseResume struct{ superjson.Transformer }
+
+func (r refuseResume) Serialize(in json.RawMessage) (json.RawMessage, error) {
+	if bytes.Contains(in, []byte(`"lastEventId":"2"`)) {
+		return nil, errMarked
+	}
+	return r.Transformer.Serialize(in)
+}
+
+// TestTransformerResumeFails: over SSE the input is serialized again for
+// the resumed stream; a transformer failing then ends the subscription
+// with its *TransformError (not retried), after the events before it.
+func TestTransformerResumeFails(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{Transformer: "superjson"})
+	c := newClient(t, trpcws.Options{URL: srv.HTTP + "/trpc", Transformer: refuseResume{},
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }})
+	ctx := ctxT(t)
+	var ids []string
+	var last error
+	for ev, err := range c.Events(ctx, "richEvents", map[string]int{"max": 4, "intervalMs": 20}, "") {
+		if err != nil {
+			last = err
+			break
+		}
+		ids = append(ids, ev.ID)
+		if len(ids) == 2 {
+			srv.Drop(t)
+		}
+	}
+	var fe *trpcws.TransformError
+	if strings.Join(ids, ",") != "1,2" || !errors.As(last, &fe) || fe.Method != "Serialize" || !errors.Is(last, errMarked) {
+		t.Fatalf("events %v, then %v", ids, last)
+	}
+	if got, err := c.Query(ctx, "echo", 1); err != nil || string(got) != "1" {
+		t.Fatalf("echo after: %s, %v", got, err)
 	}
 }
