@@ -45,7 +45,9 @@ func liveStream(t *testing.T, c *httpdriver.Client) (*recorder, <-chan error) {
 	var once sync.Once
 	r := &recorder{onData: func(event) { once.Do(func() { close(first) }) }}
 	ret := make(chan error, 1)
-	go func() { ret <- c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":5}`), httpdriver.SubscribeOptions{}, r) }()
+	go func() {
+		ret <- c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":5}`), httpdriver.SubscribeOptions{}, r)
+	}()
 	select {
 	case <-first:
 	case err := <-ret:
