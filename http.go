@@ -82,6 +82,7 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 	}
 	if c.opts.Transformer != nil {
 		opts.Resume = s.resumeInput // transform.go
+		opts.DecodeError = func(e *core.TRPCError) error { return c.plainError(path, e) }
 	}
 	c.goLive(func() {
 		defer cancel()

@@ -199,7 +199,9 @@ func (s *Subscription) transformItem(it *subItem) error {
 	case itemData:
 		return s.transformEvent(&it.ev)
 	case itemError:
-		it.err = s.c.deserializeError(s.path, it.err)
+		if !s.sse { // httpdriver decoded it (SubscribeOptions.DecodeError)
+			it.err = s.c.deserializeError(s.path, it.err)
+		}
 	}
 	return nil
 }

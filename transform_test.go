@@ -388,3 +388,38 @@ func TestTransformerResumeFails(t *testing.T) {
 		t.Fatalf("echo after: %s, %v", got, err)
 	}
 }
+
+// TestTransformerRetriesSerializedError: over SSE a subscription error
+// with a code httpSubscriptionLink retries (INTERNAL_SERVER_ERROR) is
+// decoded before it is told apart: the stream reconnects and resumes, with
+// a transformer as without one.
+func TestTransformerRetriesSerializedError(t *testing.T) {
+	t.Parallel()
+	plain := testserver.Start(t, testserver.Options{})
+	for name, opts := range map[string]trpcws.Options{
+		"superjson": {URL: sjServer().HTTP + "/trpc", Transformer: superjson.Transformer{}},
+		"plain":     {URL: plain.HTTP + "/trpc"},
+	} {
+		opts.RetryDelay = func(int) time.Duration { return 10 * time.Millisecond }
+		c := newClient(t, opts)
+		var ids []string
+		var retried error
+		sub, err := c.Subscribe(ctxT(t), "flakySub", map[string]string{"key": t.Name()}, trpcws.SubscribeOptions{
+			OnData: func(ev trpcws.Event) { ids = append(ids, ev.ID) },
+			OnStateChange: func(st trpcws.ConnectionState) {
+				if st.State == trpcws.StateConnecting && st.Err != nil {
+					retried = st.Err
+				}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-sub.Done()
+		var te *trpcws.TRPCError
+		if !errors.Is(sub.Err(), trpcws.ErrSubscriptionEnded) || strings.Join(ids, ",") != "1,2,3" ||
+			!errors.As(retried, &te) || te.Code != "INTERNAL_SERVER_ERROR" || te.Message != "flaky" {
+			t.Fatalf("%s: events %v, ended with %v, retried after %v", name, ids, sub.Err(), retried)
+		}
+	}
+}

@@ -34,6 +34,12 @@ type SubscribeOptions struct {
 	// as httpSubscriptionLink does (the server does not look inside a
 	// transformed input). An error ends the subscription with it.
 	Resume func(lastEventID string) ([]byte, error)
+	// DecodeError, when set, turns a *core.TRPCError the server sent (a
+	// serialized-error event, or an error answering the stream's request)
+	// into the error the subscription gets, before it is told apart as
+	// retryable by its code: a data transformer's server transforms its
+	// errors, whose code reads UNKNOWN until they are decoded.
+	DecodeError func(*core.TRPCError) error
 }
 
 // ErrInactive is why a stream was reopened when the server sent nothing
@@ -171,6 +177,9 @@ func (c *Client) stream(ctx context.Context, path string, input []byte, last *st
 	if ct := res.Header.Get("Content-Type"); res.StatusCode != http.StatusOK || len(ct) < 17 || ct[:17] != "text/event-stream" {
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 		if rs, perr := httpwire.Parse(b, 1); perr == nil && rs[0].Err != nil {
+			if opts.DecodeError != nil {
+				return false, opts.DecodeError(rs[0].Err)
+			}
 			return false, rs[0].Err
 		}
 		return false, errors.New("httpdriver: event stream answered HTTP " + res.Status)
@@ -214,6 +223,13 @@ func (c *Client) stream(ctx context.Context, path string, input []byte, last *st
 			case httpwire.KindDone:
 				return started, nil
 			case httpwire.KindError:
+				if opts.DecodeError != nil {
+					err := opts.DecodeError(m.Err)
+					if te, ok := err.(*core.TRPCError); ok && httpwire.Retryable(te.Code) {
+						return started, &retryError{te}
+					}
+					return started, err
+				}
 				if m.Retry {
 					return started, &retryError{m.Err}
 				}

@@ -175,7 +175,7 @@ func Interpret(ev SSEEvent) (Message, error) {
 			return Message{}, errors.New("httpwire: serialized-error event is not JSON")
 		}
 		e := core.ParseError([]byte(ev.Data))
-		return Message{Kind: KindError, Err: e, Retry: retryable(e.Code)}, nil
+		return Message{Kind: KindError, Err: e, Retry: Retryable(e.Code)}, nil
 	case EventMessage:
 		if !json.Valid([]byte(ev.Data)) {
 			return Message{}, errors.New("httpwire: event data is not JSON")
@@ -195,7 +195,10 @@ func Interpret(ev SSEEvent) (Message, error) {
 	return Message{Kind: KindIgnore}, nil
 }
 
-func retryable(code string) bool {
+// Retryable reports whether httpSubscriptionLink reconnects, rather than
+// ending the subscription, after a serialized-error event with this tRPC
+// code.
+func Retryable(code string) bool {
 	switch code {
 	case "BAD_GATEWAY", "SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT", "INTERNAL_SERVER_ERROR":
 		return true

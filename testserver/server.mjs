@@ -513,6 +513,30 @@ const router = t.router({
     nested: { when: new Date(86400000), ids: new Set([1n, 2n]) },
   })),
 
+  // Tracked 1..max; the first run for a key fails after event 1 with an
+  // Error (INTERNAL_SERVER_ERROR, which httpSubscriptionLink reconnects
+  // after), the runs after it resume and complete.
+  flakySub: t.procedure
+    .input((v) => {
+      const o = obj(v, 'flakySub');
+      const out = { key: String(o.key ?? ''), max: optNum(o, 'max', 3, 'flakySub') };
+      if (o.lastEventId !== undefined && o.lastEventId !== null) out.lastEventId = String(o.lastEventId);
+      return keepRaw(v, out);
+    })
+    .subscription(
+      recordedSub('flakySub', async function* ({ input }, st) {
+        let n = input.lastEventId !== undefined ? Number(input.lastEventId) + 1 : 1;
+        for (; n <= input.max; n++) {
+          st.last = String(n);
+          yield tracked(String(n), { n, at: new Date(n * 1000) });
+          if (!flaky.has(input.key)) {
+            flaky.add(input.key);
+            throw new Error('flaky');
+          }
+        }
+      }),
+    ),
+
   // The input as the procedure got it, its JavaScript types spelled out.
   describeInput: t.procedure.input((v) => v).query(({ input }) => describe(input)),
 
@@ -547,6 +571,9 @@ const router = t.router({
       return chat.counter;
     }),
 });
+
+/** The keys flakySub has failed for. */
+const flaky = new Set();
 
 /** A value as text that tells its JavaScript types apart (describeInput). */
 function describe(v) {
