@@ -249,12 +249,16 @@ func TestRejectedConnectionKeepsBackingOff(t *testing.T) {
 	}
 }
 
+// TestKeepAliveDropsSilentSocket: a server that stops answering PINGs is
+// dropped after PongTimeout. The timeout is long enough that a PONG answered
+// late on a loaded machine is not taken for silence (core's fake-clock tests
+// hold the exact timing).
 func TestKeepAliveDropsSilentSocket(t *testing.T) {
 	t.Parallel()
 	srv := testserver.Start(t, testserver.Options{})
 	states := &stateLog{}
 	c := newClient(t, trpcws.Options{URL: srv.URL, RetryDelay: fastRetry, OnStateChange: states.add,
-		KeepAlive: trpcws.KeepAliveOptions{Enabled: true, Interval: 100 * time.Millisecond, PongTimeout: 100 * time.Millisecond}})
+		KeepAlive: trpcws.KeepAliveOptions{Enabled: true, Interval: 100 * time.Millisecond, PongTimeout: 2 * time.Second}})
 	ctx := ctxT(t)
 	if _, err := c.Query(ctx, "echo", 1); err != nil {
 		t.Fatal(err)
