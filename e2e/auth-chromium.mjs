@@ -230,6 +230,8 @@ try {
 } catch (err) {
   console.error(`[auth] FAIL: ${err?.stack ?? err}`);
 } finally {
+  // The server is shared with the scripts run after this one: leave its token and rejectParams as found.
+  await control(base, 'reset').catch((err) => { console.error(`[auth] reset: ${err}`); code = 1; });
   await context.close().catch(() => {});
   fs.rmSync(profile, { recursive: true, force: true });
 }
