@@ -208,15 +208,25 @@ func (c *Client) call(ctx context.Context, m core.Method, path string, input any
 
 // send runs a checked call on its transport; header goes on its HTTP
 // request (interceptors' Request.Header).
+// With Options.Transformer, the input is serialized here and the result
+// or error deserialized: below the interceptors, as tRPC's terminating
+// link does.
 func (c *Client) send(ctx context.Context, m core.Method, path string, raw []byte, header http.Header) (json.RawMessage, error) {
-	if c.hc != nil {
-		return c.httpCall(ctx, m, path, raw, header)
-	}
-	data, err := c.ws.Call(ctx, m, path, raw)
+	raw, err := c.serialize(path, raw)
 	if err != nil {
-		return nil, callError(err)
+		return nil, err
 	}
-	return data, nil
+	var data json.RawMessage
+	if c.hc != nil {
+		data, err = c.httpCall(ctx, m, path, raw, header)
+	} else {
+		data, err = c.ws.Call(ctx, m, path, raw)
+		err = callError(err)
+	}
+	if err != nil {
+		return nil, c.deserializeError(path, err)
+	}
+	return c.deserialize(path, data)
 }
 
 func marshalInput(input any) ([]byte, error) {

@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	serverURL = srv.URL
 	code := m.Run()
 	stop()
+	if sjStop != nil {
+		sjStop()
+	}
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goroutine leak:", err)

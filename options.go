@@ -123,6 +123,12 @@ type Options struct {
 	// transport, the first one outermost: they may change a call's context,
 	// input and HTTP headers and see its result (see Interceptor).
 	Interceptors []Interceptor
+	// Transformer, for a server created with a data transformer
+	// (initTRPC.create({transformer: superjson})), serializes every input
+	// and deserializes every result, event and error, on every transport;
+	// superjson.Transformer{} (package github.com/trpcws/trpcws/superjson)
+	// is superjson's. Nil sends and returns the JSON as it is.
+	Transformer Transformer
 
 	// Lazy opens the socket only on the first request and closes it after
 	// a period without activity.

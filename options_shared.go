@@ -64,6 +64,11 @@ func (o *Options) validate() error {
 		return errors.New("trpcws: Options.KeepAlive.Interval is negative")
 	case o.KeepAlive.PongTimeout < 0:
 		return errors.New("trpcws: Options.KeepAlive.PongTimeout is negative")
+	case o.Transformer != nil && o.HTTPBatchStream:
+		// httpBatchStreamLink's server serializes every line of the stream
+		// as one value, the framing with the results: that is the HTTP
+		// driver's to undo, which it does not yet.
+		return errors.New("trpcws: Options.Transformer does not work with Options.HTTPBatchStream yet (the server transforms each line of the stream): leave HTTPBatchStream unset")
 	}
 	for _, code := range o.RefreshAuthCloseCodes {
 		if code < 1000 || code > 4999 {

@@ -91,6 +91,11 @@ type Subscription struct {
 	retries   int  // retries since the last start
 	max       int  // buffered events allowed, -1 for no bound
 
+	// path is the procedure; sse tells that the subscription runs over
+	// Server-Sent Events (Options.Transformer needs both).
+	path string
+	sse  bool
+
 	// stopped is set by Unsubscribe, ctx's end or Close: events already
 	// taken for delivery are not delivered either.
 	stopped atomic.Bool
@@ -179,7 +184,15 @@ func (c *Client) start(ctx context.Context, s *Subscription, path string, raw []
 	if !utf8.ValidString(lastEventID) {
 		return errors.New("trpcws: LastEventID is not valid UTF-8")
 	}
-	if c.hc != nil && c.httpSubs {
+	s.path = path
+	s.sse = c.hc != nil && c.httpSubs
+	if c.opts.Transformer != nil {
+		var err error
+		if raw, lastEventID, err = c.serializeSubscription(s, raw, lastEventID); err != nil {
+			return err
+		}
+	}
+	if s.sse {
 		if err := c.httpSubscribe(ctx, s, path, raw, lastEventID, header); err != nil {
 			return err
 		}
@@ -366,6 +379,10 @@ func (s *Subscription) deliver() {
 			if s.stopped.Load() && it.kind != itemComplete && it.kind != itemError {
 				continue // unsubscribed while this batch was delivered
 			}
+			if err := s.transformItem(&it); err != nil {
+				s.abort(err)
+				return
+			}
 			s.observe(&it)
 			var pe *PanicError
 			switch it.kind {
@@ -389,21 +406,27 @@ func (s *Subscription) deliver() {
 			}
 			if pe != nil {
 				// A panicking OnStarted, OnData or OnStateChange ends the
-				// subscription with the *PanicError; the server is told to
-				// stop it and nothing queued after it is delivered.
-				s.stopped.Store(true)
-				s.cancel()
-				s.mu.Lock()
-				s.ended = true
-				s.items, s.events = s.items[:0], 0
-				s.mu.Unlock()
-				ev := subItem{kind: itemError, err: pe}
-				s.observe(&ev)
-				s.fail(pe)
+				// subscription with the *PanicError.
+				s.abort(pe)
 				return
 			}
 		}
 	}
+}
+
+// abort ends the subscription with err from this side (a panicking
+// callback, a failing Options.Transformer): the server is told to stop it
+// and nothing queued after it is delivered.
+func (s *Subscription) abort(err error) {
+	s.stopped.Store(true)
+	s.cancel()
+	s.mu.Lock()
+	s.ended = true
+	s.items, s.events = s.items[:0], 0
+	s.mu.Unlock()
+	ev := subItem{kind: itemError, err: err}
+	s.observe(&ev)
+	s.fail(err)
 }
 
 // fail calls OnError with err (a panic in it is only logged) and ends the
@@ -465,6 +488,10 @@ func (c *Client) Events(ctx context.Context, path string, input any, lastEventID
 			}
 			for _, it := range buf {
 				if err = ctx.Err(); err != nil {
+					yield(Event{}, err)
+					return
+				}
+				if err = s.transformItem(&it); err != nil {
 					yield(Event{}, err)
 					return
 				}

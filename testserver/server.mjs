@@ -497,6 +497,45 @@ const router = t.router({
 
   getCount: t.procedure.query(() => chat.counter),
 
+  // ---- for --transformer superjson: values JSON cannot hold (without a
+  // transformer richValues fails, a bigint does not serialize)
+  richValues: t.procedure.query(() => ({
+    at: new Date(Date.UTC(2024, 4, 1, 12, 30, 0, 250)),
+    big: 9007199254740993n,
+    tags: new Set(['a', 'b']),
+    scores: new Map([
+      ['x', 1],
+      ['y', 2],
+    ]),
+    byDate: new Map([[new Date(0), 'epoch']]),
+    missing: undefined,
+    list: [undefined, 1],
+    nested: { when: new Date(86400000), ids: new Set([1n, 2n]) },
+  })),
+
+  // The input as the procedure got it, its JavaScript types spelled out.
+  describeInput: t.procedure.input((v) => v).query(({ input }) => describe(input)),
+
+  richEvents: t.procedure
+    .input((v) => {
+      const o = obj(v, 'richEvents');
+      const out = { max: optNum(o, 'max', 3, 'richEvents'), intervalMs: optNum(o, 'intervalMs', 0, 'richEvents') };
+      if (o.lastEventId !== undefined && o.lastEventId !== null) out.lastEventId = String(o.lastEventId);
+      return keepRaw(v, out);
+    })
+    .subscription(
+      recordedSub('richEvents', async function* ({ input, signal }, st) {
+        let n = input.lastEventId !== undefined ? Number(input.lastEventId) + 1 : 1;
+        if (!Number.isFinite(n)) n = 1;
+        for (; n <= input.max; n++) {
+          if (input.intervalMs > 0 && !(await sleep(input.intervalMs, signal))) return;
+          if (signal?.aborted) return;
+          st.last = String(n);
+          yield tracked(String(n), { n, at: new Date(n * 1000), big: BigInt(n) * 10n ** 20n, gone: undefined });
+        }
+      }),
+    ),
+
   increment: t.procedure
     .input((v) => {
       const o = obj(v, 'increment');
@@ -508,6 +547,21 @@ const router = t.router({
       return chat.counter;
     }),
 });
+
+/** A value as text that tells its JavaScript types apart (describeInput). */
+function describe(v) {
+  if (v === undefined) return 'undefined';
+  if (v === null) return 'null';
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'boolean') return String(v);
+  if (v instanceof Date) return `Date(${v.toISOString()})`;
+  if (v instanceof Map) return `Map{${[...v].map(([k, x]) => `${describe(k)}=>${describe(x)}`).join(',')}}`;
+  if (v instanceof Set) return `Set{${[...v].map(describe).join(',')}}`;
+  if (Array.isArray(v)) return `[${v.map(describe).join(',')}]`;
+  return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${describe(x)}`).join(',')}}`;
+}
 
 function authorize(ctx) {
   if (ctx.connectionParams?.token !== settings.token) {
