@@ -61,8 +61,8 @@ func (c *Client) callRefresh(reason AuthReason) (err error) {
 
 // authCtx is the context RefreshAuth runs under.
 func (c *Client) authCtx() context.Context {
-	if c.hctx != nil {
-		return c.hctx
+	if c.actx != nil {
+		return c.actx
 	}
 	return context.Background()
 }

@@ -35,12 +35,13 @@ type Client struct {
 	notes notifier // the client-wide callbacks, run in order off every lock
 
 	// hc carries calls and subscriptions when the URL is http(s):// (see
-	// http.go); nil for the WebSocket. hctx ends when Close begins (also
-	// made for Options.RefreshAuth's ctx).
+	// http.go); nil for the WebSocket.
 	hc       *httpdriver.Client
-	hctx     context.Context
-	hcancel  context.CancelFunc
 	httpSubs bool // subscriptions go over SSE too (not with Options.HTTPURL)
+	// actx is Options.RefreshAuth's ctx (nil without it): acancel ends it
+	// when Close begins.
+	actx    context.Context
+	acancel context.CancelFunc
 
 	// The interceptors' chains (interceptor.go); nil without interceptors.
 	unary        UnaryFunc
@@ -82,8 +83,8 @@ func NewClient(opts Options) (*Client, error) {
 	if err := c.useHTTP(&cfg); err != nil {
 		return nil, err
 	}
-	if opts.RefreshAuth != nil && c.hctx == nil {
-		c.hctx, c.hcancel = context.WithCancel(context.Background())
+	if opts.RefreshAuth != nil {
+		c.actx, c.acancel = context.WithCancel(context.Background())
 	}
 	c.chains()
 	c.ws = wsdriver.New(c.wsOptions(cfg))
@@ -286,10 +287,20 @@ func checkPath(path string) error {
 // panics, as for Query, before the client is touched.
 func (c *Client) Close(ctx context.Context) error {
 	mustContext(ctx, "Close")
-	if c.hcancel != nil {
-		c.hcancel()
+	if c.acancel != nil {
+		c.acancel()
 	}
-	if !c.ws.Close(ctx) {
+	var first bool
+	if c.hc != nil {
+		// The HTTP driver's Close is the one that decides: it fails the
+		// calls in flight with ErrClientClosed at once, completes the event
+		// streams and waits for its goroutines.
+		first = c.hc.Close(ctx)
+		c.ws.Close(ctx)
+	} else {
+		first = c.ws.Close(ctx)
+	}
+	if !first {
 		return ErrClientClosed
 	}
 	c.lmu.Lock()

@@ -45,12 +45,13 @@ func isHTTP(u string) bool {
 // openHTTP makes the HTTP driver for url; subs tells whether
 // subscriptions use it too (over SSE).
 func (c *Client) openHTTP(url string, subs bool) error {
-	d, err := httpdriver.New(httpOptions(&c.opts, url))
+	o := httpOptions(&c.opts, url)
+	o.ErrClosed = ErrClientClosed
+	d, err := httpdriver.New(o)
 	if err != nil {
 		return err
 	}
 	c.hc, c.httpSubs = d, subs
-	c.hctx, c.hcancel = context.WithCancel(context.Background())
 	return nil
 }
 
@@ -59,35 +60,21 @@ func (c *Client) httpCall(ctx context.Context, m core.Method, path string, raw [
 	if c.isClosed() {
 		return nil, ErrClientClosed
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	ctx, stop := mergeDone(ctx, c.hctx)
-	defer stop()
-	out, err := c.hc.Do(ctx, httpdriver.Call{Query: m == core.Query, Path: path, Input: raw, Header: header})
-	if err != nil && c.hctx.Err() != nil && ctx.Err() != nil {
-		return nil, ErrClientClosed
-	}
-	return out, err
-}
-
-// mergeDone returns ctx ending also when other ends.
-func mergeDone(ctx, other context.Context) (context.Context, func() bool) {
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(other, cancel)
-	return ctx, func() bool { cancel(); return stop() }
+	// The driver fails a call that Close ended with ErrClientClosed.
+	return c.hc.Do(ctx, httpdriver.Call{Query: m == core.Query, Path: path, Input: raw, Header: header})
 }
 
 // httpSubscribe runs s over Server-Sent Events on a goroutine Close waits
-// for; httpdriver delivers to s through subSink, as wsdriver does.
+// for; httpdriver delivers to s through subSink, as wsdriver does, and
+// completes it when Close ends the stream.
 func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string, raw []byte, lastEventID string, header http.Header) error {
-	if c.isClosed() {
+	if c.isClosed() || c.hc.Closed() {
 		return ErrClientClosed
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sctx, cancel := context.WithCancel(c.hctx)
+	sctx, cancel := context.WithCancel(context.Background())
 	s.hend = cancel
 	opts := httpdriver.SubscribeOptions{LastEventID: lastEventID, Header: header, RetryDelay: c.opts.RetryDelay}
 	if c.opts.ConnectionParams != nil {
@@ -95,7 +82,11 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 	}
 	c.goLive(func() {
 		defer cancel()
-		c.hc.Subscribe(sctx, path, raw, opts, (*subSink)(s))
+		if c.hc.Subscribe(sctx, path, raw, opts, (*subSink)(s)) != nil {
+			// Close began after the check above: completed as Close
+			// completes the others.
+			(*subSink)(s).Complete(true)
+		}
 	})
 	return nil
 }

@@ -35,15 +35,30 @@ type Options struct {
 	// has finished. A server that does not stream answers as for
 	// httpBatchLink, which is read as such.
 	Stream bool
+
+	// ErrClosed is the error of a call or subscription made once Close has
+	// begun, and of a call that Close ended; nil means ErrClosed (this
+	// package's).
+	ErrClosed error
 }
+
+// ErrClosed is Options.ErrClosed when the owner set none.
+var ErrClosed = errors.New("httpdriver: client closed")
 
 // Client calls one tRPC server over HTTP. It is safe for concurrent use.
 type Client struct {
 	opts Options
 	hc   *http.Client
+	// life ends when Close begins: every call's and stream's context is
+	// merged with it.
+	life context.Context
+	end  context.CancelFunc
 
 	mu      sync.Mutex
 	pending [2][]*pendingCall // queries, mutations not yet sent
+	closed  bool              // Close began
+	live    int               // the driver's goroutines and Subscribes running
+	idle    chan struct{}     // closed when live drops to 0
 }
 
 type pendingCall struct {
@@ -82,13 +97,89 @@ func New(opts Options) (*Client, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return &Client{opts: opts, hc: hc}, nil
+	if opts.ErrClosed == nil {
+		opts.ErrClosed = ErrClosed
+	}
+	c := &Client{opts: opts, hc: hc, idle: make(chan struct{})}
+	close(c.idle)
+	c.life, c.end = context.WithCancel(context.Background())
+	return c, nil
+}
+
+// enter counts one more goroutine (or a running Subscribe) that Close
+// waits for; c.mu is held.
+func (c *Client) enter() {
+	if c.live == 0 {
+		c.idle = make(chan struct{})
+	}
+	c.live++
+}
+
+// leave is enter's end.
+func (c *Client) leave() {
+	c.mu.Lock()
+	if c.live--; c.live == 0 {
+		close(c.idle)
+	}
+	c.mu.Unlock()
+}
+
+// spawn runs fn on a goroutine Close waits for; the caller is one already
+// counted, so that the count cannot drop to 0 in between.
+func (c *Client) spawn(fn func()) {
+	c.mu.Lock()
+	c.enter()
+	c.mu.Unlock()
+	go func() {
+		defer c.leave()
+		fn()
+	}()
+}
+
+// Close ends the client for good: calls in flight fail with
+// Options.ErrClosed, every subscription's stream is closed and its sink
+// gets Complete(true), and later calls and subscriptions fail with
+// Options.ErrClosed. It then waits until the driver's goroutines and the
+// Subscribe calls still running have returned, or until ctx ends (a sink
+// or an Options.Header that calls Close waits for itself: give that Close
+// a deadline). It returns false, doing nothing, when Close had begun
+// already.
+func (c *Client) Close(ctx context.Context) bool {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	c.closed = true
+	idle := c.idle
+	c.mu.Unlock()
+	c.end()
+	select {
+	case <-idle:
+	case <-ctx.Done():
+	}
+	return true
+}
+
+// Closed tells whether Close has begun.
+func (c *Client) Closed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// withLife returns ctx ending also when Close begins.
+func (c *Client) withLife(ctx context.Context) (context.Context, func() bool) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(c.life, cancel)
+	return ctx, func() bool { cancel(); return stop() }
 }
 
 // Call runs a query (query true) or a mutation. input is JSON, nil for
 // none. Calls started while a batch of the same type waits to be sent go
 // in that batch. A failed call returns the server's *core.TRPCError, an
-// error of the request, or ctx's error.
+// error of the request, ctx's error, or Options.ErrClosed once Close has
+// begun.
 func (c *Client) Call(ctx context.Context, query bool, path string, input []byte) (json.RawMessage, error) {
 	return c.Do(ctx, Call{Query: query, Path: path, Input: input})
 }
@@ -99,21 +190,41 @@ func (c *Client) Do(ctx context.Context, call Call) (json.RawMessage, error) {
 	if call.Query {
 		kind = 0
 	}
-	p := &pendingCall{ctx: ctx, call: httpwire.Call{Path: call.Path, Input: call.Input}, header: call.Header,
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	lctx, stop := c.withLife(ctx)
+	defer stop()
+	p := &pendingCall{ctx: lctx, call: httpwire.Call{Path: call.Path, Input: call.Input}, header: call.Header,
 		key: headerKey(call.Header), done: make(chan result, 1)}
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, c.opts.ErrClosed
+	}
 	c.pending[kind] = append(c.pending[kind], p)
 	first := len(c.pending[kind]) == 1
+	if first {
+		c.enter() // counted under the lock that Close takes to begin
+	}
 	c.mu.Unlock()
 	if first {
-		go c.flush(kind)
+		go func() {
+			defer c.leave()
+			c.flush(kind)
+		}()
 	}
+	var r result
 	select {
-	case r := <-p.done:
-		return r.data, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	case r = <-p.done:
+	case <-lctx.Done():
+		r.err = lctx.Err() // ctx's own error, unless Close ended it
 	}
+	// Ended by Close (the request was cancelled, or the call abandoned).
+	if r.err != nil && lctx.Err() != nil && c.life.Err() != nil {
+		return nil, c.opts.ErrClosed
+	}
+	return r.data, r.err
 }
 
 // flush sends what is pending of one kind, once the goroutines that started
@@ -158,7 +269,7 @@ func (c *Client) flushGroup(kind int, live []*pendingCall) {
 		for i, j := range idx {
 			ps[i] = live[j]
 		}
-		go c.send(kind == 0, ps)
+		c.spawn(func() { c.send(kind == 0, ps) })
 	}
 }
 

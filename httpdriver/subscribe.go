@@ -36,7 +36,8 @@ var ErrInactive = errors.New("httpdriver: event stream inactive")
 
 // Subscribe runs a subscription to path with input (JSON, nil for none),
 // delivering to sink, and returns once it has ended: the owner runs it on
-// a goroutine of its own, and ends it with ctx. sink gets, in order:
+// a goroutine of its own, and ends it with ctx (or Close ends it). sink
+// gets, in order:
 //   - State(core.StateConnecting, nil) first;
 //   - on every "connected" event, State(core.StatePending, nil) and
 //     Started (again after a resume);
@@ -46,10 +47,23 @@ var ErrInactive = errors.New("httpdriver: event stream inactive")
 //     a *core.ClosedError whose Cause is why; the stream is then resumed
 //     after the last tracked event, following the backoff;
 //   - last, Complete(false) when the server completed the subscription,
-//     Complete(true) when ctx ended (the owner unsubscribed or closed), or
-//     Error with the *core.TRPCError of a code the reference does not
-//     retry.
-func (c *Client) Subscribe(ctx context.Context, path string, input []byte, opts SubscribeOptions, sink Sink) {
+//     Complete(true) when ctx ended (the owner unsubscribed) or Close
+//     began, or Error with the *core.TRPCError of a code the reference
+//     does not retry.
+//
+// Once Close has begun it returns Options.ErrClosed at once, calling no
+// sink method; otherwise it returns nil, after the sink's last call.
+func (c *Client) Subscribe(ctx context.Context, path string, input []byte, opts SubscribeOptions, sink Sink) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return c.opts.ErrClosed
+	}
+	c.enter() // Close waits for the sink's last call
+	c.mu.Unlock()
+	defer c.leave()
+	ctx, stop := c.withLife(ctx)
+	defer stop()
 	sink.State(core.StateConnecting, nil)
 	err := c.run(ctx, path, input, opts, sink)
 	switch {
@@ -60,6 +74,7 @@ func (c *Client) Subscribe(ctx context.Context, path string, input []byte, opts 
 	default:
 		sink.Error(err)
 	}
+	return nil
 }
 
 // run reconnects the event stream until the subscription ends, and returns
