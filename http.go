@@ -80,6 +80,9 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 	if c.opts.ConnectionParams != nil {
 		opts.ConnectionParams, _ = json.Marshal(c.opts.ConnectionParams)
 	}
+	if c.opts.Transformer != nil {
+		opts.Resume = s.resumeInput // transform.go
+	}
 	c.goLive(func() {
 		defer cancel()
 		if c.hc.Subscribe(sctx, path, raw, opts, (*subSink)(s)) != nil {

@@ -127,7 +127,8 @@ type Options struct {
 	// (initTRPC.create({transformer: superjson})), serializes every input
 	// and deserializes every result, event and error, on every transport;
 	// superjson.Transformer{} (package github.com/trpcws/trpcws/superjson)
-	// is superjson's. Nil sends and returns the JSON as it is.
+	// is superjson's. Nil sends and returns the JSON as it is. Not with
+	// HTTPBatchStream (NewClient refuses it).
 	Transformer Transformer
 
 	// Lazy opens the socket only on the first request and closes it after

@@ -92,9 +92,11 @@ type Subscription struct {
 	max       int  // buffered events allowed, -1 for no bound
 
 	// path is the procedure; sse tells that the subscription runs over
-	// Server-Sent Events (Options.Transformer needs both).
-	path string
-	sse  bool
+	// Server-Sent Events; input is its input before Options.Transformer
+	// (which needs all three).
+	path  string
+	sse   bool
+	input []byte
 
 	// stopped is set by Unsubscribe, ctx's end or Close: events already
 	// taken for delivery are not delivered either.
@@ -187,6 +189,7 @@ func (c *Client) start(ctx context.Context, s *Subscription, path string, raw []
 	s.path = path
 	s.sse = c.hc != nil && c.httpSubs
 	if c.opts.Transformer != nil {
+		s.input = raw
 		var err error
 		if raw, lastEventID, err = c.serializeSubscription(s, raw, lastEventID); err != nil {
 			return err

@@ -18,10 +18,12 @@ import (
 // every call's and subscription's input, on every transport, and
 // Deserialize for every result, every subscription event and every error
 // the server sent (the whole error object: tRPC serializes its message,
-// code and data together). Both run on the calling goroutine or on the
-// goroutine delivering the subscription's events, never under the
-// client's lock, and may be called concurrently. Interceptors see the
-// values before Serialize and after Deserialize.
+// code and data together). Both run on the calling goroutine, on the
+// goroutine delivering the subscription's events or (an SSE subscription
+// resuming after a drop) on its stream's, never under the client's lock,
+// and may be called concurrently. Interceptors see the values before
+// Serialize and after Deserialize. Options.HTTPBatchStream does not take
+// a transformer yet.
 type Transformer interface {
 	// Serialize turns an input (the JSON Query, Mutation or Subscribe was
 	// given, after the interceptors) into what is sent. input is nil for a
@@ -221,4 +223,11 @@ func (c *Client) serializeSubscription(s *Subscription, raw []byte, lastEventID 
 	}
 	out, err := c.serialize(s.path, raw)
 	return out, lastEventID, err
+}
+
+// resumeInput is the serialized input of an SSE stream resuming after the
+// tracked event lastEventID (httpdriver's SubscribeOptions.Resume).
+func (s *Subscription) resumeInput(lastEventID string) ([]byte, error) {
+	raw, _, err := s.c.serializeSubscription(s, s.input, lastEventID)
+	return raw, err
 }

@@ -305,20 +305,22 @@ func TestTransformerFailures(t *testing.T) {
 	}
 }
 
-// TestTransformerResume: a subscription whose socket drops resumes after
-// its last tracked event with a transformer too: on the WebSocket
-// lastEventId goes beside the serialized input.
+// TestTransformerResume: a subscription whose connection drops resumes
+// after its last tracked event with a transformer too: on the WebSocket
+// lastEventId goes beside the serialized input, over SSE inside it.
 func TestTransformerResume(t *testing.T) {
 	t.Parallel()
 	srv := testserver.Start(t, testserver.Options{Transformer: "superjson"})
-	for _, name := range []string{"ws"} {
+	for _, name := range []string{"ws", "http"} {
 		opts := transports(srv)[name]
 		opts.Transformer = superjson.Transformer{}
 		opts.RetryDelay = func(int) time.Duration { return 10 * time.Millisecond }
 		c := newClient(t, opts)
 		ctx := ctxT(t)
 		var ids []string
-		for ev, err := range c.Events(ctx, "richEvents", map[string]int{"max": 4, "intervalMs": 20}, "") {
+		// Events every 50 ms without end; the drop lands after the second
+		// or a later one (the server may send more before it drops).
+		for ev, err := range c.Events(ctx, "richEvents", map[string]int{"max": 1000, "intervalMs": 50}, "") {
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -326,19 +328,63 @@ func TestTransformerResume(t *testing.T) {
 			if len(ids) == 2 {
 				srv.Drop(t)
 			}
-		}
-		if strings.Join(ids, ",") != "1,2,3,4" {
-			t.Fatalf("%s: events %v, want 1,2,3,4 once each", name, ids)
-		}
-		starts := 0
-		for _, s := range srv.Stats(t).SubscriptionStarts {
-			if s.Path == "richEvents" && s.LastEventID == "2" {
-				starts++
+			if len(ids) == 8 {
+				break
 			}
 		}
-		if starts != 1 {
-			t.Fatalf("%s: %d resumes after 2 reached the procedure: %+v", name, starts, srv.Stats(t).SubscriptionStarts)
+		if strings.Join(ids, ",") != "1,2,3,4,5,6,7,8" {
+			t.Fatalf("%s: events %v, want 1 to 8 once each", name, ids)
+		}
+		var resumed []string
+		for _, s := range srv.Stats(t).SubscriptionStarts {
+			if s.Path == "richEvents" && s.LastEventID != "" {
+				resumed = append(resumed, s.LastEventID)
+			}
+		}
+		if len(resumed) != 1 || resumed[0] < "2" || resumed[0] > "7" {
+			t.Fatalf("%s: the procedure was resumed after %v, want once, after the last event before the drop", name, resumed)
 		}
 		srv.Reset(t)
+	}
+}
+
+// refuseResume is superjson, failing for an input that resumes.
+type refuseResume struct{ superjson.Transformer }
+
+func (r refuseResume) Serialize(in json.RawMessage) (json.RawMessage, error) {
+	if bytes.Contains(in, []byte(`"lastEventId"`)) {
+		return nil, errMarked
+	}
+	return r.Transformer.Serialize(in)
+}
+
+// TestTransformerResumeFails: over SSE the input is serialized again for
+// the resumed stream; a transformer failing then ends the subscription
+// with its *TransformError (not retried), after the events before it.
+func TestTransformerResumeFails(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{Transformer: "superjson"})
+	c := newClient(t, trpcws.Options{URL: srv.HTTP + "/trpc", Transformer: refuseResume{},
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }})
+	ctx := ctxT(t)
+	var ids []string
+	var last error
+	for ev, err := range c.Events(ctx, "richEvents", map[string]int{"max": 1000, "intervalMs": 30}, "") {
+		if err != nil {
+			last = err
+			break
+		}
+		ids = append(ids, ev.ID)
+		if len(ids) == 2 {
+			srv.Drop(t)
+		}
+	}
+	var fe *trpcws.TransformError
+	if len(ids) < 2 || !strings.HasPrefix("1,2,3,4,5,6,7,8,9", strings.Join(ids, ",")) || !errors.As(last, &fe) ||
+		fe.Method != "Serialize" || !errors.Is(last, errMarked) {
+		t.Fatalf("events %v, then %v", ids, last)
+	}
+	if got, err := c.Query(ctx, "echo", 1); err != nil || string(got) != "1" {
+		t.Fatalf("echo after: %s, %v", got, err)
 	}
 }

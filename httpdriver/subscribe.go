@@ -28,6 +28,12 @@ type SubscribeOptions struct {
 	// first); nil means core.ExponentialBackoff, the WebSocket client's
 	// default.
 	RetryDelay func(attempt int) time.Duration
+	// Resume, when set, makes the input of a stream that resumes after the
+	// tracked event lastEventID, instead of lastEventId being added to the
+	// input: the owner of a data transformer adds it before serializing,
+	// as httpSubscriptionLink does (the server does not look inside a
+	// transformed input). An error ends the subscription with it.
+	Resume func(lastEventID string) ([]byte, error)
 }
 
 // ErrInactive is why a stream was reopened when the server sent nothing
@@ -95,6 +101,10 @@ func (c *Client) run(ctx context.Context, path string, input []byte, opts Subscr
 		if errors.As(err, &te) && !retryableErr(err) {
 			return err
 		}
+		var re *resumeError
+		if errors.As(err, &re) {
+			return re.err
+		}
 		if started {
 			attempt = 0
 		}
@@ -124,10 +134,22 @@ func retryableErr(err error) bool {
 	return errors.As(err, &r)
 }
 
+// resumeError is SubscribeOptions.Resume's error: not retried.
+type resumeError struct{ err error }
+
+func (e *resumeError) Error() string { return e.err.Error() }
+
 // stream runs one event stream. It returns nil when the server completed
 // the subscription; started tells whether the server started it.
 func (c *Client) stream(ctx context.Context, path string, input []byte, last *string, opts SubscribeOptions, sink Sink) (started bool, err error) {
-	u, err := httpwire.SubscriptionURL(c.opts.URL, path, input, *last, opts.ConnectionParams)
+	resume := *last
+	if opts.Resume != nil && resume != "" {
+		if input, err = opts.Resume(resume); err != nil {
+			return false, &resumeError{err}
+		}
+		resume = ""
+	}
+	u, err := httpwire.SubscriptionURL(c.opts.URL, path, input, resume, opts.ConnectionParams)
 	if err != nil {
 		return false, &core.TRPCError{Code: "BAD_REQUEST", Message: err.Error()}
 	}
