@@ -48,7 +48,8 @@ test-go: build
 	cd otel && $(GO) test -race -count=1 ./...
 
 # Short fuzz runs: the frame decoder, the client driven by random programs,
-# and the client against a model server (longer by hand: make test-fuzz FUZZTIME=5m).
+# the client against a model server, and superjson's decoder fed hostile
+# envelopes (longer by hand: make test-fuzz FUZZTIME=5m).
 FUZZTIME ?= 10s
 FUZZTIME_MODEL ?= 5s
 # core/fuzz.sh runs `go test -fuzz` and re-runs once only when Go's fuzzer
@@ -57,6 +58,7 @@ test-fuzz:
 	bash core/fuzz.sh FuzzDecode $(FUZZTIME)
 	bash core/fuzz.sh FuzzClient $(FUZZTIME_MODEL)
 	bash core/fuzz.sh FuzzServerModel $(FUZZTIME_MODEL)
+	bash core/fuzz.sh FuzzDeserialize $(FUZZTIME_MODEL) superjson
 
 # The fault soak for SOAK_DURATION (default 10 minutes; make test runs it
 # for 20 s) and the issue's subscription flood (400,000 × 400 B events),

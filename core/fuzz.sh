@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs one fuzz target of ./core for a duration: fuzz.sh TARGET DURATION.
+# Runs one fuzz target for a duration: fuzz.sh TARGET DURATION [DIR], DIR
+# the package's directory relative to the repository (default core).
 # Go's fuzzer sometimes ends a short run with "context deadline exceeded"
 # when the time is up while a worker is still minimizing a new interesting
 # input: no input failed, no crasher is written. Only that case is run once
 # more, and said so; any failing input fails at once.
 set -uo pipefail
 target=$1 duration=$2
-cd "$(dirname "$0")"
+cd "$(dirname "$0")/../${3:-core}" || exit 1
 run() { go test -run='^$' -fuzz="^${target}\$" -fuzztime="$duration" . 2>&1 | tee "$log"; return "${PIPESTATUS[0]}"; }
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/trpcws/trpcws"
+	"github.com/trpcws/trpcws/superjson"
 )
 
 // Exit codes, by class; see the package comment.
@@ -72,6 +73,8 @@ var examples = map[string]string{
   trpcws query ws://127.0.0.1:3000 whoami --params token=good
   trpcws query ws://127.0.0.1:3000 slow '{"ms":5000}' --timeout 1s     # exit 4
   trpcws query ws://127.0.0.1:3000 nope                                # exit 1
+  (and, against node testserver/server.mjs --port 3001 --transformer superjson:)
+  trpcws query http://127.0.0.1:3001/trpc richValues --superjson
 `,
 	"mutate": `Examples (against this repository's test server:
   node testserver/server.mjs --port 3000):
@@ -111,6 +114,7 @@ type config struct {
 	lazy        bool
 	verbose     bool
 	lastEventID string
+	superjson   bool
 }
 
 type headerFlag struct{ h http.Header }
@@ -159,6 +163,7 @@ func parse(cmd string, args []string, stdin io.Reader, stdout io.Writer) (*confi
 	fs.DurationVar(&cfg.timeout, "timeout", defTimeout, timeoutHelp)
 	fs.DurationVar(&cfg.keepAlive, "keepalive", 0, "send PING after this long without a frame from the server and reconnect when no PONG comes within 1s (0: off)")
 	fs.BoolVar(&cfg.lazy, "lazy", false, "lazy mode: connect on the first request, close after 10s of inactivity")
+	fs.BoolVar(&cfg.superjson, "superjson", false, "for a server created with transformer: superjson (create-t3-app's): send the input and print results, events and errors as plain JSON")
 	fs.BoolVar(&cfg.verbose, "v", false, "print the client's debug events on stderr (connection attempts, opens, closes, states, errors), through Options.Logger")
 	if cmd == "subscribe" {
 		fs.StringVar(&cfg.lastEventID, "last-event-id", "", "resume after this tracked event id")
@@ -382,6 +387,9 @@ func execute(cfg *config, stdout, stderr io.Writer, terminal bool) int {
 				logf("error: %s", text(err))
 			}
 		},
+	}
+	if cfg.superjson {
+		opts.Transformer = superjson.Transformer{}
 	}
 	if cfg.verbose {
 		// The library's debug events: states, attempts, opens, closes.

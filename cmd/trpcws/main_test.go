@@ -114,6 +114,22 @@ func TestQueryAndMutate(t *testing.T) {
 	cli(t, "", "query", u, "echo", "1", "--keepalive", "5s", "--header", "X-Test: yes").expect(t, 0, "1\n")
 }
 
+// TestSuperjson: --superjson against a server created with superjson, over
+// the WebSocket and HTTP: results, errors and events as plain JSON.
+func TestSuperjson(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{Transformer: "superjson"})
+	for _, u := range []string{srv.URL, srv.HTTP + "/trpc"} {
+		cli(t, "", "query", u, "describeInput", `{"a":[1,null]}`, "--superjson").expect(t, 0, `"{\"a\":[1,null]}"`+"\n")
+		cli(t, "", "query", "--superjson", u, "describeInput").expect(t, 0, `"undefined"`+"\n")
+		cli(t, "", "mutate", u, "add", `{"a":1,"b":2}`, "--superjson").expect(t, 0, "3\n")
+		cli(t, "", "query", u, "fail", `{"code":"NOT_FOUND","message":"gone"}`, "--superjson").expect(t, 1, "", "NOT_FOUND", "gone")
+		cli(t, "", "subscribe", u, "richEvents", `{"max":2}`, "--superjson", "--last-event-id", "1").expect(t, 0,
+			`{"id":"2","data":{"n":2,"at":"1970-01-01T00:00:02.000Z","big":200000000000000000000}}`+"\n")
+		// Without the flag the envelope shows.
+		cli(t, "", "mutate", u, "add", `{"json":{"a":1,"b":2}}`).expect(t, 0, `{"json":3}`+"\n")
+	}
+}
+
 func TestVerboseShowsDebugEvents(t *testing.T) {
 	r := cli(t, "", "query", "-v", shared.URL, "echo", `"v"`)
 	r.expect(t, 0, `"v"`+"\n", `msg="trpcws: attempt" attempt=0`, `msg="trpcws: open" socket=1`,
@@ -184,8 +200,10 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// The examples in the help text run as written against the test server.
+// The examples in the help text run as written against the test server
+// (port 3001: one created with superjson).
 func TestHelpExamplesRun(t *testing.T) {
+	sj := testserver.Start(t, testserver.Options{Transformer: "superjson"})
 	for cmd, text := range examples {
 		for _, line := range strings.Split(text, "\n") {
 			line = strings.TrimSpace(line)
@@ -197,6 +215,7 @@ func TestHelpExamplesRun(t *testing.T) {
 				fmt.Sscanf(line[i:], "# exit %d", &want)
 			}
 			line, _, _ = strings.Cut(line, "#")
+			line = strings.ReplaceAll(line, "http://127.0.0.1:3001", sj.HTTP)
 			args := shellWords(t, strings.ReplaceAll(line, "ws://127.0.0.1:3000", shared.URL))[1:]
 			if r := cli(t, "", args...); r.code != want {
 				t.Errorf("%s example %q: exit %d, want %d (stderr %q)", cmd, line, r.code, want, r.stderr)
