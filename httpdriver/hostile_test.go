@@ -84,7 +84,7 @@ func (h *hostileHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"0":[[0],[null,0,0]]}`+"\n")
 		fl.Flush()
 		fmt.Fprint(w, `[0,0,[[{"result":{"data":"`+strings.Repeat("x", 8<<10)+`"}}]]]`+"\n")
-	case "endless": // a body that never ends, without a newline
+	case "endless": // a body without end (for the client) or newline
 		w.Header().Set("Content-Type", "application/json")
 		endless(w)
 	case "slow": // never answers; ends when the client goes
@@ -144,10 +144,12 @@ func (h *hostileHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// endless writes x until the client goes.
+// endless writes x without end for the client (until it goes): 64 MiB at
+// most, past the default ReadLimit, so that a client that does not stop
+// reading fails its case instead of eating the machine's memory.
 func endless(w http.ResponseWriter) {
 	chunk := []byte(strings.Repeat("x", 32<<10))
-	for {
+	for range 64 << 20 / len(chunk) {
 		if _, err := w.Write(chunk); err != nil {
 			return
 		}
@@ -254,7 +256,7 @@ func TestHostileServer(t *testing.T) {
 			out, err := c.Call(ctx, true, tc.path, nil)
 			t.Logf("%s: %.100s %v", tc.path, out, err)
 			if !tc.ok(out, err) {
-				t.Fatalf("%s: %s %v", tc.path, out, err)
+				t.Fatalf("%s: %.100s %v", tc.path, out, err)
 			}
 			healthy(t, c)
 		})
