@@ -46,7 +46,7 @@ func isHTTP(u string) bool {
 // subscriptions use it too (over SSE).
 func (c *Client) openHTTP(url string, subs bool) error {
 	o := httpOptions(&c.opts, url)
-	o.ErrClosed = ErrClientClosed
+	o.ErrClosed, o.ReadLimit = ErrClientClosed, c.opts.ReadLimit
 	d, err := httpdriver.New(o)
 	if err != nil {
 		return err

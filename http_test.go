@@ -7,10 +7,12 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/trpcws/trpcws"
+	"github.com/trpcws/trpcws/httpwire"
 	"github.com/trpcws/trpcws/internal/testserver"
 )
 
@@ -130,5 +132,32 @@ func TestHTTPBatchStream(t *testing.T) {
 	}
 	if out, err := c.Mutation(ctx, "voidMutation", nil); err != nil || out != nil {
 		t.Fatalf("voidMutation: %s %v", out, err)
+	}
+}
+
+// Options.ReadLimit bounds an HTTP response as it bounds a WebSocket
+// message: an echo answered with more than the limit fails with a
+// *ClosedError (ErrConnectionClosed) whose cause is the
+// *httpwire.LimitError, and the client goes on serving.
+func TestHTTPReadLimit(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	for _, stream := range []bool{false, true} {
+		c, err := trpcws.NewClient(trpcws.Options{URL: srv.HTTP + "/trpc", ReadLimit: 1024, HTTPBatchStream: stream})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		_, err = c.Query(ctx, "echo", strings.Repeat("x", 2048))
+		var le *httpwire.LimitError
+		if !errors.Is(err, trpcws.ErrConnectionClosed) || !errors.As(err, &le) || le.Limit != 1024 {
+			t.Fatalf("stream %v: an answer over ReadLimit: %v, want a *ClosedError from a *httpwire.LimitError", stream, err)
+		}
+		if out, err := c.Query(ctx, "echo", "small"); err != nil || string(out) != `"small"` {
+			t.Fatalf("stream %v: echo after: %s %v", stream, out, err)
+		}
+		if err := c.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -145,8 +145,14 @@ type Options struct {
 	KeepAlive KeepAliveOptions
 
 	// ReadLimit bounds the size of one inbound message in bytes; 0 means
-	// 32 MiB, -1 means no limit. A larger message drops the socket (close
-	// code 1009) and the client reconnects.
+	// 32 MiB, -1 means no limit. A larger WebSocket message drops the
+	// socket (close code 1009) and the client reconnects. Over HTTP it
+	// bounds a batch response (read whole), each line of a streamed batch
+	// response (HTTPBatchStream) and each event or line of an event stream:
+	// a response past it fails the calls it had not answered with a
+	// *ClosedError whose Cause is an *httpwire.LimitError naming the limit,
+	// and an event stream past it is reopened and resumed after its last
+	// tracked event, as after a drop.
 	ReadLimit int64
 }
 

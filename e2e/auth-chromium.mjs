@@ -16,7 +16,9 @@
 //      refresh, no new socket, the socket still answers;
 //   5. the server closing with 4401: refreshAuth (closeCode 4401) before the reconnect, the
 //      subscription resumes after its last event id; with a refreshAuth that keeps rejecting and
-//      retry.maxAttempts 3: three refreshes, then idle, nothing dialled without fresh credentials.
+//      retry.maxAttempts 3: three refreshes, then idle, nothing dialled without fresh credentials;
+//   6. connection params refused (createContext throws UNAUTHORIZED): one refresh, the first call
+//      answered on a socket opened with the fresh token.
 // usage: node auth-chromium.mjs http://127.0.0.1:PORT
 import fs from 'node:fs';
 import { launchChromium } from './lib/chromium.mjs';
@@ -202,6 +204,25 @@ try {
     'three refreshAuth calls (retry.maxAttempts 3), then idle; nothing dialled without fresh credentials');
   log(`close 4401, refreshAuth rejecting, maxAttempts 3: ${v.refreshes.length} refreshes, then idle; states ${v.states.join(' → ')}`);
 
+  // 6. Connection params refused (createContext throws UNAUTHORIZED: /control/set?rejectParams=1):
+  //    the first call refreshes and goes out on a socket opened with the fresh token.
+  await control(base, 'reset');
+  await control(base, 'set?rejectParams=1');
+  await connect({ token: 'stale' });
+  checkEqual(await call('secret'), { ok: { token: 'good' } }, 'secret on a client whose first socket was refused');
+  v = await view();
+  st = await control(base, 'stats');
+  // The reason is the server's UNAUTHORIZED itself when the query had gone out on the refused
+  // socket and was answered with it, else the closed socket's error with it as its cause.
+  const r6 = v.refreshes[0];
+  const refusal = r6?.error?.name === 'TRPCWebSocketClosedError' ? r6.error.cause : r6?.error;
+  checkEqual([v.refreshes.length, refusal?.clientError, refusal?.code, refusal?.message, r6?.token], [1, true, 'UNAUTHORIZED', 'bad token', 'stale'],
+    `one refreshAuth for the refused connection params, its reason the server's UNAUTHORIZED (${JSON.stringify(v.refreshes)})`);
+  checkEqual([tokens(st), requestsPerSocket(st, 'secret')[2]], [['stale', 'good'], 1],
+    'server: the refused socket, then one with the fresh token, where the query went');
+  log(`connection params refused: refreshAuth once (${r6.error.name}${refusal === r6.error ? '' : ` caused by ${refusal.name}`} ${refusal.code} "${refusal.message}", close code ${r6.closeCode}), ` +
+    `the query answered on socket 2; secret on socket 1: ${requestsPerSocket(st, 'secret')[1] ?? 0}`);
+
   await page.evaluate(() => window.__auth.client.close());
   noPageErrors();
   log('ok');
@@ -209,6 +230,8 @@ try {
 } catch (err) {
   console.error(`[auth] FAIL: ${err?.stack ?? err}`);
 } finally {
+  // The server is shared with the scripts run after this one: leave its token and rejectParams as found.
+  await control(base, 'reset').catch((err) => { console.error(`[auth] reset: ${err}`); code = 1; });
   await context.close().catch(() => {});
   fs.rmSync(profile, { recursive: true, force: true });
 }

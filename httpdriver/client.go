@@ -36,10 +36,28 @@ type Options struct {
 	// httpBatchLink, which is read as such.
 	Stream bool
 
+	// ReadLimit bounds, in bytes, a plain batch response (read whole), each
+	// line of a streamed one, and each event (and each line) of an event
+	// stream, as the WebSocket's ReadLimit bounds a message; 0 means 32
+	// MiB, -1 means no limit. A batch response past it fails the calls it
+	// had not answered with a *core.ClosedError whose Cause is the
+	// *httpwire.LimitError; an event stream past it is reopened and
+	// resumed as after a drop.
+	ReadLimit int64
+
 	// ErrClosed is the error of a call or subscription made once Close has
 	// begun, and of a call that Close ended; nil means ErrClosed (this
 	// package's).
 	ErrClosed error
+}
+
+// DefaultReadLimit is Options.ReadLimit's 0: 32 MiB, the WebSocket's too.
+const DefaultReadLimit = 32 << 20
+
+// tooLarge is a call's error when its response broke Options.ReadLimit
+// (err is the *httpwire.LimitError).
+func tooLarge(err error) error {
+	return &core.ClosedError{Message: "HTTP response too large", Cause: err}
 }
 
 // ErrClosed is Options.ErrClosed when the owner set none.
@@ -99,6 +117,12 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.ErrClosed == nil {
 		opts.ErrClosed = ErrClosed
+	}
+	switch {
+	case opts.ReadLimit == 0:
+		opts.ReadLimit = DefaultReadLimit
+	case opts.ReadLimit < 0:
+		opts.ReadLimit = 0 // httpwire's "no limit"
 	}
 	c := &Client{opts: opts, hc: hc, idle: make(chan struct{})}
 	close(c.idle)
@@ -307,7 +331,7 @@ func (c *Client) send(query bool, ps []*pendingCall) {
 		c.readStream(res, ps)
 		return
 	}
-	rs, err := readAll(res, len(ps))
+	rs, err := readAll(res, len(ps), c.opts.ReadLimit)
 	for i, p := range ps {
 		if err != nil {
 			p.done <- result{err: err}
@@ -345,11 +369,19 @@ func (c *Client) request(ctx, hctx context.Context, r httpwire.Request, header h
 	return res, nil
 }
 
-// readAll reads an httpBatchLink response.
-func readAll(res *http.Response, n int) ([]httpwire.Result, error) {
-	b, err := io.ReadAll(res.Body)
+// readAll reads an httpBatchLink response, of at most limit bytes (0: no
+// limit).
+func readAll(res *http.Response, n int, limit int64) ([]httpwire.Result, error) {
+	var body io.Reader = res.Body
+	if limit > 0 {
+		body = io.LimitReader(res.Body, limit+1)
+	}
+	b, err := io.ReadAll(body)
 	if err != nil {
 		return nil, &core.ClosedError{Message: "HTTP request failed", Cause: err}
+	}
+	if limit > 0 && int64(len(b)) > limit {
+		return nil, tooLarge(&httpwire.LimitError{What: "response body", Limit: limit})
 	}
 	rs, err := httpwire.Parse(b, n)
 	if err != nil {
@@ -362,6 +394,7 @@ func readAll(res *http.Response, n int) ([]httpwire.Result, error) {
 // arrive; those still unanswered when it breaks or ends fail.
 func (c *Client) readStream(res *http.Response, ps []*pendingCall) {
 	d := httpwire.NewStreamDecoder(len(ps))
+	d.Limit = c.opts.ReadLimit
 	answered := make([]bool, len(ps))
 	deliver := func(rs []httpwire.StreamResult) {
 		for _, r := range rs {
@@ -389,6 +422,9 @@ func (c *Client) readStream(res *http.Response, ps []*pendingCall) {
 		deliver(rs)
 		if err != nil {
 			fail = err
+			if _, ok := err.(*httpwire.LimitError); ok {
+				fail = tooLarge(err)
+			}
 			break
 		}
 		if rerr == io.EOF {

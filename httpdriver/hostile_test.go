@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/trpcws/trpcws/core"
 	"github.com/trpcws/trpcws/httpdriver"
+	"github.com/trpcws/trpcws/httpwire"
 	"github.com/trpcws/trpcws/internal/chaos"
 	"github.com/trpcws/trpcws/internal/testserver"
 )
@@ -74,6 +76,17 @@ func (h *hostileHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	case "bigJSON": // a good batch reply of 8 KiB and more
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `[{"result":{"data":"`+strings.Repeat("x", 8<<10)+`"}}]`)
+	case "bigLine": // a jsonl reply whose one chunk is an 8 KiB line
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"0":[[0],[null,0,0]]}`+"\n")
+		fl.Flush()
+		fmt.Fprint(w, `[0,0,[[{"result":{"data":"`+strings.Repeat("x", 8<<10)+`"}}]]]`+"\n")
+	case "endless": // a body without end (for the client) or newline
+		w.Header().Set("Content-Type", "application/json")
+		endless(w)
 	case "slow": // never answers; ends when the client goes
 		fl.Flush()
 		<-r.Context().Done()
@@ -105,8 +118,41 @@ func (h *hostileHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		fmt.Fprint(w, "event: connected\ndata: {}\n\nid: 2\ndata: 2\n\nevent: return\ndata: \n\n")
+	case "sseHuge": // an event of 8 KiB in 2 KiB data lines after one good one
+		sse(w)
+		if n == 1 {
+			fmt.Fprint(w, "event: connected\ndata: {}\n\nid: 1\ndata: 1\n\nid: 2\n")
+			for range 4 {
+				fmt.Fprint(w, "data: "+strings.Repeat("x", 2<<10)+"\n")
+			}
+			fmt.Fprint(w, "\n")
+			fl.Flush()
+			<-r.Context().Done()
+			return
+		}
+		fmt.Fprint(w, "event: connected\ndata: {}\n\nid: 2\ndata: 2\n\nevent: return\ndata: \n\n")
+	case "sseEndless": // a line that never ends after one good event
+		sse(w)
+		if n == 1 {
+			fmt.Fprint(w, "event: connected\ndata: {}\n\nid: 1\ndata: 1\n\nid: 2\ndata: ")
+			endless(w)
+			return
+		}
+		fmt.Fprint(w, "event: connected\ndata: {}\n\nid: 2\ndata: 2\n\nevent: return\ndata: \n\n")
 	default:
 		http.NotFound(w, r)
+	}
+}
+
+// endless writes x without end for the client (until it goes): 64 MiB at
+// most, past the default ReadLimit, so that a client that does not stop
+// reading fails its case instead of eating the machine's memory.
+func endless(w http.ResponseWriter) {
+	chunk := []byte(strings.Repeat("x", 32<<10))
+	for range 64 << 20 / len(chunk) {
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
 	}
 }
 
@@ -153,28 +199,51 @@ func TestHostileServer(t *testing.T) {
 	check := noLeak(t, hc)
 	var te *core.TRPCError
 	var ce *core.ClosedError
+	var le *httpwire.LimitError
+	// tooBig: the call failed with a *core.ClosedError whose cause is a
+	// *httpwire.LimitError for what, at limit, and its message names it.
+	tooBig := func(what string, limit int64) func([]byte, error) bool {
+		return func(_ []byte, err error) bool {
+			return errors.As(err, &ce) && errors.As(err, &le) && le.What == what && le.Limit == limit &&
+				strings.Contains(err.Error(), "ReadLimit ("+strconv.FormatInt(limit, 10)+" bytes)")
+		}
+	}
 	for _, tc := range []struct {
 		name, path string
 		stream     bool
 		timeout    time.Duration
 		ok         func(out []byte, err error) bool
+		limit      int64 // Options.ReadLimit
 	}{
-		{"cut mid-JSON", "cutJSON", false, 0, func(_ []byte, err error) bool { return errors.As(err, &ce) }},
-		{"jsonl cut after the head", "cutJSONL", true, 0, func(_ []byte, err error) bool { return err != nil && !errors.As(err, &te) }},
+		{"cut mid-JSON", "cutJSON", false, 0, func(_ []byte, err error) bool { return errors.As(err, &ce) }, 0},
+		{"jsonl cut after the head", "cutJSONL", true, 0, func(_ []byte, err error) bool { return err != nil && !errors.As(err, &te) }, 0},
 		{"not JSON", "html", false, 0, func(_ []byte, err error) bool {
 			return err != nil && strings.Contains(err.Error(), "HTTP 200")
-		}},
-		{"wrong content type", "wrongType", false, 0, func(out []byte, err error) bool { return err == nil && string(out) == `"plain"` }},
-		{"huge non-JSON body", "huge", false, 0, func(_ []byte, err error) bool { return err != nil && !errors.As(err, &te) }},
+		}, 0},
+		{"wrong content type", "wrongType", false, 0, func(out []byte, err error) bool { return err == nil && string(out) == `"plain"` }, 0},
+		{"huge non-JSON body", "huge", false, 0, func(_ []byte, err error) bool {
+			return err != nil && !errors.As(err, &te) && !errors.As(err, &le) // 8 MiB: within the default 32 MiB
+		}, 0},
+		{"huge non-JSON body without ReadLimit", "huge", false, 0, func(_ []byte, err error) bool {
+			return err != nil && strings.Contains(err.Error(), "HTTP 200") && !errors.As(err, &le)
+		}, -1},
+		{"body within ReadLimit", "bigJSON", false, 0, func(out []byte, err error) bool { return err == nil && len(out) == 8<<10+2 }, 1 << 20},
+		{"body over ReadLimit", "bigJSON", false, 0, tooBig("response body", 4096), 4096},
+		// Read as jsonl until its first line ends: a line to the decoder.
+		{"plain reply over ReadLimit to a jsonl request", "bigJSON", true, 0, tooBig("jsonl line", 4096), 4096},
+		{"jsonl line over ReadLimit", "bigLine", true, 0, tooBig("jsonl line", 4096), 4096},
+		{"endless body over ReadLimit", "endless", false, 0, tooBig("response body", 4096), 4096},
+		{"endless jsonl line over ReadLimit", "endless", true, 0, tooBig("jsonl line", 4096), 4096},
+		{"endless body over the default ReadLimit", "endless", false, 0, tooBig("response body", httpdriver.DefaultReadLimit), 0},
 		{"slow beyond the deadline", "slow", false, 300 * time.Millisecond, func(_ []byte, err error) bool {
 			return errors.Is(err, context.DeadlineExceeded)
-		}},
+		}, 0},
 		{"slow jsonl beyond the deadline", "slow", true, 300 * time.Millisecond, func(_ []byte, err error) bool {
 			return errors.Is(err, context.DeadlineExceeded)
-		}},
+		}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := httpdriver.New(httpdriver.Options{URL: ts.URL, HTTPClient: hc, Stream: tc.stream})
+			c, err := httpdriver.New(httpdriver.Options{URL: ts.URL, HTTPClient: hc, Stream: tc.stream, ReadLimit: tc.limit})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,17 +254,20 @@ func TestHostileServer(t *testing.T) {
 				defer cancel()
 			}
 			out, err := c.Call(ctx, true, tc.path, nil)
-			t.Logf("%s: %s %v", tc.path, out, err)
+			t.Logf("%s: %.100s %v", tc.path, out, err)
 			if !tc.ok(out, err) {
-				t.Fatalf("%s: %s %v", tc.path, out, err)
+				t.Fatalf("%s: %.100s %v", tc.path, out, err)
 			}
 			healthy(t, c)
 		})
 	}
 
-	c, err := httpdriver.New(httpdriver.Options{URL: ts.URL, HTTPClient: hc})
+	c, err := httpdriver.New(httpdriver.Options{URL: ts.URL, HTTPClient: hc, ReadLimit: 4096})
 	if err != nil {
 		t.Fatal(err)
+	}
+	limitErr := func(what string) func(error) bool {
+		return func(err error) bool { return errors.As(err, &le) && le.What == what && le.Limit == 4096 }
 	}
 	for _, tc := range []struct {
 		name, path string
@@ -208,6 +280,8 @@ func TestHostileServer(t *testing.T) {
 			func(err error) bool { return err != nil }},
 		{"SSE event cut mid-way", "sseCut", []string{"1", "2"},
 			func(err error) bool { return err != nil }},
+		{"SSE event over ReadLimit", "sseHuge", []string{"1", "2"}, limitErr("SSE event")},
+		{"SSE line without end over ReadLimit", "sseEndless", []string{"1", "2"}, limitErr("SSE line")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.mu.Lock()

@@ -192,12 +192,13 @@ func (c *Client) stream(ctx context.Context, path string, input []byte, last *st
 			idle.Stop()
 		}
 	}()
-	var p httpwire.SSEParser
+	p := httpwire.SSEParser{Limit: c.opts.ReadLimit}
 	buf := make([]byte, 32<<10)
 	var evs []httpwire.SSEEvent
 	for {
 		n, rerr := res.Body.Read(buf)
-		evs = p.Feed(evs[:0], buf[:n])
+		var ferr error // past ReadLimit: reopened as after a drop
+		evs, ferr = p.Feed(evs[:0], buf[:n])
 		for _, ev := range evs {
 			if idle != nil {
 				idle.Reset(idleFor)
@@ -235,6 +236,9 @@ func (c *Client) stream(ctx context.Context, path string, input []byte, last *st
 				}
 				return started, m.Err
 			}
+		}
+		if ferr != nil {
+			return started, ferr
 		}
 		if rerr != nil {
 			if cause := context.Cause(sctx); cause != nil && ctx.Err() == nil {

@@ -51,6 +51,10 @@ type StreamResult struct {
 // ignores trpc-accept answers as httpBatchLink) is read whole and parsed
 // as Parse does, at End.
 type StreamDecoder struct {
+	// Limit bounds a line, and a plain response as a whole, in bytes; 0
+	// means no limit. Past it Feed returns a *LimitError.
+	Limit int64
+
 	n       int
 	line    []byte
 	head    bool // the head was read
@@ -71,28 +75,40 @@ func NewStreamDecoder(n int) *StreamDecoder {
 // the calls not yet answered fail with it.
 func (d *StreamDecoder) Feed(dst []StreamResult, p []byte) ([]StreamResult, error) {
 	if d.plain {
-		d.all = append(d.all, p...)
-		return dst, nil
+		return dst, d.appendAll(p)
 	}
 	d.out = dst
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			d.line = append(d.line, p...)
-			break
+			i = len(p)
+		}
+		if over(len(d.line)+i, d.Limit) {
+			return d.out, &LimitError{What: "jsonl line", Limit: d.Limit}
 		}
 		d.line = append(d.line, p[:i]...)
+		if i == len(p) {
+			break
+		}
 		p = p[i+1:]
 		if err := d.handle(d.line); err != nil {
 			return d.out, err
 		}
 		d.line = d.line[:0]
 		if d.plain {
-			d.all = append(d.all, p...)
-			break
+			return d.out, d.appendAll(p)
 		}
 	}
 	return d.out, nil
+}
+
+// appendAll buffers p of a plain response, within Limit.
+func (d *StreamDecoder) appendAll(p []byte) error {
+	if over(len(d.all)+len(p), d.Limit) {
+		return &LimitError{What: "response body", Limit: d.Limit}
+	}
+	d.all = append(d.all, p...)
+	return nil
 }
 
 // End is the end of the response: it returns the calls a plain response

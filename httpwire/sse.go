@@ -24,6 +24,10 @@ type SSEEvent struct {
 // SSEParser splits a text/event-stream into events. Feed it the response
 // body in chunks of any size; it keeps a partial line between calls.
 type SSEParser struct {
+	// Limit bounds a line (one without end too) and an event's data, in
+	// bytes; 0 means no limit. Past it Feed returns a *LimitError.
+	Limit int64
+
 	line    []byte
 	typ     string
 	data    strings.Builder
@@ -35,8 +39,9 @@ type SSEParser struct {
 // LastEventID is the last id the stream set.
 func (p *SSEParser) LastEventID() string { return p.lastID }
 
-// Feed parses chunk and appends the events it completed to evs.
-func (p *SSEParser) Feed(evs []SSEEvent, chunk []byte) []SSEEvent {
+// Feed parses chunk and appends the events it completed to evs. An error
+// (a *LimitError) ends the stream: the parser is not to be fed again.
+func (p *SSEParser) Feed(evs []SSEEvent, chunk []byte) ([]SSEEvent, error) {
 	for len(chunk) > 0 {
 		if p.skipLF {
 			p.skipLF = false
@@ -47,10 +52,15 @@ func (p *SSEParser) Feed(evs []SSEEvent, chunk []byte) []SSEEvent {
 		}
 		i := bytes.IndexAny(chunk, "\r\n")
 		if i < 0 {
-			p.line = append(p.line, chunk...)
-			return evs
+			i = len(chunk)
+		}
+		if over(len(p.line)+i, p.Limit) {
+			return evs, &LimitError{What: "SSE line", Limit: p.Limit}
 		}
 		p.line = append(p.line, chunk[:i]...)
+		if i == len(chunk) {
+			return evs, nil
+		}
 		if chunk[i] == '\r' {
 			if i+1 < len(chunk) {
 				if chunk[i+1] == '\n' {
@@ -61,12 +71,15 @@ func (p *SSEParser) Feed(evs []SSEEvent, chunk []byte) []SSEEvent {
 			}
 		}
 		chunk = chunk[i+1:]
-		evs = p.lineDone(evs)
+		var err error
+		if evs, err = p.lineDone(evs); err != nil {
+			return evs, err
+		}
 	}
-	return evs
+	return evs, nil
 }
 
-func (p *SSEParser) lineDone(evs []SSEEvent) []SSEEvent {
+func (p *SSEParser) lineDone(evs []SSEEvent) ([]SSEEvent, error) {
 	line := p.line
 	p.line = p.line[:0]
 	if len(line) == 0 {
@@ -79,10 +92,10 @@ func (p *SSEParser) lineDone(evs []SSEEvent) []SSEEvent {
 		}
 		p.typ, p.hasData = "", false
 		p.data.Reset()
-		return evs
+		return evs, nil
 	}
 	if line[0] == ':' {
-		return evs // comment
+		return evs, nil // comment
 	}
 	field, value, _ := bytes.Cut(line, []byte{':'})
 	value = bytes.TrimPrefix(value, []byte{' '})
@@ -90,6 +103,13 @@ func (p *SSEParser) lineDone(evs []SSEEvent) []SSEEvent {
 	case "event":
 		p.typ = string(value)
 	case "data":
+		n := p.data.Len() + len(value)
+		if p.hasData {
+			n++ // the "\n" between data lines
+		}
+		if over(n, p.Limit) {
+			return evs, &LimitError{What: "SSE event", Limit: p.Limit}
+		}
 		if p.hasData {
 			p.data.WriteByte('\n')
 		}
@@ -100,7 +120,7 @@ func (p *SSEParser) lineDone(evs []SSEEvent) []SSEEvent {
 			p.lastID = string(value)
 		}
 	}
-	return evs
+	return evs, nil
 }
 
 // The event types tRPC's SSE stream uses.

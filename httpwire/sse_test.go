@@ -17,7 +17,7 @@ const stream = "event: connected\ndata: {\"reconnectAfterInactivityMs\":3000}\n\
 func TestSSEChunking(t *testing.T) {
 	t.Parallel()
 	var whole SSEParser
-	want := whole.Feed(nil, []byte(stream))
+	want, _ := whole.Feed(nil, []byte(stream))
 	if len(want) != 7 {
 		t.Fatalf("%d events: %+v", len(want), want)
 	}
@@ -25,7 +25,7 @@ func TestSSEChunking(t *testing.T) {
 	var p SSEParser
 	var got []SSEEvent
 	for i := range len(stream) {
-		got = p.Feed(got, []byte{stream[i]})
+		got, _ = p.Feed(got, []byte{stream[i]})
 	}
 	if len(got) != len(want) {
 		t.Fatalf("byte by byte: %d events", len(got))
@@ -43,7 +43,7 @@ func TestSSEChunking(t *testing.T) {
 func TestInterpret(t *testing.T) {
 	t.Parallel()
 	var p SSEParser
-	evs := p.Feed(nil, []byte(stream))
+	evs, _ := p.Feed(nil, []byte(stream))
 	var ms []Message
 	for _, ev := range evs {
 		m, err := Interpret(ev)
