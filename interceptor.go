@@ -24,7 +24,8 @@ type Interceptor interface {
 }
 
 // UnaryFunc runs a query or a mutation: the result is the raw JSON of the
-// procedure's return value, as Client.Query returns it. An interceptor may
+// procedure's return value, as Client.Query returns it (after
+// Options.Transformer's Deserialize). An interceptor may
 // change ctx and req before calling next, and the result and error after.
 type UnaryFunc func(ctx context.Context, req *Request) (json.RawMessage, error)
 
@@ -54,7 +55,8 @@ type Request struct {
 	Type string
 	// Path is the procedure, e.g. "post.byId".
 	Path string
-	// Input is the JSON sent as the procedure's input; nil for none.
+	// Input is the JSON sent as the procedure's input; nil for none. With
+	// Options.Transformer it is the input before Serialize.
 	Input json.RawMessage
 	// LastEventID is where a subscription resumes (its SubscribeOptions'
 	// LastEventID or Events' lastEventID); empty for calls.

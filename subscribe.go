@@ -16,8 +16,9 @@ import (
 
 // Event is one value a subscription delivered.
 type Event struct {
-	// Data is the raw JSON the server sent. For a tracked event (the server
-	// used tracked(id, value)) it is the object {"id":…,"data":…}, as the
+	// Data is the raw JSON the server sent (after Options.Transformer's
+	// Deserialize, when set). For a tracked event (the server used
+	// tracked(id, value)) it is the object {"id":…,"data":…}, as the
 	// reference client delivers it.
 	Data json.RawMessage
 	// ID is the tracked event's id; Tracked tells whether there was one.
