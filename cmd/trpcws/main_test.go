@@ -398,8 +398,13 @@ func TestSubscribeInterruptStopsOnTheServer(t *testing.T) {
 // Ctrl-C during a query: exit 130.
 func TestQueryInterrupted(t *testing.T) {
 	s := start(t, "query", shared.URL, "slow", `{"ms":20000}`, "-v")
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(s.stderr.String(), "connected") && time.Now().Before(deadline) {
+	// -v logs the client's states: the query is sent once it is pending
+	// (connected). The query takes 20 s, so SIGINT must come well before.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.stderr.String(), "state=pending") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not connected after 10 s; stderr:\n%s", s.stderr.String())
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	if err := s.cmd.Process.Signal(syscall.SIGINT); err != nil {
