@@ -27,6 +27,7 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { WebSocketServer } from 'ws';
+import { describe } from './describe.mjs';
 import { jsonEncoder } from '@trpc/server/adapters/ws';
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 
@@ -575,20 +576,6 @@ const router = t.router({
 /** The keys flakySub has failed for. */
 const flaky = new Set();
 
-/** A value as text that tells its JavaScript types apart (describeInput). */
-function describe(v) {
-  if (v === undefined) return 'undefined';
-  if (v === null) return 'null';
-  if (typeof v === 'bigint') return `${v}n`;
-  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'boolean') return String(v);
-  if (v instanceof Date) return `Date(${v.toISOString()})`;
-  if (v instanceof Map) return `Map{${[...v].map(([k, x]) => `${describe(k)}=>${describe(x)}`).join(',')}}`;
-  if (v instanceof Set) return `Set{${[...v].map(describe).join(',')}}`;
-  if (Array.isArray(v)) return `[${v.map(describe).join(',')}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${describe(x)}`).join(',')}}`;
-}
 
 function authorize(ctx) {
   if (ctx.connectionParams?.token !== settings.token) {

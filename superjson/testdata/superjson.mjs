@@ -6,6 +6,7 @@
 // node_modules), at the version testserver/package.json pins.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { describe } from '../../testserver/describe.mjs';
 
 const dir = process.argv[2];
 const mod = await import(pathToFileURL(path.join(dir, 'superjson', 'dist', 'index.js')).href);
@@ -13,20 +14,6 @@ const SuperJSON = mod.default;
 globalThis.SuperJSON = SuperJSON;
 const version = (await import(pathToFileURL(path.join(dir, 'superjson', 'package.json')).href, { with: { type: 'json' } })).default.version;
 
-/** A value as text that tells its JavaScript types apart. */
-function describe(v) {
-  if (v === undefined) return 'undefined';
-  if (v === null) return 'null';
-  if (typeof v === 'bigint') return `${v}n`;
-  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'boolean') return String(v);
-  if (v instanceof Date) return `Date(${v.toISOString()})`;
-  if (v instanceof Map) return `Map{${[...v].map(([k, x]) => `${describe(k)}=>${describe(x)}`).join(',')}}`;
-  if (v instanceof Set) return `Set{${[...v].map(describe).join(',')}}`;
-  if (Array.isArray(v)) return `[${v.map(describe).join(',')}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${describe(x)}`).join(',')}}`;
-}
 
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
