@@ -2,11 +2,7 @@
 
 package jsbridge
 
-import (
-	"errors"
-
-	"github.com/trpcws/trpcws/core"
-)
+import "github.com/trpcws/trpcws/core"
 
 // jsCause is a cause JavaScript holds (a close or error event, a thrown
 // constructor error): Go only keeps its handle, JavaScript resolves it.
@@ -92,10 +88,13 @@ func appendError(dst []byte, err error, depth int) []byte {
 		// both what refreshAuth threw and the reason already.
 		return appendError(dst, e.Err, depth)
 	}
-	switch {
-	case errors.Is(err, core.ErrQueueFull):
+	// == rather than errors.Is: core emits both sentinels unwrapped, and
+	// every error type of core's that wraps another is taken apart above;
+	// errors.Is would link errors.Is and internal/reflectlite (~1.5 KB brotli).
+	switch err {
+	case core.ErrQueueFull:
 		dst = append(dst, `{"t":"queueFull","message":`...)
-	case errors.Is(err, core.ErrNotResubscribed):
+	case core.ErrNotResubscribed:
 		dst = append(dst, `{"t":"notResubscribed","message":`...)
 	default:
 		dst = append(dst, `{"t":"go","message":`...)
