@@ -88,13 +88,10 @@ func appendError(dst []byte, err error, depth int) []byte {
 		// both what refreshAuth threw and the reason already.
 		return appendError(dst, e.Err, depth)
 	}
-	// == rather than errors.Is: core emits both sentinels unwrapped, and
-	// every error type of core's that wraps another is taken apart above;
-	// errors.Is would link errors.Is and internal/reflectlite (~1.5 KB brotli).
-	switch err {
-	case core.ErrQueueFull:
+	switch {
+	case isError(err, core.ErrQueueFull):
 		dst = append(dst, `{"t":"queueFull","message":`...)
-	case core.ErrNotResubscribed:
+	case isError(err, core.ErrNotResubscribed):
 		dst = append(dst, `{"t":"notResubscribed","message":`...)
 	default:
 		dst = append(dst, `{"t":"go","message":`...)
