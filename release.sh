@@ -65,6 +65,9 @@ awk -v v="$VERSION" '
   END { exit !(found && body) }' CHANGELOG.md \
   || die "CHANGELOG.md has no entry for $VERSION: add a \"## $VERSION\" section saying what changed for users (e.g. rename \"## Unreleased\"), then run this again"
 say "CHANGELOG.md has an entry for $VERSION"
+# The license travels with each package: the npm tarball packs web/LICENSE, and a Go module's zip
+# holds only its own directory, so the nested module otel/ carries a copy too.
+for f in web/LICENSE otel/LICENSE; do cmp -s LICENSE "$f" || die "$f is missing or differs from LICENSE"; done
 
 # 2. The version, everywhere it lives.
 sed -i -E "s/^const Version = \"[^\"]*\"$/const Version = \"$VERSION\"/" version.go
