@@ -4,16 +4,20 @@
 #      a "## VERSION" entry with something in it (fails if not: write it first);
 #   2. sets the version everywhere it lives: version.go (trpcws.Version),
 #      web/package.json and web/package-lock.json, the lock files that link
-#      web/ (examples/react-vite, e2e/bundlers), and the tarball names the docs
-#      show (trpcws-x.y.z.tgz in *.md);
+#      web/ (examples/react-vite, examples/nextjs, e2e/bundlers), the trpcws
+#      dependency of examples/wrangler/package.json, the nested module's
+#      requirement of this one (otel/go.mod: a user's `go get` ignores its
+#      replace directive), and the tarball names the docs show
+#      (trpcws-x.y.z.tgz in *.md);
 #   3. builds (./build.sh) and runs the checks: CHECKS, `make test` unless told
 #      otherwise (every suite: a release is checked as CI checks main);
 #   4. packs the npm tarball and verifies it with web/test/pack.sh (installed
 #      into a scratch app, it answers a query, a mutation and a subscription
 #      against the real server), kept as dist/trpcws-VERSION.tgz;
-#   5. prepares the Go tag: with TAG=1 commits the release ("Release vVERSION")
-#      and creates the annotated tag vVERSION, locally; otherwise prints the
-#      exact git commands. It then prints the publishing commands, which it
+#   5. prepares the Go tags: with TAG=1 commits the release ("Release vVERSION")
+#      and creates the annotated tags vVERSION and otel/vVERSION (the nested
+#      module's), locally; otherwise prints the exact git commands. It then
+#      prints what would be published and the publishing commands, which it
 #      never runs (they need registry credentials: docs/releasing.md).
 #
 #   VERSION=x.y.z [TAG=1] [CHECKS='make test'] bash release.sh
@@ -31,16 +35,21 @@ CHECKS=${CHECKS:-make test}
 [ -n "$VERSION" ] || die "usage: make release VERSION=x.y.z [TAG=1] [CHECKS='make test']"
 [[ $VERSION =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$ ]] \
   || die "VERSION=$VERSION is not a semantic version (x.y.z or x.y.z-pre)"
+# Go: a module's version is v0 or v1 unless its path ends in /vN (github.com/trpcws/trpcws/v2).
+[ "${BASH_REMATCH[1]}" -le 1 ] || die "VERSION=$VERSION: Go modules of major version 2 and up need the module path github.com/trpcws/trpcws/v${BASH_REMATCH[1]} (go.mod, otel/go.mod and every import), which this script does not change"
 TAGNAME=v$VERSION
+OTELTAG=otel/$TAGNAME
 git rev-parse --git-dir > /dev/null 2>&1 || die "not in a git repository"
-! git rev-parse -q --verify "refs/tags/$TAGNAME" > /dev/null || die "tag $TAGNAME exists already"
+for t in "$TAGNAME" "$OTELTAG"; do
+  ! git rev-parse -q --verify "refs/tags/$t" > /dev/null || die "tag $t exists already"
+done
 
 # The files a release writes (the docs that name the tarball are found below).
 OLD=$(sed -n -E 's/^const Version = "([^"]*)"$/\1/p' version.go)
 [ -n "$OLD" ] || die "version.go has no line const Version = \"...\""
 mapfile -t DOCS < <(git grep -l -E 'trpcws-[0-9]+\.[0-9]+\.[0-9]+[-0-9A-Za-z.]*\.tgz' -- '*.md' ':!CHANGELOG.md' || true)
-LOCKS=(web/package-lock.json examples/react-vite/package-lock.json e2e/bundlers/package-lock.json)
-FILES=(CHANGELOG.md version.go web/package.json "${LOCKS[@]}" "${DOCS[@]}")
+LOCKS=(web/package-lock.json examples/react-vite/package-lock.json examples/nextjs/package-lock.json e2e/bundlers/package-lock.json)
+FILES=(CHANGELOG.md version.go web/package.json examples/wrangler/package.json otel/go.mod "${LOCKS[@]}" "${DOCS[@]}")
 
 if [ "$TAG" = 1 ]; then
   # The release commit holds the release and nothing else.
@@ -56,6 +65,9 @@ awk -v v="$VERSION" '
   END { exit !(found && body) }' CHANGELOG.md \
   || die "CHANGELOG.md has no entry for $VERSION: add a \"## $VERSION\" section saying what changed for users (e.g. rename \"## Unreleased\"), then run this again"
 say "CHANGELOG.md has an entry for $VERSION"
+# The license travels with each package: the npm tarball packs web/LICENSE, and a Go module's zip
+# holds only its own directory, so the nested module otel/ carries a copy too.
+for f in web/LICENSE otel/LICENSE; do cmp -s LICENSE "$f" || die "$f is missing or differs from LICENSE"; done
 
 # 2. The version, everywhere it lives.
 sed -i -E "s/^const Version = \"[^\"]*\"$/const Version = \"$VERSION\"/" version.go
@@ -78,12 +90,17 @@ const edit = (file, change) => {
 };
 const need = (obj, what) => { if (!obj) throw new Error(`no ${what}`); return obj; };
 edit('web/package.json', (p) => { p.version = version; });
+edit('examples/wrangler/package.json', (p) => { need(p.dependencies?.trpcws, 'dependencies.trpcws in examples/wrangler/package.json'); p.dependencies.trpcws = version; });
 edit(webLock, (l) => { l.version = version; need(l.packages?.[''], `packages[""] in ${webLock}`).version = version; });
 for (const f of linkLocks) edit(f, (l) => { need(l.packages?.['node_modules/trpcws'], `node_modules/trpcws in ${f}`).version = version; });
 JS
 for f in "${current[@]}"; do touch -r "$(dirname "$f")/node_modules/.package-lock.json" "$f"; done
 for f in "${DOCS[@]}"; do sed -i -E "s/trpcws-[0-9]+\.[0-9]+\.[0-9]+[-0-9A-Za-z.]*\.tgz/trpcws-$VERSION.tgz/g" "$f"; done
-say "version $OLD -> $VERSION in version.go, web/package.json, ${#LOCKS[@]} lock files, ${#DOCS[@]} docs"
+# otel/go.mod keeps its replace directive (development against ../) but must name a version of
+# the main module that exists once tagged: dependents ignore the replace.
+(cd otel && go mod edit -require="github.com/trpcws/trpcws@$TAGNAME") || die "could not set the requirement in otel/go.mod"
+grep -qE "^[[:space:]]*github.com/trpcws/trpcws $TAGNAME\$" otel/go.mod || die "otel/go.mod does not require github.com/trpcws/trpcws $TAGNAME"
+say "version $OLD -> $VERSION in version.go, web/package.json, examples/wrangler/package.json, otel/go.mod, ${#LOCKS[@]} lock files, ${#DOCS[@]} docs"
 
 # 3. Build and check.
 say "./build.sh"
@@ -107,15 +124,22 @@ changed=()
 while IFS= read -r f; do changed+=("$f"); done < <(git status --porcelain --untracked-files=no -- "${FILES[@]}" | cut -c4-)
 commit=(git commit -q -m "Release $TAGNAME" -- "${changed[@]}")
 tag=(git tag -a "$TAGNAME" -m "trpcws $TAGNAME")
+oteltag=(git tag -a "$OTELTAG" -m "trpcws/otel $TAGNAME")
 if [ "$TAG" = 1 ]; then
   if [ ${#changed[@]} -gt 0 ]; then "${commit[@]}" || die "git commit failed"; fi
   "${tag[@]}" || die "git tag failed"
-  say "committed and tagged $TAGNAME at $(git rev-parse --short HEAD) (local only)"
+  "${oteltag[@]}" || die "git tag $OTELTAG failed"
+  say "committed and tagged $TAGNAME and $OTELTAG at $(git rev-parse --short HEAD) (local only)"
 else
   say "to commit and tag (or run again with TAG=1):"
   if [ ${#changed[@]} -gt 0 ]; then echo "  git commit -m \"Release $TAGNAME\" -- ${changed[*]}"; fi
   echo "  git tag -a $TAGNAME -m \"trpcws $TAGNAME\""
+  echo "  git tag -a $OTELTAG -m \"trpcws/otel $TAGNAME\""
 fi
+files=$(tar -tzf "$TGZ" | wc -l)
+say "would publish (checked above, not published):"
+echo "  npm: trpcws@$VERSION, $TGZ ($(stat -c %s "$TGZ") bytes, $files files, sha256 $(sha256sum "$TGZ" | cut -d' ' -f1))"
+echo "  Go:  github.com/trpcws/trpcws@$TAGNAME (tag $TAGNAME), github.com/trpcws/trpcws/otel@$TAGNAME (tag $OTELTAG)"
 say "not run here (needs registry credentials, docs/releasing.md):"
-echo "  git push origin main $TAGNAME"
+echo "  git push origin main $TAGNAME $OTELTAG"
 echo "  npm publish $TGZ --access public"

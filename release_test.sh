@@ -46,61 +46,75 @@ clean() { [ -z "$(git status --porcelain --untracked-files=no)" ]; }
 # Refusals.
 ! release VERSION=1.2 || die "VERSION=1.2 was accepted"
 grep -q 'not a semantic version' "$OUT" || die "VERSION=1.2: $(cat "$OUT")"
-! release VERSION=9.9.9 CHECKS=true || die "a release without a CHANGELOG entry went ahead"
-grep -q 'CHANGELOG.md has no entry for 9.9.9' "$OUT" || die "no CHANGELOG entry: $(cat "$OUT")"
+! release VERSION=2.0.0 CHECKS=true || die "VERSION=2.0.0 was accepted (the Go module path has no /v2)"
+grep -q 'need the module path github.com/trpcws/trpcws/v2' "$OUT" || die "VERSION=2.0.0: $(cat "$OUT")"
+! release VERSION=0.9.9 CHECKS=true || die "a release without a CHANGELOG entry went ahead"
+grep -q 'CHANGELOG.md has no entry for 0.9.9' "$OUT" || die "no CHANGELOG entry: $(cat "$OUT")"
 clean || die "a refused release wrote files: $(git status --porcelain)"
-ok "refused VERSION=1.2 and a version with no CHANGELOG entry, nothing written"
+ok "refused VERSION=1.2, VERSION=2.0.0 and a version with no CHANGELOG entry, nothing written"
 
-entry 9.9.9
+entry 0.9.9
 echo "unrelated" >> README.md
-! release VERSION=9.9.9 TAG=1 CHECKS=true || die "TAG=1 went ahead with an unrelated change"
+! release VERSION=0.9.9 TAG=1 CHECKS=true || die "TAG=1 went ahead with an unrelated change"
 grep -q 'uncommitted changes outside' "$OUT" || die "TAG=1 with README.md changed: $(cat "$OUT")"
 git checkout -q -- README.md
-! release VERSION=9.9.9 TAG=1 CHECKS=false || die "failing checks did not stop the release"
+! release VERSION=0.9.9 TAG=1 CHECKS=false || die "failing checks did not stop the release"
 grep -q 'the checks failed' "$OUT" || die "failing checks: $(cat "$OUT")"
-! git rev-parse -q --verify refs/tags/v9.9.9 > /dev/null || die "failing checks, but v9.9.9 was tagged"
-[ ! -e dist/trpcws-9.9.9.tgz ] || die "failing checks, but the tarball was kept"
+! git rev-parse -q --verify refs/tags/v0.9.9 > /dev/null || die "failing checks, but v0.9.9 was tagged"
+[ ! -e dist/trpcws-0.9.9.tgz ] || die "failing checks, but the tarball was kept"
 ok "refused TAG=1 with an unrelated change; failing checks: no tag, no tarball"
 
 # A release without TAG: everything but the tag, whose commands it prints.
-release VERSION=9.9.9 CHECKS="$QUICK" || die "release VERSION=9.9.9 failed: $(cat "$OUT")"
-grep -qx 'const Version = "9.9.9"' version.go || die "version.go not set"
+release VERSION=0.9.9 CHECKS="$QUICK" || die "release VERSION=0.9.9 failed: $(cat "$OUT")"
+grep -qx 'const Version = "0.9.9"' version.go || die "version.go not set"
 for f in web/package.json web/package-lock.json; do
-  [ "$(node -p "require('./$f').version")" = 9.9.9 ] || die "$f not set"
+  [ "$(node -p "require('./$f').version")" = 0.9.9 ] || die "$f not set"
 done
-[ "$(node -p "require('./web/package-lock.json').packages[''].version")" = 9.9.9 ] || die "web/package-lock.json packages[''] not set"
-for f in examples/react-vite e2e/bundlers; do
-  [ "$(node -p "require('./$f/package-lock.json').packages['node_modules/trpcws'].version")" = 9.9.9 ] || die "$f/package-lock.json not set"
+[ "$(node -p "require('./web/package-lock.json').packages[''].version")" = 0.9.9 ] || die "web/package-lock.json packages[''] not set"
+for f in examples/react-vite examples/nextjs e2e/bundlers; do
+  [ "$(node -p "require('./$f/package-lock.json').packages['node_modules/trpcws'].version")" = 0.9.9 ] || die "$f/package-lock.json not set"
 done
-stale=$(git grep -n -o -E "$TGZ_RE" -- '*.md' ':!CHANGELOG.md' | grep -v ':trpcws-9\.9\.9\.tgz$' || true)
+[ "$(node -p "require('./examples/wrangler/package.json').dependencies.trpcws")" = 0.9.9 ] || die "examples/wrangler/package.json's trpcws not set"
+grep -qE '^[[:space:]]*github.com/trpcws/trpcws v0\.9\.9$' otel/go.mod || die "otel/go.mod does not require v0.9.9: $(grep trpcws/trpcws otel/go.mod)"
+grep -qx 'replace github.com/trpcws/trpcws => ../' otel/go.mod || die "otel/go.mod lost its replace directive"
+(cd otel && go list -m github.com/trpcws/trpcws > /dev/null) || die "otel/go.mod does not resolve the main module"
+
+stale=$(git grep -n -o -E "$TGZ_RE" -- '*.md' ':!CHANGELOG.md' | grep -v ':trpcws-0\.9\.9\.tgz$' || true)
 [ -z "$stale" ] || die "docs still name another tarball: $stale"
 grep -qE 'ok[[:space:]]+github.com/trpcws/trpcws/cmd/trpcws' "$OUT" || die "the checks did not run: $(cat "$OUT")"
 grep -q 'the installed tarball answered' "$OUT" || die "the pack test did not run: $(cat "$OUT")"
-[ "$(tar -xzOf dist/trpcws-9.9.9.tgz package/package.json | node -p 'JSON.parse(require("fs").readFileSync(0)).version')" = 9.9.9 ] \
-  || die "dist/trpcws-9.9.9.tgz does not carry 9.9.9"
-! git rev-parse -q --verify refs/tags/v9.9.9 > /dev/null || die "tagged without TAG=1"
-grep -qx '  npm publish dist/trpcws-9.9.9.tgz --access public' "$OUT" || die "no publish command printed: $(cat "$OUT")"
+[ "$(tar -xzOf dist/trpcws-0.9.9.tgz package/package.json | node -p 'JSON.parse(require("fs").readFileSync(0)).version')" = 0.9.9 ] \
+  || die "dist/trpcws-0.9.9.tgz does not carry 0.9.9"
+! git rev-parse -q --verify refs/tags/v0.9.9 > /dev/null || die "tagged without TAG=1"
+grep -qx '  npm publish dist/trpcws-0.9.9.tgz --access public' "$OUT" || die "no publish command printed: $(cat "$OUT")"
+grep -qx '  git push origin main v0.9.9 otel/v0.9.9' "$OUT" || die "no push of both tags printed: $(cat "$OUT")"
+grep -qE '^  npm: trpcws@0\.9\.9, dist/trpcws-0\.9\.9\.tgz \([0-9]+ bytes, [0-9]+ files, sha256 [0-9a-f]{64}\)$' "$OUT" || die "no npm line under 'would publish': $(cat "$OUT")"
+grep -qxF '  Go:  github.com/trpcws/trpcws@v0.9.9 (tag v0.9.9), github.com/trpcws/trpcws/otel@v0.9.9 (tag otel/v0.9.9)' "$OUT" || die "no Go line under 'would publish': $(cat "$OUT")"
 # The printed commands, run as printed.
 grep -E '^  git (commit|tag) ' "$OUT" > "$WORK/cmds"
-[ "$(wc -l < "$WORK/cmds")" = 2 ] || die "expected a git commit and a git tag command: $(cat "$OUT")"
+[ "$(wc -l < "$WORK/cmds")" = 3 ] || die "expected a git commit and two git tag commands: $(cat "$OUT")"
 bash -e "$WORK/cmds" || die "the printed commands failed: $(cat "$WORK/cmds")"
 clean || die "the printed commit left changes: $(git status --porcelain)"
-[ "$(git cat-file -t v9.9.9)" = tag ] || die "v9.9.9 is not an annotated tag"
-[ "$(git rev-parse 'v9.9.9^{commit}')" = "$(git rev-parse HEAD)" ] || die "v9.9.9 is not the release commit"
-git show v9.9.9:version.go | grep -qx 'const Version = "9.9.9"' || die "v9.9.9's version.go is not 9.9.9"
-ok "release VERSION=9.9.9: versions set, built, checked, packed and verified; the printed commands commit and tag"
+[ "$(git cat-file -t v0.9.9)" = tag ] || die "v0.9.9 is not an annotated tag"
+[ "$(git rev-parse 'v0.9.9^{commit}')" = "$(git rev-parse HEAD)" ] || die "v0.9.9 is not the release commit"
+git show v0.9.9:version.go | grep -qx 'const Version = "0.9.9"' || die "v0.9.9's version.go is not 0.9.9"
+[ "$(git cat-file -t otel/v0.9.9)" = tag ] && [ "$(git rev-parse 'otel/v0.9.9^{commit}')" = "$(git rev-parse HEAD)" ] \
+  || die "otel/v0.9.9 is not an annotated tag of the release commit"
+git show v0.9.9:otel/go.mod | grep -qE '^[[:space:]]*github.com/trpcws/trpcws v0\.9\.9$' || die "v0.9.9's otel/go.mod does not require v0.9.9"
+ok "release VERSION=0.9.9: versions set, built, checked, packed and verified; the printed commands commit and tag"
 
 # TAG=1: the release commits and tags by itself.
-entry 9.10.0-rc.1
-release VERSION=9.10.0-rc.1 TAG=1 CHECKS="$QUICK" || die "release VERSION=9.10.0-rc.1 TAG=1 failed: $(cat "$OUT")"
+entry 0.10.0-rc.1
+release VERSION=0.10.0-rc.1 TAG=1 CHECKS="$QUICK" || die "release VERSION=0.10.0-rc.1 TAG=1 failed: $(cat "$OUT")"
 clean || die "TAG=1 left changes: $(git status --porcelain)"
-[ "$(git cat-file -t v9.10.0-rc.1)" = tag ] || die "TAG=1 made no annotated tag v9.10.0-rc.1"
-[ "$(git log -1 --format=%s)" = "Release v9.10.0-rc.1" ] || die "TAG=1: HEAD is $(git log -1 --format=%s)"
+[ "$(git cat-file -t v0.10.0-rc.1)" = tag ] || die "TAG=1 made no annotated tag v0.10.0-rc.1"
+[ "$(git cat-file -t otel/v0.10.0-rc.1)" = tag ] || die "TAG=1 made no annotated tag otel/v0.10.0-rc.1"
+[ "$(git log -1 --format=%s)" = "Release v0.10.0-rc.1" ] || die "TAG=1: HEAD is $(git log -1 --format=%s)"
 git show --name-only --format= HEAD | grep -qx CHANGELOG.md || die "the release commit does not hold CHANGELOG.md"
-git show v9.10.0-rc.1:web/package.json | grep -q '"version": "9.10.0-rc.1"' || die "the tag's web/package.json is not 9.10.0-rc.1"
-! release VERSION=9.10.0-rc.1 TAG=1 CHECKS=true || die "a second release of 9.10.0-rc.1 went ahead"
-grep -q 'tag v9.10.0-rc.1 exists already' "$OUT" || die "second release: $(cat "$OUT")"
-ok "TAG=1: committed and tagged v9.10.0-rc.1; releasing it again is refused"
+git show v0.10.0-rc.1:web/package.json | grep -q '"version": "0.10.0-rc.1"' || die "the tag's web/package.json is not 0.10.0-rc.1"
+! release VERSION=0.10.0-rc.1 TAG=1 CHECKS=true || die "a second release of 0.10.0-rc.1 went ahead"
+grep -q 'tag v0.10.0-rc.1 exists already' "$OUT" || die "second release: $(cat "$OUT")"
+ok "TAG=1: committed and tagged v0.10.0-rc.1; releasing it again is refused"
 
 cd "$ROOT"
 after=$(git status --porcelain; git rev-parse HEAD; git tag -l; cat version.go web/package.json)

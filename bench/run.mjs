@@ -10,7 +10,8 @@
 // and chat state). A short discarded warm-up pass JITs the server first.
 // Then R rounds, each running every kind once in a rotated order
 // (a,b,c,d / b,c,d,a / ...), so slow drifts of a shared machine spread over
-// all kinds; medians are reported.
+// all kinds; medians are reported. A kind's `-before` twin runs next to it,
+// after it in even rounds and before it in odd ones (roundOrder).
 //
 // Each client kind runs in its own process (bench/clients.mjs for
 // JavaScript, bench/.build/gobench for Go, bench/overhead.mjs for the
@@ -343,6 +344,24 @@ async function measure(server, kind, mode, over) {
 
 const rotate = (arr, n) => arr.map((_, i) => arr[(i + n) % arr.length]);
 
+/**
+ * Round r's order of the main kinds: a kind and its `-before` twin stay next to
+ * each other as one unit, the units rotate, and the twins swap places every
+ * other round. A kind measured right after another shares the server's state
+ * with it (its garbage, its JIT); with a fixed after-then-before order, a
+ * position effect of that kind showed as a before/after difference in every
+ * round (0.86× in flight), which alternating the twins cancels out.
+ */
+function roundOrder(list, r) {
+  const units = [];
+  for (const k of list) {
+    const twin = units.find((u) => u[0].id + BEFORE === k.id);
+    if (twin) twin.push(k);
+    else units.push([k]);
+  }
+  return rotate(units, r).flatMap((u) => (r % 2 === 1 ? [...u].reverse() : u));
+}
+
 // ------------------------------------------------------------ statistics
 
 function median(xs) {
@@ -380,7 +399,7 @@ async function main() {
       }
     }
     for (let r = 0; r < P.rounds; r++) {
-      const order = rotate(kinds, r);
+      const order = roundOrder(kinds, r);
       log(`bench: round ${r + 1}/${P.rounds}: ${order.map((k) => k.id).join(' ')}`);
       for (const k of order) {
         const res = await measure(server, k.id, 'main');

@@ -1,7 +1,7 @@
 // The README is the front door: its JavaScript quick start (tRPC's wsLink
 // docs snippet with our import) runs as written, bar the server's address and
 // the TypeScript-only syntax, against the real test server; it stays short,
-// comes before Go, its links into docs/ resolve, and its support table names
+// comes before Go, the links of every Markdown file resolve, and its support table names
 // the versions the project's scripts actually install.
 import assert from 'node:assert/strict';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -80,9 +80,33 @@ async function docs() {
   return out;
 }
 
-test('every relative link in README.md and docs/ resolves, anchors included', async () => {
-  const pages = new Map(await docs());
-  const anchors = (body) => new Set([...body.matchAll(/^#+ (.*)$/gm)].map((m) => slug(m[1])));
+// Every Markdown file of the repository (README.md, CHANGELOG.md, docs/, examples/*/README.md,
+// web/README.md, …), skipping what installs and builds leave (node_modules, dist, .next, artifacts).
+async function markdown(dir = root, out = new Map()) {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.') || ['node_modules', 'dist', 'artifacts'].includes(e.name)) continue;
+    const url = new URL(e.isDirectory() ? `${e.name}/` : e.name, dir);
+    if (e.isDirectory()) await markdown(url, out);
+    else if (e.name.endsWith('.md')) out.set(url.pathname.slice(new URL(root).pathname.length), await readFile(url, 'utf8'));
+  }
+  return out;
+}
+
+test('every relative link in the Markdown files resolves, anchors included', async () => {
+  const pages = await markdown();
+  for (const name of ['README.md', 'CHANGELOG.md', 'docs/js.md', 'web/README.md', 'examples/workerd/README.md']) {
+    assert.ok(pages.has(name), `the link check reads ${name}`);
+  }
+  // GitHub numbers a repeated heading's anchor: #x, #x-1, #x-2.
+  const anchors = (body) => {
+    const seen = new Map();
+    return new Set([...body.replace(/```[\s\S]*?```/g, '').matchAll(/^#+ (.*)$/gm)].map((m) => {
+      const a = slug(m[1]);
+      const n = seen.get(a) ?? 0;
+      seen.set(a, n + 1);
+      return n ? `${a}-${n}` : a;
+    }));
+  };
   for (const [name, body] of pages) {
     const stripped = body.replace(/```[\s\S]*?```/g, '');
     for (const [, target] of stripped.matchAll(/\]\(([^)\s]+)\)/g)) {
