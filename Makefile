@@ -59,6 +59,7 @@ test-fuzz:
 	bash core/fuzz.sh FuzzClient $(FUZZTIME_MODEL)
 	bash core/fuzz.sh FuzzServerModel $(FUZZTIME_MODEL)
 	bash core/fuzz.sh FuzzDeserialize $(FUZZTIME_MODEL) superjson
+	bash core/fuzz.sh FuzzIsError $(FUZZTIME_MODEL) jsbridge
 
 # The fault soak for SOAK_DURATION (default 10 minutes; make test runs it
 # for 20 s) and the issue's subscription flood (400,000 × 400 B events),

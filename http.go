@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/trpcws/trpcws/core"
 	"github.com/trpcws/trpcws/httpdriver"
@@ -76,7 +77,13 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 	}
 	sctx, cancel := context.WithCancel(context.Background())
 	s.hend = cancel
-	opts := httpdriver.SubscribeOptions{LastEventID: lastEventID, Header: header, RetryDelay: c.opts.RetryDelay}
+	opts := httpdriver.SubscribeOptions{LastEventID: lastEventID, Header: header}
+	if c.opts.RetryDelay != nil {
+		// Guarded as on the WebSocket: a panic is the default backoff.
+		opts.RetryDelay = func(attempt int) time.Duration {
+			return time.Duration(c.retryDelay(attempt)) * time.Millisecond
+		}
+	}
 	if c.opts.ConnectionParams != nil {
 		opts.ConnectionParams, _ = json.Marshal(c.opts.ConnectionParams)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/trpcws/trpcws"
 	"github.com/trpcws/trpcws/httpwire"
@@ -160,4 +161,42 @@ func TestHTTPReadLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// A panicking Options.RetryDelay, asked when an event stream is reopened
+// after a drop, is a *PanicError passed to OnError and counts as the
+// default backoff, as on the WebSocket: the subscription resumes (it used
+// to escape on the stream's goroutine and crash the program).
+func TestHTTPRetryDelayPanic(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	panics := make(chan error, 4)
+	c, err := trpcws.NewClient(trpcws.Options{
+		URL:        srv.HTTP + "/trpc",
+		RetryDelay: func(int) time.Duration { panic("retry delay") },
+		OnError: func(err error) {
+			var pe *trpcws.PanicError
+			if errors.As(err, &pe) && pe.Callback == "RetryDelay" {
+				panics <- err
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	var ids []string
+	for ev, err := range c.Events(context.Background(), "events", map[string]int{"max": 2, "intervalMs": 300}, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ev.ID)
+		if len(ids) == 1 {
+			srv.Drop(t)
+		}
+	}
+	if len(ids) != 2 || ids[1] != "2" {
+		t.Fatalf("events %v", ids)
+	}
+	<-panics
 }

@@ -2,11 +2,7 @@
 
 package jsbridge
 
-import (
-	"errors"
-
-	"github.com/trpcws/trpcws/core"
-)
+import "github.com/trpcws/trpcws/core"
 
 // jsCause is a cause JavaScript holds (a close or error event, a thrown
 // constructor error): Go only keeps its handle, JavaScript resolves it.
@@ -93,9 +89,9 @@ func appendError(dst []byte, err error, depth int) []byte {
 		return appendError(dst, e.Err, depth)
 	}
 	switch {
-	case errors.Is(err, core.ErrQueueFull):
+	case isError(err, core.ErrQueueFull):
 		dst = append(dst, `{"t":"queueFull","message":`...)
-	case errors.Is(err, core.ErrNotResubscribed):
+	case isError(err, core.ErrNotResubscribed):
 		dst = append(dst, `{"t":"notResubscribed","message":`...)
 	default:
 		dst = append(dst, `{"t":"go","message":`...)

@@ -20,8 +20,8 @@ import (
 // after a Map's row is 0 for the key and 1 for the value.
 
 // applyValues applies the type annotations of tree at path (segments from
-// root). It returns the new root, which changes when the root itself is
-// annotated (undefined, for one, makes it nil).
+// root), rewriting the nodes in place; an annotation of the root itself
+// replaces d.root (undefined, for one, marks it absent).
 func (d *decoder) applyValues(tree *node, path []string) error {
 	switch tree.kind {
 	case kindObject:
