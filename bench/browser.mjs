@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { startStatic } from '../e2e/lib/static-server.mjs';
-import { beforeAfterMarkdown, spread } from './beforeafter.mjs';
+import { beforeAfterMarkdown, roundOrder, spread } from './beforeafter.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(benchDir);
@@ -258,7 +258,7 @@ async function main() {
     // warm-up (discarded): the server's paths, the static server's brotli cache
     for (const k of kinds) await load(browser, statics, server, k, false).catch((e) => failures.push(`warm-up ${k.id}: ${e.message}`));
     for (let r = 0; r < ROUNDS; r++) {
-      const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]);
+      const order = roundOrder(kinds, r);
       log(`bench (browser): round ${r + 1}/${ROUNDS}`);
       for (const k of order) {
         try {

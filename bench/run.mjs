@@ -39,7 +39,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAfterMarkdown, spread } from './beforeafter.mjs';
+import { beforeAfterMarkdown, roundOrder, spread } from './beforeafter.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(benchDir);
@@ -344,23 +344,6 @@ async function measure(server, kind, mode, over) {
 
 const rotate = (arr, n) => arr.map((_, i) => arr[(i + n) % arr.length]);
 
-/**
- * Round r's order of the main kinds: a kind and its `-before` twin stay next to
- * each other as one unit, the units rotate, and the twins swap places every
- * other round. A kind measured right after another shares the server's state
- * with it (its garbage, its JIT); with a fixed after-then-before order, a
- * position effect of that kind showed as a before/after difference in every
- * round (0.86× in flight), which alternating the twins cancels out.
- */
-function roundOrder(list, r) {
-  const units = [];
-  for (const k of list) {
-    const twin = units.find((u) => u[0].id + BEFORE === k.id);
-    if (twin) twin.push(k);
-    else units.push([k]);
-  }
-  return rotate(units, r).flatMap((u) => (r % 2 === 1 ? [...u].reverse() : u));
-}
 
 // ------------------------------------------------------------ statistics
 
