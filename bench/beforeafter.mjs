@@ -34,6 +34,12 @@ export function beforeAfterMarkdown(rows, label, fmtv) {
   return L;
 }
 
+/** The suffix of a kind measured with the other web package (BENCH_BEFORE). */
+export const BEFORE = '-before';
+
+/** arr rotated left by n places. */
+export const rotate = (arr, n) => arr.map((_, i) => arr[(i + n) % arr.length]);
+
 /**
  * Round r's order of the kinds (objects with an id): a kind and its `-before`
  * twin stay next to each other as one unit, the units rotate, and the twins
@@ -46,9 +52,9 @@ export function beforeAfterMarkdown(rows, label, fmtv) {
 export function roundOrder(list, r) {
   const units = [];
   for (const k of list) {
-    const twin = units.find((u) => u[0].id + '-before' === k.id);
+    const twin = units.find((u) => u[0].id + BEFORE === k.id);
     if (twin) twin.push(k);
     else units.push([k]);
   }
-  return units.map((_, i) => units[(i + r) % units.length]).flatMap((u) => (r % 2 === 1 ? [...u].reverse() : u));
+  return rotate(units, r).flatMap((u) => (r % 2 === 1 ? [...u].reverse() : u));
 }

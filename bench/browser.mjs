@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { startStatic } from '../e2e/lib/static-server.mjs';
-import { beforeAfterMarkdown, roundOrder, spread } from './beforeafter.mjs';
+import { BEFORE, beforeAfterMarkdown, roundOrder, spread } from './beforeafter.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(benchDir);
@@ -48,7 +48,6 @@ const KINDS = [
   { id: 'ours-early', label: 'trpcws, compile started by an inline <head> script', entry: 'ours-early.js', early: true },
 ];
 const webDir = path.join(root, 'web');
-const BEFORE = '-before';
 const before = process.env.BENCH_BEFORE ? { dir: path.resolve(process.env.BENCH_BEFORE), label: process.env.BENCH_BEFORE_LABEL } : null;
 if (before) {
   for (const f of ['index.js', 'trpcws.wasm', 'trpcws.wasm.br', 'trpcws.wasm.gz', 'wasm_exec.js']) {

@@ -39,7 +39,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAfterMarkdown, roundOrder, spread } from './beforeafter.mjs';
+import { BEFORE, beforeAfterMarkdown, rotate, roundOrder, spread } from './beforeafter.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(benchDir);
@@ -96,7 +96,6 @@ function beforePackage() {
   }
   return { dir, label };
 }
-const BEFORE = '-before';
 /** The client kind a (maybe `-before`) id runs, and the web package it loads. */
 const baseKind = (id) => (id.endsWith(BEFORE) ? id.slice(0, -BEFORE.length) : id);
 const kindEnv = (id) => (id.endsWith(BEFORE) ? { ...process.env, BENCH_WEB: before.dir } : process.env);
@@ -341,9 +340,6 @@ async function measure(server, kind, mode, over) {
   }
   return r.result;
 }
-
-const rotate = (arr, n) => arr.map((_, i) => arr[(i + n) % arr.length]);
-
 
 // ------------------------------------------------------------ statistics
 
