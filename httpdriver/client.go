@@ -24,7 +24,9 @@ type Options struct {
 	// connection of an event stream) and its headers are added, so that a
 	// fresh token goes on each.
 	Header func(ctx context.Context) (http.Header, error)
-	// HTTPClient does the requests; nil means http.DefaultClient.
+	// HTTPClient does the requests; nil means http.DefaultClient, and on
+	// js/wasm a client over the host's global fetch (net/http's own
+	// transport does not use fetch under Node).
 	HTTPClient *http.Client
 	// Limits bounds a batch (httpBatchLink's maxItems and maxURLLength);
 	// the zero value, as the reference's default, has no bound.
@@ -113,7 +115,7 @@ func New(opts Options) (*Client, error) {
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = defaultClient()
 	}
 	if opts.ErrClosed == nil {
 		opts.ErrClosed = ErrClosed

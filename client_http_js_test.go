@@ -1,0 +1,265 @@
+//go:build js && wasm
+
+package trpcws_test
+
+// The HTTP transport on js/wasm (http(s):// URLs, HTTPURL's split, SSE),
+// in Node 22 against the shared real @trpc/server's standalone HTTP
+// adapter (its /trpc/ path), through the host's fetch.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/trpcws/trpcws"
+	"github.com/trpcws/trpcws/httpdriver"
+	"go.uber.org/goleak"
+)
+
+// httpURL is the shared server's tRPC HTTP endpoint.
+func httpURL() string {
+	return "http" + strings.TrimPrefix(serverURL, "ws") + "/trpc"
+}
+
+// Queries, mutations and their errors over HTTP, from many goroutines at
+// once; with HTTPBatchStream too.
+func TestWasmHTTPCalls(t *testing.T) {
+	ctx := ctxT(t)
+	for _, stream := range []bool{false, true} {
+		c := newClient(t, trpcws.Options{URL: httpURL(), HTTPBatchStream: stream})
+		res, err := c.Query(ctx, "echo", map[string]string{"hello": "fetch"})
+		if err != nil || string(res) != `{"hello":"fetch"}` {
+			t.Fatalf("stream %v: echo = %s, %v", stream, res, err)
+		}
+		sum, err := trpcws.Mutation[int](ctx, c, "add", map[string]int{"a": 2, "b": 40})
+		if err != nil || sum != 42 {
+			t.Fatalf("stream %v: add = %d, %v", stream, sum, err)
+		}
+		if out, err := c.Mutation(ctx, "voidMutation", nil); err != nil || out != nil {
+			t.Fatalf("stream %v: voidMutation = %s, %v", stream, out, err)
+		}
+		_, err = c.Query(ctx, "fail", map[string]string{"code": "NOT_FOUND", "message": "nope"})
+		var te *trpcws.TRPCError
+		if !errors.As(err, &te) || te.Code != "NOT_FOUND" || te.HTTPStatus != 404 || te.Message != "nope" || te.Path != "fail" {
+			t.Fatalf("stream %v: fail: %v", stream, err)
+		}
+		if _, err := c.Query(ctx, "crash", nil); !errors.As(err, &te) || te.Code != "INTERNAL_SERVER_ERROR" {
+			t.Fatalf("stream %v: crash: %v", stream, err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 30)
+		for i := range errs {
+			wg.Go(func() {
+				n, err := trpcws.Query[int](ctx, c, "echo", i)
+				if err == nil && n != i {
+					err = fmt.Errorf("echo %d = %d", i, n)
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatalf("stream %v: %v", stream, err)
+		}
+		// No WebSocket: the client never opened one.
+		if s := c.Stats(); s.SocketsOpened != 0 {
+			t.Fatalf("stream %v: %d sockets opened over HTTP", stream, s.SocketsOpened)
+		}
+	}
+}
+
+// The HTTP driver on js/wasm (the one the client uses) batches calls
+// started together as httpBatchLink does, and with Stream a batch's fast
+// call returns while its slow one is still running.
+func TestWasmHTTPBatching(t *testing.T) {
+	ctx := ctxT(t)
+	for _, stream := range []bool{false, true} {
+		var requests atomic.Int32
+		d, err := httpdriver.New(httpdriver.Options{URL: httpURL(), Stream: stream, Header: func(context.Context) (http.Header, error) {
+			requests.Add(1)
+			return nil, nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 20)
+		for i := range errs {
+			wg.Go(func() {
+				in := []byte(strconv.Itoa(i))
+				out, err := d.Call(ctx, true, "echo", in)
+				if err == nil && string(out) != string(in) {
+					err = fmt.Errorf("echo %s = %s", in, out)
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatalf("stream %v: %v", stream, err)
+		}
+		if n := requests.Load(); n < 1 || n >= 20 {
+			t.Fatalf("stream %v: %d requests for 20 calls started together", stream, n)
+		}
+		if stream {
+			streamed := false
+			for try := 0; try < 20 && !streamed; try++ {
+				requests.Store(0)
+				sctx, cancel := context.WithCancel(ctx)
+				slow := make(chan error, 1)
+				go func() {
+					_, err := d.Call(sctx, true, "slow", []byte(`{"ms":600000,"value":1}`))
+					slow <- err
+				}()
+				out, err := d.Call(ctx, true, "echo", []byte(`{"x":1}`))
+				if err != nil || string(out) != `{"x":1}` {
+					t.Fatalf("the fast call of a streamed batch: %s, %v", out, err)
+				}
+				select {
+				case err := <-slow:
+					t.Fatalf("the slow call ended first: %v", err)
+				default:
+				}
+				streamed = requests.Load() == 1 // both in one batch
+				cancel()
+				if err := <-slow; !errors.Is(err, context.Canceled) {
+					t.Fatalf("the slow call, cancelled: %v", err)
+				}
+			}
+			if !streamed {
+				t.Fatal("the fast and slow calls never went in one streamed batch")
+			}
+		}
+		if !d.Close(ctx) {
+			t.Fatal("Close: already closed")
+		}
+	}
+}
+
+// whoTick is an event of the test server's events subscription with
+// whoami: the connection params and request URL of its stream.
+type whoTick struct {
+	N                int
+	ConnectionParams map[string]string
+	URL              string
+}
+
+// Subscriptions over SSE: tracked events in order, resumed after a given
+// id; a stream cut by the server is reopened with lastEventId, with no
+// gap or duplicate, and the state change says so; a subscription alive
+// at Close completes and leaves no goroutine.
+func TestWasmSSE(t *testing.T) {
+	ctx := ctxT(t)
+	before := goleak.IgnoreCurrent()
+	states := make(chan trpcws.ConnectionState, 64)
+	c, err := trpcws.NewClient(trpcws.Options{URL: httpURL(), RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for ev, err := range trpcws.Events[whoTick](ctx, c, "events", map[string]any{"max": 4, "intervalMs": 1, "whoami": true}, "1") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strconv.Itoa(ev.Data.N) != ev.ID || !ev.Tracked {
+			t.Fatalf("event %+v", ev)
+		}
+		if len(ids) == 0 && lastEventID(t, ev.Data.URL) != "1" {
+			t.Fatalf("resumed after 1: request %q", ev.Data.URL)
+		}
+		ids = append(ids, ev.ID)
+	}
+	if strings.Join(ids, ",") != "2,3,4" {
+		t.Fatalf("ids = %v", ids)
+	}
+
+	// A drop: resumed after the last event, with lastEventId, and told as
+	// a reconnect with its cause.
+	events := make(chan trpcws.Event, 64)
+	sub, err := c.Subscribe(ctx, "events", map[string]any{"intervalMs": 5, "whoami": true}, trpcws.SubscribeOptions{
+		OnData:        func(ev trpcws.Event) { events <- ev },
+		OnStateChange: func(st trpcws.ConnectionState) { states <- st },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := 0
+	for resumed := ""; resumed == ""; {
+		var ev trpcws.Event
+		select {
+		case ev = <-events:
+		case <-ctx.Done():
+			t.Fatalf("no event after %d", last)
+		}
+		var tracked struct{ Data whoTick } // a tracked event's value is under data
+		if err := json.Unmarshal(ev.Data, &tracked); err != nil {
+			t.Fatalf("event %s: %v", ev.Data, err)
+		}
+		w := tracked.Data
+		if w.N != last+1 || ev.ID != strconv.Itoa(w.N) {
+			t.Fatalf("event %d (id %s) after %d: a gap or a duplicate", w.N, ev.ID, last)
+		}
+		last = w.N
+		if last == 3 {
+			control(t, "drop") // cuts the event stream too
+		}
+		if resumed = lastEventID(t, w.URL); resumed != "" && (resumed != strconv.Itoa(last-1) || last < 4) {
+			t.Fatalf("event %d came on a stream resumed after %s", last, resumed)
+		}
+	}
+	sub.Unsubscribe()
+	<-sub.Done()
+	var lost error
+	for lost == nil {
+		select {
+		case st := <-states:
+			if st.State == trpcws.StateConnecting && st.Err != nil {
+				lost = st.Err
+			}
+		default:
+			t.Fatal("no reconnecting state with a cause after the drop")
+		}
+	}
+
+	// Close ends a live subscription, and every goroutine of the client.
+	sub, err = c.Subscribe(ctx, "events", map[string]int{"intervalMs": 5}, trpcws.SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-sub.Done()
+	if err := sub.Err(); !errors.Is(err, trpcws.ErrClientClosed) && !errors.Is(err, trpcws.ErrSubscriptionEnded) {
+		t.Fatalf("a subscription ended by Close: %v", err)
+	}
+	if err := goleak.Find(goleak.IgnoreAnyFunction("runtime.handleEvent"), before); err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+}
+
+// lastEventID is the lastEventId in the input of a stream's request (its
+// path and query), where httpSubscriptionLink puts it; "" for none.
+func lastEventID(t *testing.T, pathQuery string) string {
+	t.Helper()
+	u, err := url.Parse(pathQuery)
+	if err != nil {
+		t.Fatalf("request URL %q: %v", pathQuery, err)
+	}
+	var in struct{ LastEventID string }
+	if q := u.Query().Get("input"); q != "" {
+		if err := json.Unmarshal([]byte(q), &in); err != nil {
+			t.Fatalf("request URL %q: input: %v", pathQuery, err)
+		}
+	}
+	return in.LastEventID
+}
