@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,6 +70,21 @@ func TestWasmHTTPCalls(t *testing.T) {
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
 			t.Fatalf("stream %v: %v", stream, err)
+		}
+		// An interceptor's header goes on the call's request.
+		hc := newClient(t, trpcws.Options{URL: httpURL(), HTTPBatchStream: stream, Interceptors: []trpcws.Interceptor{
+			trpcws.UnaryInterceptorFunc(func(next trpcws.UnaryFunc) trpcws.UnaryFunc {
+				return func(ctx context.Context, r *trpcws.Request) (json.RawMessage, error) {
+					if r.Header == nil {
+						r.Header = http.Header{}
+					}
+					r.Header.Set("X-Trpcws-Test", "from "+r.Path)
+					return next(ctx, r)
+				}
+			}),
+		}})
+		if v, err := trpcws.Query[*string](ctx, hc, "header", map[string]string{"name": "x-trpcws-test"}); err != nil || v == nil || *v != "from header" {
+			t.Fatalf("stream %v: the interceptor's header: %v, %v", stream, v, err)
 		}
 		// No WebSocket: the client never opened one.
 		if s := c.Stats(); s.SocketsOpened != 0 {
@@ -262,4 +278,180 @@ func lastEventID(t *testing.T, pathQuery string) string {
 		}
 	}
 	return in.LastEventID
+}
+
+// HTTPURL splits one client: calls over HTTP (where the server's
+// createContext sees no connection params), subscriptions over the
+// WebSocket (which carries them), opened only for the subscription.
+func TestWasmHTTPSplit(t *testing.T) {
+	ctx := ctxT(t)
+	c := newClient(t, trpcws.Options{
+		HTTPURL:          httpURL(),
+		Lazy:             trpcws.LazyOptions{Enabled: true},
+		ConnectionParams: map[string]string{"token": "ws"},
+	})
+	who, err := c.Query(ctx, "whoami", nil)
+	if err != nil || string(who) != "null" {
+		t.Fatalf("whoami over HTTP = %s, %v", who, err)
+	}
+	if sum, err := trpcws.Mutation[int](ctx, c, "add", map[string]int{"a": 1, "b": 2}); err != nil || sum != 3 {
+		t.Fatalf("add = %d, %v", sum, err)
+	}
+	if s := c.Stats(); s.SocketsOpened != 0 {
+		t.Fatalf("%d sockets opened for calls over HTTP", s.SocketsOpened)
+	}
+	var got []whoTick
+	for ev, err := range trpcws.Events[whoTick](ctx, c, "events", map[string]any{"max": 2, "whoami": true}, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ev.Data)
+	}
+	if len(got) != 2 || got[1].N != 2 || got[0].ConnectionParams["token"] != "ws" {
+		t.Fatalf("events over the WebSocket: %+v", got)
+	}
+	if s := c.Stats(); s.SocketsOpened != 1 {
+		t.Fatalf("%d sockets opened for one subscription", s.SocketsOpened)
+	}
+}
+
+// Errors over HTTP: a failing subscription ends with the server's
+// TRPCError; a call's ctx deadline ends it (the client goes on serving);
+// a server that is not there fails a call at once with an error naming
+// it, and an event stream to it is retried with the cause told.
+func TestWasmHTTPErrors(t *testing.T) {
+	ctx := ctxT(t)
+	c := newClient(t, trpcws.Options{URL: httpURL()})
+	sub, err := c.Subscribe(ctx, "failingSub", map[string]int{"after": 2}, trpcws.SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-sub.Done()
+	var te *trpcws.TRPCError
+	if err := sub.Err(); !errors.As(err, &te) || te.Code != "BAD_REQUEST" || te.Message != "sub failed" {
+		t.Fatalf("failingSub: %v", err)
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	_, err = c.Query(dctx, "slow", map[string]any{"ms": 600000, "value": 1})
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("slow past its ctx deadline: %v", err)
+	}
+	if n, err := trpcws.Query[int](ctx, c, "echo", 5); err != nil || n != 5 {
+		t.Fatalf("after a deadline: %d, %v", n, err)
+	}
+
+	port := os.Getenv("TRPCWS_TEST_CLOSED_PORT")
+	if port == "" {
+		t.Fatal("TRPCWS_TEST_CLOSED_PORT is not set: run these tests through TestGoWasmInNode")
+	}
+	addr := "127.0.0.1:" + port
+	down := newClient(t, trpcws.Options{
+		URL:        "http://" + addr + "/trpc",
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
+	})
+	_, err = down.Query(ctx, "echo", 1) // ctx has 20 s: a hang fails the test
+	if !errors.Is(err, trpcws.ErrConnectionClosed) || ctx.Err() != nil || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "ECONNREFUSED") {
+		t.Fatalf("a call to a closed port: %v", err)
+	}
+	t.Logf("a call to a closed port: %v", err)
+	states := make(chan trpcws.ConnectionState, 16)
+	sub, err = down.Subscribe(ctx, "events", nil, trpcws.SubscribeOptions{OnStateChange: func(st trpcws.ConnectionState) {
+		select {
+		case states <- st:
+		default:
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		var st trpcws.ConnectionState
+		select {
+		case st = <-states:
+		case <-ctx.Done():
+			t.Fatal("the event stream to a closed port was never told as reconnecting")
+		}
+		if st.State == trpcws.StateConnecting && st.Err != nil {
+			if !strings.Contains(st.Err.Error(), addr) {
+				t.Fatalf("the event stream's cause: %v", st.Err)
+			}
+			break
+		}
+	}
+	sub.Unsubscribe()
+	<-sub.Done()
+}
+
+// ConnectionParamsFunc over SSE on js/wasm: called for every connection
+// of the stream (each reconnect too), its result in the request (nil as
+// null), its ctx ended with the subscription; an error or a panic fails
+// that connection, reported to OnError, and the next one carries on.
+func TestWasmSSEConnectionParamsFunc(t *testing.T) {
+	ctx := ctxT(t)
+	var calls atomic.Int32
+	ctxs := make(chan context.Context, 8)
+	errDown := errors.New("token service down")
+	reported := make(chan error, 8)
+	c := newClient(t, trpcws.Options{
+		URL:              httpURL(),
+		ConnectionParams: map[string]string{"token": "static"},
+		ConnectionParamsFunc: func(ctx context.Context) (map[string]string, error) {
+			ctxs <- ctx
+			switch n := calls.Add(1); n {
+			case 2:
+				return nil, errDown
+			case 3:
+				panic("token panic")
+			case 5:
+				return nil, nil
+			default:
+				return map[string]string{"token": "t" + strconv.Itoa(int(n))}, nil
+			}
+		},
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
+		OnError:    func(err error) { reported <- err },
+	})
+	// Connections 1, 4 and 5 carry events (2 and 3 failed): t1, after a
+	// drop t4, after another null.
+	var tokens []string
+	last := 0
+	for ev, err := range trpcws.Events[whoTick](ctx, c, "events", map[string]any{"intervalMs": 5, "whoami": true}, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Data.N != last+1 {
+			t.Fatalf("event %d after %d (not resumed)", ev.Data.N, last)
+		}
+		last = ev.Data.N
+		tok := "null"
+		if ev.Data.ConnectionParams != nil {
+			tok = ev.Data.ConnectionParams["token"]
+		}
+		if len(tokens) == 0 || tokens[len(tokens)-1] != tok {
+			tokens = append(tokens, tok)
+			if tok == "null" {
+				if !strings.Contains(ev.Data.URL, "connectionParams=null") {
+					t.Fatalf("nil params: request %q, want connectionParams=null", ev.Data.URL)
+				}
+				break
+			}
+			control(t, "drop") // the reconnect calls the func again
+		}
+	}
+	if strings.Join(tokens, ",") != "t1,t4,null" || calls.Load() != 5 {
+		t.Fatalf("connection params per connection: %v after %d calls", tokens, calls.Load())
+	}
+	if err := <-reported; !errors.Is(err, errDown) {
+		t.Fatalf("first report %v, want %v", err, errDown)
+	}
+	var pe *trpcws.PanicError
+	if err := <-reported; !errors.As(err, &pe) || pe.Callback != "ConnectionParamsFunc" || pe.Value != "token panic" {
+		t.Fatalf("second report %v, want the *PanicError", err)
+	}
+	// Its ctx ends once the subscription has (the loop's break ended it).
+	for range 5 {
+		<-(<-ctxs).Done()
+	}
 }

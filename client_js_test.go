@@ -5,10 +5,11 @@ package trpcws_test
 // These tests run the package compiled with GOOS=js GOARCH=wasm in Node
 // 22 (the host's WebSocket) against the real @trpc/server: TestGoWasmInNode
 // in wasm_node_test.go starts the server and runs them with
-// TRPCWS_TEST_URL pointing at it. Run by hand:
+// TRPCWS_TEST_URL pointing at it (and TRPCWS_TEST_CLOSED_PORT at a port
+// nobody listens on). Run by hand:
 //
 //	PATH=$PWD/web/node_modules/.bin:$PATH TRPCWS_TEST_URL=ws://127.0.0.1:PORT \
-//	  GOOS=js GOARCH=wasm go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" .
+//	  TRPCWS_TEST_CLOSED_PORT=PORT2 GOOS=js GOARCH=wasm go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" .
 
 import (
 	"context"

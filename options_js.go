@@ -15,9 +15,9 @@ import (
 // This is the js/wasm declaration: the same fields as on every other
 // platform but HTTPHeader and HTTPClient, which a host WebSocket cannot
 // use (a browser sends its own handshake headers), so that a program that
-// sets them fails to compile instead of silently losing them, and so that
-// net/http is not linked into the program. The socket is the host's global
-// WebSocket (browsers, Node 22 or later, Deno, Bun).
+// sets them fails to compile instead of silently losing them. HTTP requests
+// (an http(s):// URL, HTTPURL) go through the host's fetch, and the socket
+// is the host's global WebSocket (browsers, Node 22 or later, Deno, Bun).
 type Options struct {
 	// URL is the server's WebSocket URL, e.g. "ws://127.0.0.1:3001", or its
 	// HTTP endpoint, e.g. "http://host/api/trpc": calls then go as

@@ -4,9 +4,11 @@ package trpcws_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +35,15 @@ func TestGoWasmInNode(t *testing.T) {
 	}
 	execScript := filepath.Join(strings.TrimSpace(string(out)), "lib", "wasm", "go_js_wasm_exec")
 
+	// A port nobody listens on, for the tests of a server that is down
+	// (fetch refuses port 1 itself, as a "bad port").
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goBin, "test", "-v", "-count=1", "-exec="+execScript, ".")
@@ -40,6 +51,7 @@ func TestGoWasmInNode(t *testing.T) {
 		"GOOS=js", "GOARCH=wasm",
 		"PATH="+node22+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"TRPCWS_TEST_URL="+shared.URL,
+		"TRPCWS_TEST_CLOSED_PORT="+closedPort,
 	)
 	res, err := cmd.CombinedOutput()
 	t.Logf("GOOS=js GOARCH=wasm go test .:\n%s", res)
