@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The release, as one command (make release VERSION=x.y.z; docs/releasing.md):
-#   1. checks VERSION (semantic, no tag vVERSION yet) and that CHANGELOG.md has
-#      a "## VERSION" entry with something in it (fails if not: write it first);
+#   1. checks VERSION (semantic, no tag vVERSION yet), that CHANGELOG.md has
+#      a "## VERSION" entry with something in it (fails if not: write it first),
+#      and that go.mod and otel/go.mod are tidy, with no replace directive a
+#      user's build would miss (otel/'s link to ../ is the only one);
 #   2. sets the version everywhere it lives: version.go (trpcws.Version),
 #      web/package.json and web/package-lock.json, the lock files that link
 #      web/ (examples/react-vite, examples/nextjs, e2e/bundlers), the trpcws
@@ -9,12 +11,17 @@
 #      requirement of this one (otel/go.mod: a user's `go get` ignores its
 #      replace directive), and the tarball names the docs show
 #      (trpcws-x.y.z.tgz in *.md);
-#   3. builds (./build.sh) and runs the checks: CHECKS, `make test` unless told
+#   3. makes the release commit and both tags in a scratch clone and builds
+#      from them, as a user's go command gets them (fresh GOPATH, the tags
+#      fetched with git): the root module as a main module, native and js/wasm,
+#      and a program requiring otel at vVERSION; prints the modules' go.sum hashes;
+#   4. builds (./build.sh) and runs the checks: CHECKS, `make test` unless told
 #      otherwise (every suite: a release is checked as CI checks main);
-#   4. packs the npm tarball and verifies it with web/test/pack.sh (installed
+#   5. packs the npm tarball and verifies it with web/test/pack.sh (installed
 #      into a scratch app, it answers a query, a mutation and a subscription
-#      against the real server), kept as dist/trpcws-VERSION.tgz;
-#   5. prepares the Go tags: with TAG=1 commits the release ("Release vVERSION")
+#      against the real server), kept as dist/trpcws-VERSION.tgz with its
+#      sha256 in dist/trpcws-VERSION.tgz.sha256 (and npm's integrity printed);
+#   6. prepares the Go tags: with TAG=1 commits the release ("Release vVERSION")
 #      and creates the annotated tags vVERSION and otel/vVERSION (the nested
 #      module's), locally; otherwise prints the exact git commands. It then
 #      prints what would be published and the publishing commands, which it
@@ -113,27 +120,19 @@ for f in "${DOCS[@]}"; do sed -i -E "s/trpcws-[0-9]+\.[0-9]+\.[0-9]+[-0-9A-Za-z.
 grep -qE "^[[:space:]]*github.com/trpcws/trpcws $TAGNAME\$" otel/go.mod || die "otel/go.mod does not require github.com/trpcws/trpcws $TAGNAME"
 say "version $OLD -> $VERSION in version.go, web/package.json, examples/wrangler/package.json, otel/go.mod, ${#LOCKS[@]} lock files, ${#DOCS[@]} docs"
 
-# 3. Build and check.
-say "./build.sh"
-./build.sh || die "./build.sh failed"
-got=$(go run ./cmd/trpcws --version) || die "go run ./cmd/trpcws --version failed"
-[ "$got" = "trpcws $VERSION" ] || die "trpcws --version printed \"$got\", want \"trpcws $VERSION\""
-say "checks: $CHECKS"
-bash -c "$CHECKS" || die "the checks failed ($CHECKS): nothing was packed or tagged"
-
 # The files the release commit holds (those of the release that changed).
 changed=()
 while IFS= read -r f; do changed+=("$f"); done < <(git status --porcelain --untracked-files=no -- "${FILES[@]}" | cut -c4-)
 
-# 4. The Go modules as a user gets them: the release commit and its two tags made in a scratch
+# 3. The Go modules as a user gets them: the release commit and its two tags made in a scratch
 # clone (HEAD plus the release's files, as the commit below), fetched by the go command from those
 # tags (git's url.insteadOf points github.com/trpcws/trpcws at the clone) into a fresh GOPATH; the
 # root module built there as a main module (every package, native and js/wasm: a file left
 # uncommitted, or a go.sum line missing, fails here), and a program using both modules, requiring
 # only otel at vVERSION, built and run (the root module comes in by otel's requirement, since its
-# replace does not apply: the requirement must be the tag). Other
-# modules come from the local module cache (no network), and the program's go.sum lines for them
-# must be those of go.sum and otel/go.sum.
+# replace does not apply: the requirement must be the tag). Other modules come from the local
+# module cache (no network), and the program's go.sum lines for them must be those of go.sum and
+# otel/go.sum.
 say "Go modules from the tags $TAGNAME and $OTELTAG, in a fresh GOPATH"
 { go mod download && (cd otel && go mod download); } || die "go mod download failed"
 G=$(mktemp -d)
@@ -188,9 +187,17 @@ sums=$(grep -E "^github.com/trpcws/trpcws(/otel)? $TAGNAME h1:" "$G/app/go.sum" 
 [ "$(wc -l <<< "$sums")" = 2 ] || die "no go.sum hashes of the two modules at $TAGNAME: $(cat "$G/app/go.sum")"
 say "the tagged modules build from a fresh GOPATH; their go.sum hashes: $(echo $sums)"
 
+# 4. Build and check.
+say "./build.sh"
+./build.sh || die "./build.sh failed"
+got=$(go run ./cmd/trpcws --version) || die "go run ./cmd/trpcws --version failed"
+[ "$got" = "trpcws $VERSION" ] || die "trpcws --version printed \"$got\", want \"trpcws $VERSION\""
+say "checks: $CHECKS"
+bash -c "$CHECKS" || die "the checks failed ($CHECKS): nothing was packed or tagged"
+
 # 5. Pack and verify.
 TGZ=dist/trpcws-$VERSION.tgz
-rm -f "$TGZ"
+rm -f "$TGZ" "$TGZ.sha256"
 bash web/test/pack.sh dist || die "the pack test failed"
 [ -f "$TGZ" ] || die "web/test/pack.sh left no $TGZ"
 v=$(tar -xzOf "$TGZ" package/package.json | node -e 'process.stdout.write(JSON.parse(require("node:fs").readFileSync(0, "utf8")).version)')
