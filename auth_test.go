@@ -12,6 +12,7 @@ import (
 
 	"github.com/trpcws/trpcws"
 	"github.com/trpcws/trpcws/internal/testserver"
+	"github.com/trpcws/trpcws/superjson"
 )
 
 // tokenSource is an app's credentials: ConnectionParamsFunc sends the
@@ -126,6 +127,34 @@ func TestRefreshAuthQueryRetriedAndSubscriptionMoved(t *testing.T) {
 	}
 	if st.TotalConnections != 2 {
 		t.Errorf("%d connections, want 2", st.TotalConnections)
+	}
+}
+
+// TestRefreshAuthSuperjson: through a superjson server the UNAUTHORIZED
+// error arrives as superjson's {"json", "meta"}; the refresh starts all the
+// same, and the query sent again answers, decoded.
+func TestRefreshAuthSuperjson(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{Transformer: "superjson"})
+	ts := &tokenSource{token: "good", next: "t2"}
+	opts := ts.opts(srv)
+	opts.Transformer = superjson.Transformer{}
+	c := newClient(t, opts)
+	ctx := ctxT(t)
+	if tok, err := secret(t, ctx, c); err != nil || tok != "good" {
+		t.Fatalf("secret = %q, %v", tok, err)
+	}
+	srv.SetToken(t, "t2")
+	if tok, err := secret(t, ctx, c); err != nil || tok != "t2" {
+		t.Fatalf("secret after the expiry = %q, %v", tok, err)
+	}
+	r := ts.refreshes()
+	if len(r) != 1 || !isUnauthorized(r[0].Err) {
+		t.Fatalf("refreshes: %+v, want one for UNAUTHORIZED", r)
+	}
+	var te *trpcws.TRPCError
+	if errors.As(r[0].Err, &te) && te.Message == "UNAUTHORIZED" {
+		t.Errorf("the refusal's message was not read: %+v", te)
 	}
 }
 

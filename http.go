@@ -84,7 +84,21 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 			return time.Duration(c.retryDelay(attempt)) * time.Millisecond
 		}
 	}
-	if c.opts.ConnectionParams != nil {
+	if f := c.opts.ConnectionParamsFunc; f != nil {
+		// Called for every connection of the stream, as on every socket;
+		// an error or panic fails that connection (retried after the
+		// backoff) and is reported, as on the WebSocket.
+		opts.ConnectionParamsFunc = func(ctx context.Context) ([]byte, error) {
+			p, err := callParams(ctx, f)
+			if err != nil {
+				if ctx.Err() == nil {
+					c.report(err)
+				}
+				return nil, err
+			}
+			return json.Marshal(p) // nil: null, as on the WebSocket and from the reference
+		}
+	} else if c.opts.ConnectionParams != nil {
 		opts.ConnectionParams, _ = json.Marshal(c.opts.ConnectionParams)
 	}
 	if c.opts.Transformer != nil {

@@ -4,6 +4,7 @@ package trpcws_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -199,4 +200,157 @@ func TestHTTPRetryDelayPanic(t *testing.T) {
 		t.Fatalf("events %v", ids)
 	}
 	<-panics
+}
+
+// whoamiEvent is an event of the test server's events subscription with
+// whoami: the connection params and URL of the request that carried it.
+type whoamiEvent struct {
+	N                int
+	ConnectionParams map[string]string
+	URL              string
+}
+
+func decodeWhoami(t *testing.T, ev trpcws.Event) whoamiEvent {
+	t.Helper()
+	var w struct{ Data whoamiEvent }
+	if err := json.Unmarshal(ev.Data, &w); err != nil {
+		t.Fatalf("event %s: %v", ev.Data, err)
+	}
+	return w.Data
+}
+
+// ConnectionParamsFunc is called for every connection of an event stream
+// (each reconnect too), over ConnectionParams, and the server's
+// createContext gets what it returned; nil is sent as null, as the
+// reference sends a function's null. Its ctx ends with the subscription.
+func TestHTTPConnectionParamsFunc(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	var calls atomic.Int32
+	ctxs := make(chan context.Context, 8)
+	c, err := trpcws.NewClient(trpcws.Options{
+		URL:              srv.HTTP + "/trpc",
+		ConnectionParams: map[string]string{"token": "static"},
+		ConnectionParamsFunc: func(ctx context.Context) (map[string]string, error) {
+			ctxs <- ctx
+			n := calls.Add(1)
+			if n == 3 {
+				return nil, nil
+			}
+			return map[string]string{"token": "t" + strconv.Itoa(int(n))}, nil
+		},
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	// Each connection's events carry its params: t1, then after a drop
+	// t2, then after another drop null.
+	var tokens []string
+	var nullURL string
+	last := 0
+	for ev, err := range c.Events(context.Background(), "events", map[string]any{"max": 50, "intervalMs": 50, "whoami": true}, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := decodeWhoami(t, ev)
+		if w.N != last+1 {
+			t.Fatalf("event %d after %d (not resumed)", w.N, last)
+		}
+		last = w.N
+		tok := "null"
+		if w.ConnectionParams != nil {
+			tok = w.ConnectionParams["token"]
+		}
+		if len(tokens) == 0 || tokens[len(tokens)-1] != tok {
+			tokens = append(tokens, tok)
+			if tok == "null" {
+				nullURL = w.URL
+				break
+			}
+			srv.Drop(t) // the reconnect calls the func again
+		}
+	}
+	if strings.Join(tokens, ",") != "t1,t2,null" {
+		t.Fatalf("connection params per connection: %v", tokens)
+	}
+	if !strings.Contains(nullURL, "connectionParams=null") {
+		t.Fatalf("nil params: request %q, want connectionParams=null", nullURL)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Fatalf("ConnectionParamsFunc called %d times for 3 connections", n)
+	}
+	// Its ctx ends once the subscription has (the loop's break ended it).
+	for range 3 {
+		<-(<-ctxs).Done()
+	}
+}
+
+// A ConnectionParamsFunc that fails or panics fails that connection of
+// the event stream, as on the WebSocket: the error (a *PanicError for a
+// panic) goes to OnError and the stream is reconnected after the retry
+// delay, calling it again.
+func TestHTTPConnectionParamsFuncFails(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	errDown := errors.New("token service down")
+	var calls atomic.Int32
+	reported := make(chan error, 8)
+	c, err := trpcws.NewClient(trpcws.Options{
+		URL: srv.HTTP + "/trpc",
+		ConnectionParamsFunc: func(ctx context.Context) (map[string]string, error) {
+			switch calls.Add(1) {
+			case 1:
+				return nil, errDown
+			case 2:
+				panic("token panic")
+			}
+			return map[string]string{"token": "ok"}, nil
+		},
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
+		OnError:    func(err error) { reported <- err },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	states := make(chan trpcws.ConnectionState, 16)
+	var evs []trpcws.Event
+	sub, err := c.Subscribe(context.Background(), "events", map[string]any{"max": 1, "whoami": true}, trpcws.SubscribeOptions{
+		OnStateChange: func(st trpcws.ConnectionState) { states <- st },
+		OnData:        func(ev trpcws.Event) { evs = append(evs, ev) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-sub.Done()
+	if err := sub.Err(); !errors.Is(err, trpcws.ErrSubscriptionEnded) {
+		t.Fatalf("subscription ended with %v", err)
+	}
+	var got []whoamiEvent
+	for _, ev := range evs {
+		got = append(got, decodeWhoami(t, ev))
+	}
+	if len(got) != 1 || got[0].ConnectionParams["token"] != "ok" || calls.Load() != 3 {
+		t.Fatalf("events %+v after %d calls", got, calls.Load())
+	}
+	if err := <-reported; !errors.Is(err, errDown) {
+		t.Fatalf("first report %v, want %v", err, errDown)
+	}
+	var pe *trpcws.PanicError
+	if err := <-reported; !errors.As(err, &pe) || pe.Callback != "ConnectionParamsFunc" || pe.Value != "token panic" {
+		t.Fatalf("second report %v, want the *PanicError", err)
+	}
+	// The failed connections were told as reconnects, with why.
+	var causes []error
+	for len(causes) < 2 {
+		st := <-states
+		if st.State == trpcws.StateConnecting && st.Err != nil {
+			causes = append(causes, st.Err)
+		}
+	}
+	if !errors.Is(causes[0], errDown) || !errors.As(causes[1], &pe) {
+		t.Fatalf("reconnect causes %v", causes)
+	}
 }

@@ -46,10 +46,16 @@ type Options struct {
 	URLFunc func(ctx context.Context) (string, error)
 
 	// ConnectionParams, when non-nil, is sent as the first message on every
-	// socket (the server's createContext sees it as info.connectionParams).
+	// socket, or as the connectionParams query parameter of every SSE
+	// event stream (the server's createContext sees it as
+	// info.connectionParams).
 	ConnectionParams map[string]string
 	// ConnectionParamsFunc, when set, is called on every connection instead
-	// of using ConnectionParams. Returning nil sends null.
+	// of using ConnectionParams: each socket, and each connection of an SSE
+	// event stream (reconnects too; ctx then ends with the subscription).
+	// Returning nil sends null. It runs outside the client's lock; an
+	// error or panic (a *PanicError) fails that connection attempt, which
+	// is reported to OnError and retried after the retry delay.
 	ConnectionParamsFunc func(ctx context.Context) (map[string]string, error)
 
 	// RetryDelay returns how long to wait before reconnect attempt number

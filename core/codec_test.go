@@ -427,6 +427,17 @@ func TestParseError(t *testing.T) {
 			TRPCError{Message: "m", Code: "UNKNOWN"}},
 		{"not an object", `"boom"`,
 			TRPCError{Message: "UNKNOWN", Code: "UNKNOWN"}},
+		{"superjson's shape", `{"json":{"message":"no","code":-32001,"data":{"code":"UNAUTHORIZED","httpStatus":401,"path":"secret"}},"meta":{"values":{}}}`,
+			TRPCError{Message: "no", Code: "UNAUTHORIZED", JSONRPCCode: -32001, HTTPStatus: 401, Path: "secret",
+				Data: []byte(`{"code":"UNAUTHORIZED","httpStatus":401,"path":"secret"}`)}},
+		{"superjson's shape, meta first", `{"meta":{},"json":{"code":-32004}}`,
+			TRPCError{Message: "NOT_FOUND", Code: "NOT_FOUND", JSONRPCCode: -32004}},
+		{"json's fields read as the error's own", `{"message":"m","json":{"code":-32001}}`,
+			TRPCError{Message: "m", Code: "UNAUTHORIZED", JSONRPCCode: -32001}},
+		{"one level unwrapped", `{"json":{"json":{"code":-32001}}}`,
+			TRPCError{Message: "UNKNOWN", Code: "UNKNOWN"}},
+		{"json not an object", `{"json":"x"}`,
+			TRPCError{Message: "UNKNOWN", Code: "UNKNOWN"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -123,11 +123,25 @@ func (e *TRPCError) Error() string {
 
 // ParseError decodes the raw JSON of a server error object. A malformed
 // object still yields a usable error carrying the raw bytes.
+//
+// A server with a transformer sends the error as the transformer's output;
+// superjson's is {"json": <the error>, "meta": ...}. The fields of a "json"
+// object (one level) are read as the error's own, so its code is known
+// before the client deserializes it: Config.RefreshAuth sees UNAUTHORIZED
+// through superjson. Raw stays the whole object.
 func ParseError(raw []byte) *TRPCError {
 	e := &TRPCError{Raw: raw}
 	s := scanner{buf: raw}
-	s.object(func(key []byte) {
+	inner := false
+	var field func(key []byte)
+	field = func(key []byte) {
 		switch string(key) {
+		case "json":
+			if !inner && s.peek() == '{' {
+				inner = true
+				s.object(field)
+				return
+			}
 		case "message":
 			if s.peek() == '"' {
 				e.Message = s.str()
@@ -171,7 +185,8 @@ func ParseError(raw []byte) *TRPCError {
 			}
 		}
 		s.skipValue(1)
-	})
+	}
+	s.object(field)
 	if e.Code == "" {
 		e.Code = CodeName(e.JSONRPCCode)
 	}

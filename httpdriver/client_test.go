@@ -167,6 +167,55 @@ func TestSubscriptionResumesAfterDrop(t *testing.T) {
 	})
 }
 
+// ConnectionParamsFunc is called for every connection of the stream, the
+// reconnects too, and what it returns reaches createContext; its error,
+// even a *core.TRPCError, fails that connection only: reconnected.
+func TestSubscriptionConnectionParamsFunc(t *testing.T) {
+	t.Parallel()
+	eachAdapter(t, func(t *testing.T, path string) {
+		srv, c := start(t, path, httpdriver.Options{})
+		refused := &core.TRPCError{Code: "UNAUTHORIZED", Message: "no token yet"}
+		calls := 0 // Subscribe's goroutine only
+		var got []string
+		var causes []error
+		r := &recorder{
+			onData: func(e event) {
+				var w struct {
+					Data struct{ ConnectionParams map[string]string }
+				}
+				if err := json.Unmarshal(e.Data, &w); err != nil {
+					t.Error(err)
+				}
+				tok := w.Data.ConnectionParams["token"]
+				if len(got) == 0 || got[len(got)-1] != tok {
+					got = append(got, tok)
+					if len(got) == 1 {
+						srv.Drop(t)
+					}
+				}
+			},
+			onReconnect: func(why error) { causes = append(causes, why) },
+		}
+		c.Subscribe(context.Background(), "events", []byte(`{"intervalMs":50,"max":20,"whoami":true}`), httpdriver.SubscribeOptions{
+			ConnectionParams: []byte(`{"token":"static"}`),
+			ConnectionParamsFunc: func(ctx context.Context) ([]byte, error) {
+				calls++
+				if calls == 1 {
+					return nil, refused
+				}
+				return fmt.Appendf(nil, `{"token":"t%d"}`, calls), nil
+			},
+			RetryDelay: func(int) time.Duration { return 0 },
+		}, r)
+		if err := r.end(); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[t2 t3]" || len(causes) < 2 || !errors.Is(causes[0], refused) {
+			t.Fatalf("tokens %v after %d calls, reconnect causes %v", got, calls, causes)
+		}
+	})
+}
+
 func TestSubscriptionSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	eachAdapter(t, func(t *testing.T, path string) {

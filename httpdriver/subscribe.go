@@ -22,6 +22,14 @@ type SubscribeOptions struct {
 	LastEventID string
 	// ConnectionParams, when not nil, is sent as connectionParams.
 	ConnectionParams []byte
+	// ConnectionParamsFunc, when set, is called before every connection of
+	// the stream (the first and each reconnect) instead of using
+	// ConnectionParams, with Subscribe's ctx (ended with the subscription
+	// or by Close), on Subscribe's goroutine; its result (JSON) is sent as
+	// connectionParams. An error fails that connection, which is retried
+	// after the backoff as a drop is (State(core.StateConnecting, err) with
+	// the error as the *core.ClosedError's Cause), whatever its type.
+	ConnectionParamsFunc func(ctx context.Context) ([]byte, error)
 	// Header is added to every request of the stream, after Options.Header.
 	Header http.Header
 	// RetryDelay returns the wait before reconnect attempt n (1 for the
@@ -104,7 +112,11 @@ func (c *Client) run(ctx context.Context, path string, input []byte, opts Subscr
 			return ctx.Err()
 		}
 		var te *core.TRPCError
-		if errors.As(err, &te) && !retryableErr(err) {
+		var pe *paramsError
+		switch {
+		case errors.As(err, &pe):
+			err = pe.err // retried, even a *core.TRPCError
+		case errors.As(err, &te) && !retryableErr(err):
 			return err
 		}
 		var re *resumeError
@@ -140,6 +152,11 @@ func retryableErr(err error) bool {
 	return errors.As(err, &r)
 }
 
+// paramsError is SubscribeOptions.ConnectionParamsFunc's error: retried.
+type paramsError struct{ err error }
+
+func (e *paramsError) Error() string { return e.err.Error() }
+
 // resumeError is SubscribeOptions.Resume's error: not retried.
 type resumeError struct{ err error }
 
@@ -155,7 +172,13 @@ func (c *Client) stream(ctx context.Context, path string, input []byte, last *st
 		}
 		resume = ""
 	}
-	u, err := httpwire.SubscriptionURL(c.opts.URL, path, input, resume, opts.ConnectionParams)
+	params := opts.ConnectionParams
+	if opts.ConnectionParamsFunc != nil {
+		if params, err = opts.ConnectionParamsFunc(ctx); err != nil {
+			return false, &paramsError{err}
+		}
+	}
+	u, err := httpwire.SubscriptionURL(c.opts.URL, path, input, resume, params)
 	if err != nil {
 		return false, &core.TRPCError{Code: "BAD_REQUEST", Message: err.Error()}
 	}

@@ -386,6 +386,7 @@ const router = t.router({
       const out = {
         intervalMs: optNum(o, 'intervalMs', 10, 'events'),
         max: optNum(o, 'max', Infinity, 'events'),
+        whoami: o.whoami === true,
       };
       if (o.lastEventId !== undefined && o.lastEventId !== null) {
         if (typeof o.lastEventId !== 'string' && typeof o.lastEventId !== 'number') {
@@ -396,7 +397,7 @@ const router = t.router({
       return keepRaw(v, out);
     })
     .subscription(
-      recordedSub('events', async function* ({ input, signal }, st) {
+      recordedSub('events', async function* ({ input, signal, ctx }, st) {
         let n = input.lastEventId !== undefined ? Number(input.lastEventId) + 1 : 1;
         if (!Number.isFinite(n)) n = 1;
         let first = true;
@@ -405,7 +406,9 @@ const router = t.router({
           first = false;
           if (signal?.aborted) return;
           st.last = String(n);
-          yield tracked(String(n), { n });
+          // whoami: what this event stream's request carried (the SSE
+          // client's connectionParams, as createContext parsed them).
+          yield tracked(String(n), input.whoami ? { n, connectionParams: ctx.connectionParams, url: ctx.url } : { n });
           n++;
         }
       }),

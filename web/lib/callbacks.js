@@ -1,7 +1,7 @@
 // The user's callbacks Go asks for: retry.shouldRetry, retryDelayMs and
 // refreshAuth (answered back to Go), and the notes onEvent (and debug) hear.
 import { NOTES } from './constants.js';
-import { keepCause, TRPCWebSocketAuthRefreshError, valueFromDesc } from './errors.js';
+import { errorFromDesc, keepCause, TransformResultError, TRPCWebSocketAuthRefreshError, valueFromDesc } from './errors.js';
 import { callUserCallback, now } from './host.js';
 import { schedule, wasm } from './load.js';
 import { exponentialBackoff } from './options.js';
@@ -67,7 +67,16 @@ export function retry(s, attempt, errText) {
  * stands for).
  */
 export function refreshAuth(s, attempt, closeCode, errText) {
-  const reason = { error: errText === undefined ? undefined : valueFromDesc(JSON.parse(errText)) };
+  const desc = errText === undefined ? undefined : JSON.parse(errText);
+  let error = valueFromDesc(desc);
+  // A refused call's error as the call gets it: through the transformer of
+  // the latest call (its wsLink's; the server transforms its errors too),
+  // or as sent if that transformer cannot read it.
+  if (desc?.t === 'trpc' && s.transformer) {
+    const e = errorFromDesc(desc, s.transformer);
+    if (!(e.cause instanceof TransformResultError)) error = e;
+  }
+  const reason = { error };
   if (closeCode) reason.closeCode = closeCode;
   let done;
   try {

@@ -169,6 +169,7 @@ function newSession(opts, cfg) {
     handingOff: false, // Go's first records: true: the state early start showed is not repeated; 'quiet': no state shown
     connectionState: behaviorSubject({ type: 'state', state: cfg.lazy ? 'idle' : 'connecting', error: null }),
     owner: null, // what this client's sockets see of it (see Socket)
+    transformer: undefined, // the latest call's (its wsLink's): refreshAuth's reason is read with it
   };
   s.owner = socketOwner(s);
   return s;

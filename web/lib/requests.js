@@ -67,6 +67,7 @@ export function request(s, { op, transformer = getTransformer(undefined), lastEv
       inGo: false,
     };
     s.reqs.set(req.handle, req);
+    s.transformer = transformer; // what refreshAuth's reason is read with (callbacks.js)
     if (!s.early?.take(req)) schedule(() => start(s, req));
     let onAbort;
     if (signal) {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createTRPCClient, TRPCClientError } from '@trpc/client';
+import superjson from 'superjson';
 import { createTRPCWebSocket, TRPCWebSocketAuthRefreshError, wsLink } from '../index.js';
 import { startServer, waitFor, WebSocketImpl, wsMode } from './helpers.js';
 
@@ -166,5 +167,32 @@ describe(`refreshAuth (${wsMode})`, () => {
       () => createTRPCWebSocket({ url, refreshAuthRetryMutations: 1 }),
       (e) => e instanceof TypeError && /refreshAuthRetryMutations/.test(e.message),
     );
+  });
+});
+
+describe(`refreshAuth through superjson (${wsMode})`, () => {
+  let server;
+  before(async () => {
+    server = await startServer(['--transformer', 'superjson']);
+  });
+  after(() => server.stop());
+
+  test('an UNAUTHORIZED error in superjson\'s {json, meta} starts the refresh; the query sent again answers', async () => {
+    await server.reset();
+    const creds = credentials('t2');
+    const client = createTRPCWebSocket({
+      url: server.url,
+      WebSocket: WebSocketImpl,
+      connectionParams: creds.connectionParams,
+      refreshAuth: creds.refreshAuth,
+      retryDelayMs: () => 10,
+    });
+    const trpc = createTRPCClient({ links: [wsLink({ client, transformer: superjson })] });
+    assert.deepEqual(await trpc.secret.query(), { token: 'good' });
+    await server.control('/control/set?token=t2');
+    assert.deepEqual(await trpc.secret.query(), { token: 't2' });
+    assert.equal(creds.reasons.length, 1, 'one refresh');
+    assert.equal(creds.reasons[0].error?.data?.code, 'UNAUTHORIZED', `reason ${creds.reasons[0].error}`);
+    await client.close();
   });
 });
