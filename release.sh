@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The release, as one command (make release VERSION=x.y.z; docs/releasing.md):
-#   1. checks VERSION (semantic, no tag vVERSION yet) and that CHANGELOG.md has
-#      a "## VERSION" entry with something in it (fails if not: write it first);
+#   1. checks VERSION (semantic, no tag vVERSION yet), that CHANGELOG.md has
+#      a "## VERSION" entry with something in it (fails if not: write it first),
+#      and that go.mod and otel/go.mod are tidy, with no replace directive a
+#      user's build would miss (otel/'s link to ../ is the only one);
 #   2. sets the version everywhere it lives: version.go (trpcws.Version),
 #      web/package.json and web/package-lock.json, the lock files that link
 #      web/ (examples/react-vite, examples/nextjs, e2e/bundlers), the trpcws
@@ -9,12 +11,17 @@
 #      requirement of this one (otel/go.mod: a user's `go get` ignores its
 #      replace directive), and the tarball names the docs show
 #      (trpcws-x.y.z.tgz in *.md);
-#   3. builds (./build.sh) and runs the checks: CHECKS, `make test` unless told
+#   3. makes the release commit and both tags in a scratch clone and builds
+#      from them, as a user's go command gets them (fresh GOPATH, the tags
+#      fetched with git): the root module as a main module, native and js/wasm,
+#      and a program requiring otel at vVERSION; prints the modules' go.sum hashes;
+#   4. builds (./build.sh) and runs the checks: CHECKS, `make test` unless told
 #      otherwise (every suite: a release is checked as CI checks main);
-#   4. packs the npm tarball and verifies it with web/test/pack.sh (installed
+#   5. packs the npm tarball and verifies it with web/test/pack.sh (installed
 #      into a scratch app, it answers a query, a mutation and a subscription
-#      against the real server), kept as dist/trpcws-VERSION.tgz;
-#   5. prepares the Go tags: with TAG=1 commits the release ("Release vVERSION")
+#      against the real server), kept as dist/trpcws-VERSION.tgz with its
+#      sha256 in dist/trpcws-VERSION.tgz.sha256 (and npm's integrity printed);
+#   6. prepares the Go tags: with TAG=1 commits the release ("Release vVERSION")
 #      and creates the annotated tags vVERSION and otel/vVERSION (the nested
 #      module's), locally; otherwise prints the exact git commands. It then
 #      prints what would be published and the publishing commands, which it
@@ -68,6 +75,17 @@ say "CHANGELOG.md has an entry for $VERSION"
 # The license travels with each package: the npm tarball packs web/LICENSE, and a Go module's zip
 # holds only its own directory, so the nested module otel/ carries a copy too.
 for f in web/LICENSE otel/LICENSE; do cmp -s LICENSE "$f" || die "$f is missing or differs from LICENSE"; done
+# The Go modules as tagged: a user's build ignores replace directives, so the root module has none
+# and otel/'s only one is its development link to ../ (its requirement, set below, is what users
+# get); go.mod and go.sum are tidy (every sum a build or test of either module needs is there).
+replaces() { go mod edit -json "$1" | node -e 'const r = JSON.parse(require("node:fs").readFileSync(0, "utf8")).Replace || []; process.stdout.write(r.map((x) => `${x.Old.Path}${x.Old.Version ? "@" + x.Old.Version : ""} => ${x.New.Path}${x.New.Version ? "@" + x.New.Version : ""}`).join("; "))'; }
+r=$(replaces go.mod) || die "go mod edit -json go.mod failed"
+[ -z "$r" ] || die "go.mod has replace directives ($r): a user's build ignores them, remove them"
+r=$(replaces otel/go.mod) || die "go mod edit -json otel/go.mod failed"
+[ "$r" = "github.com/trpcws/trpcws => ../" ] || die "otel/go.mod's replace directives are \"$r\", want only \"github.com/trpcws/trpcws => ../\" (a user's build ignores them)"
+go mod tidy -diff > /dev/null || die "go.mod/go.sum are not tidy: run go mod tidy (go mod tidy -diff shows what is missing)"
+(cd otel && go mod tidy -diff > /dev/null) || die "otel/go.mod/go.sum are not tidy: run go mod tidy in otel/ (go mod tidy -diff shows what is missing)"
+say "go.mod and otel/go.mod: tidy, no replace a user would miss"
 
 # 2. The version, everywhere it lives.
 sed -i -E "s/^const Version = \"[^\"]*\"$/const Version = \"$VERSION\"/" version.go
@@ -102,7 +120,74 @@ for f in "${DOCS[@]}"; do sed -i -E "s/trpcws-[0-9]+\.[0-9]+\.[0-9]+[-0-9A-Za-z.
 grep -qE "^[[:space:]]*github.com/trpcws/trpcws $TAGNAME\$" otel/go.mod || die "otel/go.mod does not require github.com/trpcws/trpcws $TAGNAME"
 say "version $OLD -> $VERSION in version.go, web/package.json, examples/wrangler/package.json, otel/go.mod, ${#LOCKS[@]} lock files, ${#DOCS[@]} docs"
 
-# 3. Build and check.
+# The files the release commit holds (those of the release that changed).
+changed=()
+while IFS= read -r f; do changed+=("$f"); done < <(git status --porcelain --untracked-files=no -- "${FILES[@]}" | cut -c4-)
+
+# 3. The Go modules as a user gets them: the release commit and its two tags made in a scratch
+# clone (HEAD plus the release's files, as the commit below), fetched by the go command from those
+# tags (git's url.insteadOf points github.com/trpcws/trpcws at the clone) into a fresh GOPATH; the
+# root module built there as a main module (every package, native and js/wasm: a file left
+# uncommitted, or a go.sum line missing, fails here), and a program using both modules, requiring
+# only otel at vVERSION, built and run (the root module comes in by otel's requirement, since its
+# replace does not apply: the requirement must be the tag). Other modules come from the local
+# module cache (no network), and the program's go.sum lines for them must be those of go.sum and
+# otel/go.sum.
+say "Go modules from the tags $TAGNAME and $OTELTAG, in a fresh GOPATH"
+{ go mod download && (cd otel && go mod download); } || die "go mod download failed"
+G=$(mktemp -d)
+trap 'rm -rf "$G"' EXIT
+{ git clone -q --shared . "$G/repo" && git -C "$G/repo" checkout -q --detach "$(git rev-parse HEAD)"; } || die "git clone to $G/repo failed"
+for f in "${changed[@]}"; do cp "$f" "$G/repo/$f"; done
+{ git -C "$G/repo" -c user.name=release -c user.email=release@example.invalid commit -q --allow-empty -am "Release $TAGNAME" \
+  && git -C "$G/repo" tag "$TAGNAME" && git -C "$G/repo" tag "$OTELTAG"; } || die "the scratch release commit failed"
+mkdir -p "$G/app"
+cat > "$G/app/go.mod" << GOMOD
+module example.com/releasecheck
+
+go 1.26
+
+require github.com/trpcws/trpcws/otel $TAGNAME
+GOMOD
+cat > "$G/app/main.go" << 'GO'
+package main
+
+import (
+	"fmt"
+
+	"github.com/trpcws/trpcws"
+	trpcotel "github.com/trpcws/trpcws/otel"
+)
+
+func main() {
+	i, err := trpcotel.NewInterceptor()
+	if err != nil {
+		panic(err)
+	}
+	_ = trpcws.Options{Interceptors: []trpcws.Interceptor{i}}
+	fmt.Println(trpcws.Version)
+}
+GO
+CACHE=$(go env GOMODCACHE)/cache/download
+gomod() { # dir cmd...: the go command as a user's, the two modules fetched from the scratch clone's tags
+  local dir=$1; shift
+  (cd "$dir" && env GOPATH="$G/gopath" GOFLAGS="-mod=mod -modcacherw" GOTOOLCHAIN=local GOWORK=off \
+    GOPROXY="file://$CACHE" GOPRIVATE=github.com/trpcws/trpcws,github.com/trpcws/trpcws/otel GOSUMDB=off \
+    GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="url.$G/repo.insteadOf" GIT_CONFIG_VALUE_0=https://github.com/trpcws/trpcws "$@")
+}
+got=$(gomod "$G/app" go run . 2> "$G/app.err") \
+  || die "a program requiring github.com/trpcws/trpcws/otel $TAGNAME does not build from the tags: $(cat "$G/app.err")"
+[ "$got" = "$VERSION" ] || die "a program built from the tag $TAGNAME printed trpcws.Version \"$got\", want \"$VERSION\""
+foreign=$(grep -v '^github.com/trpcws/trpcws[ /]' "$G/app/go.sum" | grep -vxF -f <(cat go.sum otel/go.sum) || true)
+[ -z "$foreign" ] || die "go.sum lines of the modules' dependencies that go.sum and otel/go.sum do not hold: $foreign"
+MOD=$G/gopath/pkg/mod/github.com/trpcws/trpcws@$TAGNAME
+{ gomod "$MOD" env GOFLAGS=-mod=readonly go build ./... && gomod "$MOD" env GOFLAGS=-mod=readonly GOOS=js GOARCH=wasm go build ./...; } 2> "$G/build.err" \
+  || die "github.com/trpcws/trpcws at $TAGNAME does not build as a main module (native and js/wasm): $(cat "$G/build.err")"
+sums=$(grep -E "^github.com/trpcws/trpcws(/otel)? $TAGNAME h1:" "$G/app/go.sum" | awk '{print $1 "@" $2 " " $3}')
+[ "$(wc -l <<< "$sums")" = 2 ] || die "no go.sum hashes of the two modules at $TAGNAME: $(cat "$G/app/go.sum")"
+say "the tagged modules build from a fresh GOPATH; their go.sum hashes: $(echo $sums)"
+
+# 4. Build and check.
 say "./build.sh"
 ./build.sh || die "./build.sh failed"
 got=$(go run ./cmd/trpcws --version) || die "go run ./cmd/trpcws --version failed"
@@ -110,18 +195,19 @@ got=$(go run ./cmd/trpcws --version) || die "go run ./cmd/trpcws --version faile
 say "checks: $CHECKS"
 bash -c "$CHECKS" || die "the checks failed ($CHECKS): nothing was packed or tagged"
 
-# 4. Pack and verify.
+# 5. Pack and verify.
 TGZ=dist/trpcws-$VERSION.tgz
-rm -f "$TGZ"
+rm -f "$TGZ" "$TGZ.sha256"
 bash web/test/pack.sh dist || die "the pack test failed"
 [ -f "$TGZ" ] || die "web/test/pack.sh left no $TGZ"
 v=$(tar -xzOf "$TGZ" package/package.json | node -e 'process.stdout.write(JSON.parse(require("node:fs").readFileSync(0, "utf8")).version)')
 [ "$v" = "$VERSION" ] || die "$TGZ carries version $v, want $VERSION"
-say "$TGZ verified, sha256 $(sha256sum "$TGZ" | cut -d' ' -f1)"
+sha=$(sha256sum "$TGZ" | cut -d' ' -f1)
+integrity=$(node -e 'process.stdout.write("sha512-" + require("node:crypto").createHash("sha512").update(require("node:fs").readFileSync(process.argv[1])).digest("base64"))' "$TGZ")
+(cd dist && sha256sum "trpcws-$VERSION.tgz" > "trpcws-$VERSION.tgz.sha256")
+say "$TGZ verified, sha256 $sha (dist/trpcws-$VERSION.tgz.sha256), npm integrity $integrity"
 
-# 5. The Go tag.
-changed=()
-while IFS= read -r f; do changed+=("$f"); done < <(git status --porcelain --untracked-files=no -- "${FILES[@]}" | cut -c4-)
+# 6. The Go tags.
 commit=(git commit -q -m "Release $TAGNAME" -- "${changed[@]}")
 tag=(git tag -a "$TAGNAME" -m "trpcws $TAGNAME")
 oteltag=(git tag -a "$OTELTAG" -m "trpcws/otel $TAGNAME")
@@ -138,8 +224,9 @@ else
 fi
 files=$(tar -tzf "$TGZ" | wc -l)
 say "would publish (checked above, not published):"
-echo "  npm: trpcws@$VERSION, $TGZ ($(stat -c %s "$TGZ") bytes, $files files, sha256 $(sha256sum "$TGZ" | cut -d' ' -f1))"
+echo "  npm: trpcws@$VERSION, $TGZ ($(stat -c %s "$TGZ") bytes, $files files, sha256 $sha, integrity $integrity)"
 echo "  Go:  github.com/trpcws/trpcws@$TAGNAME (tag $TAGNAME), github.com/trpcws/trpcws/otel@$TAGNAME (tag $OTELTAG)"
+while read -r m h; do echo "       $m $h"; done <<< "$sums"
 say "not run here (needs registry credentials, docs/releasing.md):"
 echo "  git push origin main $TAGNAME $OTELTAG"
 echo "  npm publish $TGZ --access public"

@@ -64,6 +64,33 @@ grep -q 'the checks failed' "$OUT" || die "failing checks: $(cat "$OUT")"
 [ ! -e dist/trpcws-0.9.9.tgz ] || die "failing checks, but the tarball was kept"
 ok "refused TAG=1 with an unrelated change; failing checks: no tag, no tarball"
 
+# The Go modules: go.mod with a replace directive or go.sum missing a line is refused before anything
+# is written; a tagged tree that would not build (a file it needs left uncommitted) stops the release.
+only_changelog() { [ "$(git status --porcelain --untracked-files=no)" = " M CHANGELOG.md" ]; }
+undo() { git checkout -q -- $(git diff --name-only | grep -vx CHANGELOG.md); } # what the last release wrote
+undo
+go mod edit -replace=github.com/coder/websocket=./websocket
+! release VERSION=0.9.9 CHECKS=true || die "a release went ahead with a replace directive in go.mod"
+grep -qF 'go.mod has replace directives (github.com/coder/websocket => ./websocket)' "$OUT" || die "replace in go.mod: $(cat "$OUT")"
+git checkout -q -- go.mod
+only_changelog || die "a release refused for go.mod wrote files: $(git status --porcelain)"
+sed -i '/^github.com\/coder\/websocket v1.8.14 h1:/d' go.sum
+! release VERSION=0.9.9 CHECKS=true || die "a release went ahead with a line missing in go.sum"
+grep -q 'go.mod/go.sum are not tidy' "$OUT" || die "go.sum missing a line: $(cat "$OUT")"
+git checkout -q -- go.sum
+only_changelog || die "a release refused for go.sum wrote files: $(git status --porcelain)"
+printf 'package trpcws\n\nvar _ = releaseTestUncommitted\n' > zz_release_test_a.go
+git add zz_release_test_a.go && git commit -q -m "needs an uncommitted file"
+printf 'package trpcws\n\nconst releaseTestUncommitted = 1\n' > zz_release_test_b.go
+! release VERSION=0.9.9 CHECKS=true || die "a release went ahead though the tagged tree lacks a file it needs"
+grep -q 'does not build from the tags' "$OUT" || die "uncommitted file: $(cat "$OUT")"
+grep -q 'undefined: releaseTestUncommitted' "$OUT" || die "uncommitted file, not the build error: $(cat "$OUT")"
+! git rev-parse -q --verify refs/tags/v0.9.9 > /dev/null || die "a tagged tree that does not build, but v0.9.9 was tagged"
+git rm -q zz_release_test_a.go && rm zz_release_test_b.go && git commit -q -m "no uncommitted file"
+undo
+only_changelog || die "could not undo the refused release: $(git status --porcelain)"
+ok "refused a replace in go.mod, a line missing in go.sum, and a tagged tree that lacks a file it needs"
+
 # A release without TAG: everything but the tag, whose commands it prints.
 release VERSION=0.9.9 CHECKS="$QUICK" || die "release VERSION=0.9.9 failed: $(cat "$OUT")"
 grep -qx 'const Version = "0.9.9"' version.go || die "version.go not set"
@@ -83,13 +110,20 @@ stale=$(git grep -n -o -E "$TGZ_RE" -- '*.md' ':!CHANGELOG.md' | grep -v ':trpcw
 [ -z "$stale" ] || die "docs still name another tarball: $stale"
 grep -qE 'ok[[:space:]]+github.com/trpcws/trpcws/cmd/trpcws' "$OUT" || die "the checks did not run: $(cat "$OUT")"
 grep -q 'the installed tarball answered' "$OUT" || die "the pack test did not run: $(cat "$OUT")"
+grep -qx 'release: go.mod and otel/go.mod: tidy, no replace a user would miss' "$OUT" || die "go.mod checks did not run: $(cat "$OUT")"
+grep -q '^release: the tagged modules build from a fresh GOPATH' "$OUT" || die "the Go modules were not built from the tags: $(cat "$OUT")"
+(cd dist && sha256sum --quiet -c trpcws-0.9.9.tgz.sha256) || die "dist/trpcws-0.9.9.tgz.sha256 does not check"
 [ "$(tar -xzOf dist/trpcws-0.9.9.tgz package/package.json | node -p 'JSON.parse(require("fs").readFileSync(0)).version')" = 0.9.9 ] \
   || die "dist/trpcws-0.9.9.tgz does not carry 0.9.9"
 ! git rev-parse -q --verify refs/tags/v0.9.9 > /dev/null || die "tagged without TAG=1"
 grep -qx '  npm publish dist/trpcws-0.9.9.tgz --access public' "$OUT" || die "no publish command printed: $(cat "$OUT")"
 grep -qx '  git push origin main v0.9.9 otel/v0.9.9' "$OUT" || die "no push of both tags printed: $(cat "$OUT")"
-grep -qE '^  npm: trpcws@0\.9\.9, dist/trpcws-0\.9\.9\.tgz \([0-9]+ bytes, [0-9]+ files, sha256 [0-9a-f]{64}\)$' "$OUT" || die "no npm line under 'would publish': $(cat "$OUT")"
+grep -qxF "  npm: trpcws@0.9.9, dist/trpcws-0.9.9.tgz ($(stat -c %s dist/trpcws-0.9.9.tgz) bytes, $(tar -tzf dist/trpcws-0.9.9.tgz | wc -l) files, sha256 $(sha256sum dist/trpcws-0.9.9.tgz | cut -d' ' -f1), integrity sha512-$(node -p "Buffer.from('$(sha512sum dist/trpcws-0.9.9.tgz | cut -c1-128)', 'hex').toString('base64')"))" "$OUT" \
+  || die "no npm line (size, files, sha256, integrity of the tarball) under 'would publish': $(cat "$OUT")"
 grep -qxF '  Go:  github.com/trpcws/trpcws@v0.9.9 (tag v0.9.9), github.com/trpcws/trpcws/otel@v0.9.9 (tag otel/v0.9.9)' "$OUT" || die "no Go line under 'would publish': $(cat "$OUT")"
+H1='h1:[A-Za-z0-9+/]{43}='
+grep -qE "^       github.com/trpcws/trpcws@v0\.9\.9 $H1\$" "$OUT" && grep -qE "^       github.com/trpcws/trpcws/otel@v0\.9\.9 $H1\$" "$OUT" \
+  || die "no go.sum hashes of the two modules under 'would publish': $(cat "$OUT")"
 # The printed commands, run as printed.
 grep -E '^  git (commit|tag) ' "$OUT" > "$WORK/cmds"
 [ "$(wc -l < "$WORK/cmds")" = 3 ] || die "expected a git commit and two git tag commands: $(cat "$OUT")"
@@ -101,6 +135,13 @@ git show v0.9.9:version.go | grep -qx 'const Version = "0.9.9"' || die "v0.9.9's
 [ "$(git cat-file -t otel/v0.9.9)" = tag ] && [ "$(git rev-parse 'otel/v0.9.9^{commit}')" = "$(git rev-parse HEAD)" ] \
   || die "otel/v0.9.9 is not an annotated tag of the release commit"
 git show v0.9.9:otel/go.mod | grep -qE '^[[:space:]]*github.com/trpcws/trpcws v0\.9\.9$' || die "v0.9.9's otel/go.mod does not require v0.9.9"
+# The hashes printed are those of the modules the go command makes from the tags just created.
+for m in github.com/trpcws/trpcws github.com/trpcws/trpcws/otel; do
+  sum=$(cd "$WORK" && env GOPATH="$WORK/gopath" GOFLAGS=-modcacherw GOTOOLCHAIN=local GOPROXY=off GOPRIVATE=github.com/trpcws/trpcws,github.com/trpcws/trpcws/otel \
+    GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="url.$S.insteadOf" GIT_CONFIG_VALUE_0=https://github.com/trpcws/trpcws \
+    go mod download -json "$m@v0.9.9" | node -p 'JSON.parse(require("fs").readFileSync(0)).Sum') || die "go mod download $m@v0.9.9 from the tags failed"
+  grep -qxF "       $m@v0.9.9 $sum" "$OUT" || die "$m@v0.9.9 from the tag is $sum, not the hash the release printed: $(cat "$OUT")"
+done
 ok "release VERSION=0.9.9: versions set, built, checked, packed and verified; the printed commands commit and tag"
 
 # TAG=1: the release commits and tags by itself.

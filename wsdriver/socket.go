@@ -25,8 +25,9 @@ type socket struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	closeMark                 // mu also guards conn
+	closeMark                 // mu also guards conn and unsent
 	conn      *websocket.Conn // nil until dialled
+	unsent    bool            // a write was asked for before conn was set
 
 	dirty   atomic.Bool // frames may be waiting in the core
 	writing atomic.Bool // a goroutine is writing
@@ -58,9 +59,7 @@ func (s *socket) run() {
 			// Open, but its connection params failed: the core closes it.
 			err = se.err
 			c.opts.OnError(err)
-			s.mu.Lock()
-			s.conn = conn
-			s.mu.Unlock()
+			s.setConn(conn)
 			c.do(func(now int64) { c.core.SetupFailed(now, s.id, err) })
 		} else {
 			c.opts.OnError(err)
@@ -68,10 +67,7 @@ func (s *socket) run() {
 		s.finish(0, err)
 		return
 	}
-	s.mu.Lock()
-	s.conn = conn
-	closing, abort, code := s.closing, s.abort, s.code
-	s.mu.Unlock()
+	closing, abort, code := s.setConn(conn)
 	if closing {
 		// Given up while dialling (e.g. the client was closed).
 		s.close(code, abort)
@@ -103,6 +99,23 @@ func (s *socket) run() {
 		}
 		c.do(func(now int64) { c.core.Message(now, s.id, data) })
 	}
+}
+
+// setConn records the dialled conn and returns how the core asked to close
+// the socket meanwhile, if it did. Frames the core had for the socket before
+// (none today: it writes only to sockets reported open, after this) are
+// written now, as writeAll leaves them in the core while conn is nil.
+func (s *socket) setConn(conn *websocket.Conn) (closing, abort bool, code int) {
+	s.mu.Lock()
+	s.conn = conn
+	closing, abort, code = s.closing, s.abort, s.code
+	unsent := s.unsent
+	s.unsent = false
+	s.mu.Unlock()
+	if unsent {
+		s.kick()
+	}
+	return closing, abort, code
 }
 
 func invalidUTF8At(b []byte) int {
@@ -291,12 +304,18 @@ func (s *socket) writeAll() {
 	c := s.c
 	s.mu.Lock()
 	conn := s.conn
+	s.unsent = conn == nil
 	s.mu.Unlock()
+	if conn == nil {
+		// Not dialled yet: the frames stay in the core (a frame polled is
+		// gone from it) until setConn kicks again.
+		return
+	}
 	for {
 		c.mu.Lock()
 		frame, ok := c.core.PollTransmit(s.id)
 		c.mu.Unlock()
-		if !ok || conn == nil {
+		if !ok {
 			return
 		}
 		if err := conn.Write(s.ctx, websocket.MessageText, frame); err != nil {
