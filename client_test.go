@@ -402,8 +402,10 @@ func TestEventsIterator(t *testing.T) {
 
 func TestConnectionParams(t *testing.T) {
 	t.Parallel()
+	transports := make(chan trpcws.Transport, 4)
 	c := newClient(t, trpcws.Options{
-		ConnectionParamsFunc: func(context.Context) (map[string]string, error) {
+		ConnectionParamsFunc: func(ctx context.Context) (map[string]string, error) {
+			transports <- trpcws.ConnectionTransport(ctx)
 			return map[string]string{"token": "good", "user": "gopher"}, nil
 		},
 	})
@@ -414,6 +416,9 @@ func TestConnectionParams(t *testing.T) {
 	var got map[string]string
 	if err := json.Unmarshal(res, &got); err != nil || got["user"] != "gopher" {
 		t.Fatalf("whoami = %s (%v)", res, err)
+	}
+	if tr := <-transports; tr != trpcws.TransportWebSocket {
+		t.Fatalf("ConnectionTransport for a socket: %q", tr)
 	}
 }
 

@@ -75,7 +75,9 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sctx, cancel := context.WithCancel(context.Background())
+	// ctx's values (an interceptor's trace span) reach each connection's
+	// ConnectionParamsFunc, but not its end: start ends the stream with it.
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.hend = cancel
 	opts := httpdriver.SubscribeOptions{LastEventID: lastEventID, Header: header}
 	if c.opts.RetryDelay != nil {
@@ -89,7 +91,7 @@ func (c *Client) httpSubscribe(ctx context.Context, s *Subscription, path string
 		// an error or panic fails that connection (retried after the
 		// backoff) and is reported, as on the WebSocket.
 		opts.ConnectionParamsFunc = func(ctx context.Context) ([]byte, error) {
-			p, err := callParams(ctx, f)
+			p, err := callParams(ctx, TransportHTTP, f)
 			if err != nil {
 				if ctx.Err() == nil {
 					c.report(err)

@@ -222,7 +222,8 @@ func decodeWhoami(t *testing.T, ev trpcws.Event) whoamiEvent {
 // ConnectionParamsFunc is called for every connection of an event stream
 // (each reconnect too), over ConnectionParams, and the server's
 // createContext gets what it returned; nil is sent as null, as the
-// reference sends a function's null. Its ctx ends with the subscription.
+// reference sends a function's null. Its ctx ends with the subscription,
+// carries its values, and ConnectionTransport tells it is for SSE.
 func TestHTTPConnectionParamsFunc(t *testing.T) {
 	t.Parallel()
 	srv := testserver.Start(t, testserver.Options{})
@@ -250,7 +251,10 @@ func TestHTTPConnectionParamsFunc(t *testing.T) {
 	var tokens []string
 	var nullURL string
 	last := 0
-	for ev, err := range c.Events(context.Background(), "events", map[string]any{"max": 50, "intervalMs": 50, "whoami": true}, "") {
+	// The subscription's ctx values reach each call (not its end).
+	type key struct{}
+	sctx := context.WithValue(context.Background(), key{}, "sub")
+	for ev, err := range c.Events(sctx, "events", map[string]any{"max": 50, "intervalMs": 50, "whoami": true}, "") {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,9 +285,14 @@ func TestHTTPConnectionParamsFunc(t *testing.T) {
 	if n := calls.Load(); n != 3 {
 		t.Fatalf("ConnectionParamsFunc called %d times for 3 connections", n)
 	}
-	// Its ctx ends once the subscription has (the loop's break ended it).
+	// Its ctx ends once the subscription has (the loop's break ended it),
+	// says it is for an event stream, and carries the subscription's values.
 	for range 3 {
-		<-(<-ctxs).Done()
+		ctx := <-ctxs
+		<-ctx.Done()
+		if tr := trpcws.ConnectionTransport(ctx); tr != trpcws.TransportHTTP || ctx.Value(key{}) != "sub" {
+			t.Fatalf("ConnectionTransport %q, value %v", tr, ctx.Value(key{}))
+		}
 	}
 }
 

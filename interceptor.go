@@ -45,6 +45,23 @@ const (
 	TransportHTTP      Transport = "http" // httpBatchLink for calls, SSE for subscriptions
 )
 
+// transportKey is the key of the Transport a ConnectionParamsFunc's ctx
+// carries.
+type transportKey struct{}
+
+// ConnectionTransport tells, in an Options.ConnectionParamsFunc, which
+// transport the connection it is called for uses: TransportWebSocket for a
+// socket, TransportHTTP for an event stream (SSE) of a subscription over
+// HTTP. For a ctx that is not a ConnectionParamsFunc's it returns
+// TransportWebSocket, the only transport with connection params before
+// SSE had them.
+func ConnectionTransport(ctx context.Context) Transport {
+	if t, ok := ctx.Value(transportKey{}).(Transport); ok {
+		return t
+	}
+	return TransportWebSocket
+}
+
 // Request is one call as interceptors see it. They may change Path, Input
 // and Header; the changed values are what is sent (and checked as Query
 // checks its arguments: a path or input that is not valid UTF-8 or JSON is

@@ -47,6 +47,7 @@ type Options struct {
 	// ConnectionParamsFunc, when set, is called on every connection instead
 	// of using ConnectionParams: each socket, and each connection of an SSE
 	// event stream (reconnects too; ctx then ends with the subscription).
+	// ConnectionTransport(ctx) tells which of the two it is called for.
 	// Returning nil sends null. It runs outside the client's lock; an
 	// error or panic (a *PanicError) fails that connection attempt, which
 	// is reported to OnError and retried after the retry delay.

@@ -41,7 +41,7 @@ func (c *Client) wsOptions(cfg core.Config) wsdriver.Options {
 		w.URLFunc = func(ctx context.Context) (string, error) { return callURL(ctx, f) }
 	}
 	if f := o.ConnectionParamsFunc; f != nil {
-		w.ConnectionParamsFunc = func(ctx context.Context) (map[string]string, error) { return callParams(ctx, f) }
+		w.ConnectionParamsFunc = func(ctx context.Context) (map[string]string, error) { return callParams(ctx, TransportWebSocket, f) }
 	}
 	o.dialOptions(&w)
 	return w
@@ -65,13 +65,14 @@ func callURL(ctx context.Context, f func(context.Context) (string, error)) (url 
 	return f(ctx)
 }
 
-// callParams calls Options.ConnectionParamsFunc, turning a panic into a
-// *PanicError.
-func callParams(ctx context.Context, f func(context.Context) (map[string]string, error)) (p map[string]string, err error) {
+// callParams calls Options.ConnectionParamsFunc for a connection of
+// transport t (ConnectionTransport tells it from ctx), turning a panic into
+// a *PanicError.
+func callParams(ctx context.Context, t Transport, f func(context.Context) (map[string]string, error)) (p map[string]string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &PanicError{Callback: "ConnectionParamsFunc", Value: r}
 		}
 	}()
-	return f(ctx)
+	return f(context.WithValue(ctx, transportKey{}, t))
 }

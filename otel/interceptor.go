@@ -222,11 +222,15 @@ func (i *Interceptor) WrapSubscription(next trpcws.SubscriptionFunc) trpcws.Subs
 }
 
 // ConnectionParams wraps a trpcws.Options.ConnectionParamsFunc (nil for
-// none) so that every WebSocket connection also sends trace context in its
+// none) so that every connection also sends trace context in its
 // connection params (traceparent, tracestate: the server's createContext
-// sees them in info.connectionParams). Each connection gets a short client
-// span "trpc connect" whose context is sent, a child of the span in the
-// ctx the client passes (none: a new trace). This is the opt-in for the
+// sees them in info.connectionParams): each WebSocket, and each connection
+// of a subscription's event stream over HTTP (SSE; reconnects too). Each
+// connection gets a short client span "trpc connect" whose context is
+// sent, with trpc.transport "websocket" or "http" (what
+// trpcws.ConnectionTransport tells of the ctx the client passes), a child
+// of the span in that ctx: none for a socket (a new trace), the
+// subscription's span for an event stream. This is the opt-in for the
 // WebSocket, where a call has no headers of its own.
 //
 //	Options{ConnectionParamsFunc: ic.ConnectionParams(nil)}
@@ -245,7 +249,7 @@ func (i *Interceptor) ConnectionParams(base func(ctx context.Context) (map[strin
 			out[k] = v
 		}
 		sctx, span := i.tracer.Start(ctx, "trpc connect", trace.WithSpanKind(trace.SpanKindClient),
-			trace.WithAttributes(AttrSystem.String("trpc"), AttrTransport.String(string(trpcws.TransportWebSocket))))
+			trace.WithAttributes(AttrSystem.String("trpc"), AttrTransport.String(string(trpcws.ConnectionTransport(ctx)))))
 		i.cfg.prop.Inject(sctx, propagation.MapCarrier(out))
 		span.End()
 		return out, nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/trpcws/trpcws"
 	"github.com/trpcws/trpcws/internal/testserver"
@@ -211,6 +212,9 @@ func TestWebSocketConnectionParamsAndOptIn(t *testing.T) {
 	if ws := r.span(t, "whoami"); attr(ws, trpcotel.AttrTransport) != "websocket" {
 		t.Fatalf("whoami span: %v", ws.Attributes())
 	}
+	if attr(cs, trpcotel.AttrTransport) != "websocket" || cs.Parent().IsValid() {
+		t.Fatalf("a socket's connect span: %v, parent %v", cs.Attributes(), cs.Parent())
+	}
 
 	dropAndResume(t, srv, c)
 	var names []string
@@ -292,5 +296,57 @@ func dropAndResume(t *testing.T, srv *testserver.Server, c *trpcws.Client) {
 	defer mu.Unlock()
 	if dropErr != nil {
 		t.Fatal(dropErr)
+	}
+}
+
+// ConnectionParams on a subscription over HTTP: each connection of the
+// event stream (the first and, after a drop, the reconnect) gets its own
+// "trpc connect" span with trpc.transport "http", a child of the
+// subscription's span, and sends its trace context in the stream's
+// connection params.
+func TestSSEConnectionParams(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	r := newRig(t)
+	c, err := trpcws.NewClient(trpcws.Options{URL: srv.HTTP + "/trpc", Interceptors: []trpcws.Interceptor{r.ic},
+		ConnectionParamsFunc: r.ic.ConnectionParams(nil), RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	// The traceparent each event's stream carried, one per connection.
+	var sent []string
+	for ev, err := range trpcws.Events[struct {
+		N                int
+		ConnectionParams map[string]string
+	}](ctx, c, "events", map[string]any{"max": 40, "intervalMs": 20, "whoami": true}, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp := ev.Data.ConnectionParams["traceparent"]
+		if len(sent) == 0 || sent[len(sent)-1] != tp {
+			sent = append(sent, tp)
+			if len(sent) == 2 {
+				break
+			}
+			if err := srv.Control(ctx, "drop", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	sub := r.span(t, "events")
+	var connects []string
+	for _, s := range r.spans.Ended() {
+		if s.Name() != "trpc connect" {
+			continue
+		}
+		if attr(s, trpcotel.AttrTransport) != "http" || s.Parent().SpanID() != sub.SpanContext().SpanID() {
+			t.Fatalf("an event stream's connect span: %v, parent %v (the subscription's is %v)", s.Attributes(), s.Parent().SpanID(), sub.SpanContext().SpanID())
+		}
+		connects = append(connects, "00-"+s.SpanContext().TraceID().String()+"-"+s.SpanContext().SpanID().String()+"-01")
+	}
+	if strings.Join(connects, " ") != strings.Join(sent, " ") {
+		t.Fatalf("connect spans %v, traceparents sent %v", connects, sent)
 	}
 }
