@@ -23,6 +23,7 @@ import (
 
 	"github.com/trpcws/trpcws"
 	"github.com/trpcws/trpcws/httpdriver"
+	"github.com/trpcws/trpcws/httpwire"
 	"go.uber.org/goleak"
 )
 
@@ -453,5 +454,69 @@ func TestWasmSSEConnectionParamsFunc(t *testing.T) {
 	// Its ctx ends once the subscription has (the loop's break ended it).
 	for range 5 {
 		<-(<-ctxs).Done()
+	}
+}
+
+// Unsubscribing aborts the event stream's fetch: the server's generator
+// sees its signal and ends ("aborted"), the client's Close not needed.
+// onMessage is a subscription no other js/wasm test opens over HTTP.
+func TestWasmSSEUnsubscribeAborts(t *testing.T) {
+	ctx := ctxT(t)
+	type end struct {
+		Path   string
+		Conn   *int
+		Reason string
+	}
+	aborted := func() int {
+		var st struct{ SubscriptionEnds []end }
+		if err := json.Unmarshal([]byte(control(t, "stats")), &st); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range st.SubscriptionEnds {
+			if e.Path == "onMessage" && e.Conn == nil && e.Reason == "aborted" {
+				n++
+			}
+		}
+		return n
+	}
+	before := aborted()
+	c := newClient(t, trpcws.Options{URL: httpURL()})
+	started := make(chan struct{}, 1)
+	sub, err := c.Subscribe(ctx, "onMessage", nil, trpcws.SubscribeOptions{OnStarted: func() { started <- struct{}{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-ctx.Done():
+		t.Fatal("onMessage never started")
+	}
+	sub.Unsubscribe()
+	<-sub.Done()
+	for aborted() == before {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the server never saw the unsubscribed event stream end")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// ReadLimit bounds an HTTP response on js/wasm too: an answer past it
+// fails its call with a *ClosedError from an *httpwire.LimitError, and the
+// client goes on serving.
+func TestWasmHTTPReadLimit(t *testing.T) {
+	ctx := ctxT(t)
+	for _, stream := range []bool{false, true} {
+		c := newClient(t, trpcws.Options{URL: httpURL(), ReadLimit: 1024, HTTPBatchStream: stream})
+		_, err := c.Query(ctx, "echo", strings.Repeat("x", 2048))
+		var le *httpwire.LimitError
+		if !errors.Is(err, trpcws.ErrConnectionClosed) || !errors.As(err, &le) || le.Limit != 1024 {
+			t.Fatalf("stream %v: an answer over ReadLimit: %v", stream, err)
+		}
+		if out, err := c.Query(ctx, "echo", "small"); err != nil || string(out) != `"small"` {
+			t.Fatalf("stream %v: echo after: %s %v", stream, out, err)
+		}
 	}
 }
